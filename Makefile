@@ -1,0 +1,157 @@
+# keel: PID-1 init and container runtime for embedded Linux appliances.
+# `make` builds the device binary for ARCH (x86_64 or aarch64) and the host tools; `make help` lists targets.
+
+ARCH ?= x86_64
+BOARD ?= qemu-x86_64
+CONFIG ?= configs/demo.conf
+FUZZ_SECONDS ?= 60
+
+B := build
+DEPS := $(B)/deps/$(ARCH)
+OUT := $(B)/$(ARCH)
+HOST := $(B)/host
+
+# ---- device binary (static, musl) -----------------------------------------------------------
+CC_x86_64 := musl-gcc
+CC_aarch64 := aarch64-linux-musl-gcc
+STRIP_x86_64 := strip
+STRIP_aarch64 := aarch64-linux-gnu-strip
+DEV_CC := $(CC_$(ARCH))
+DEV_STRIP := $(STRIP_$(ARCH))
+ifeq ($(DEV_CC),)
+$(error ARCH must be x86_64 or aarch64, got '$(ARCH)')
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+DEV_CFLAGS := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+	-I. -I$(DEPS)/include -I$(DEPS)/khdr -D_GNU_SOURCE
+DEV_LDFLAGS := -static -Wl,--gc-sections
+DEV_LIBS := -L$(DEPS)/lib -lseccomp -lbearssl
+
+DEVICE_DIRS := lib format runtime init
+DEVICE_SRCS := $(sort $(foreach d,$(DEVICE_DIRS),$(wildcard $(d)/*.c)))
+DEVICE_HDRS := $(foreach d,$(DEVICE_DIRS),$(wildcard $(d)/*.h))
+DEVICE_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(DEVICE_SRCS))
+
+# ---- host tools (glibc, may use host libraries) -----------------------------------------------
+HOST_CC := gcc
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -D_GNU_SOURCE
+HOST_LIB_SRCS := $(wildcard lib/*.c) $(wildcard format/*.c)
+KEELC_SRCS := $(wildcard tools/keelc/*.c)
+PACK_SRCS := $(wildcard tools/keel-pack/*.c)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all help deps host device size check check-unit check-host check-qemu fuzz bench image demo \
+	clean distclean fmt install-deps
+.DEFAULT_GOAL := all
+
+all: device host
+
+help:
+	@echo "make [ARCH=x86_64|aarch64]   device binary build/ARCH/keel and host tools build/host/{keelc,keel-pack}"
+	@echo "make check                   all tests (check-unit check-host check-qemu); ends with 'N passed, N failed'"
+	@echo "make fuzz [FUZZ_SECONDS=60]  run every libFuzzer target"
+	@echo "make image BOARD=qemu-x86_64 CONFIG=configs/demo.conf   device image into build/images/BOARD/"
+	@echo "make demo                    boot the demo appliance in QEMU"
+	@echo "make bench                   side-by-side benchmarks (bench/*)"
+	@echo "make size                    stripped size of keel per arch"
+
+# Every target that needs Debian packages goes through the one list in scripts/install-deps.sh.
+install-deps:
+	@scripts/install-deps.sh
+
+$(B)/.deps-installed: scripts/install-deps.sh
+	@scripts/install-deps.sh
+	@mkdir -p $(B) && touch $@
+
+deps: $(DEPS)/.built
+$(DEPS)/.built: scripts/build-deps.sh | $(B)/.deps-installed
+	@scripts/build-deps.sh $(ARCH)
+
+device: $(OUT)/keel
+$(OUT)/obj/%.o: %.c $(DEVICE_HDRS) $(DEPS)/.built
+	@mkdir -p $(dir $@)
+	$(DEV_CC) $(DEV_CFLAGS) -c $< -o $@
+
+$(OUT)/keel.unstripped: $(DEVICE_OBJS)
+	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $(DEVICE_OBJS) $(DEV_LIBS)
+
+$(OUT)/keel: $(OUT)/keel.unstripped
+	$(DEV_STRIP) -o $@ $<
+
+host: $(HOST)/keelc $(HOST)/keel-pack
+
+$(HOST)/keelc: $(KEELC_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/keelc/*.h) | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(KEELC_SRCS) $(HOST_LIB_SRCS) -lbearssl
+
+$(HOST)/keel-pack: $(PACK_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/keel-pack/*.h) | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(PACK_SRCS) $(HOST_LIB_SRCS) -lbearssl
+
+# The whole device program built for the host with glibc under ASan/UBSan: proves it builds clean
+# with sanitizers and runs `keel check` over malformed configs in the unit tests.
+$(HOST)/keel-asan: $(DEVICE_SRCS) $(DEVICE_HDRS) | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(DEVICE_SRCS) -lseccomp -lbearssl
+
+size:
+	@for a in x86_64 aarch64; do $(MAKE) --no-print-directory ARCH=$$a device >/dev/null || exit 1; \
+	  printf '%-8s %8d bytes stripped (budget 262144)\n' $$a $$(stat -c %s $(B)/$$a/keel); done
+
+# ---- tests --------------------------------------------------------------------------------------
+# Each test prints "PASS name" / "FAIL name: why" lines; tests/lib/run-suite collects them into
+# build/tests/<suite>.log and tests/lib/summary prints the closing "N passed, N failed".
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST)/tests/%,$(UNIT_SRCS))
+$(HOST)/tests/%: tests/unit/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tests/unit/*.h) | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< $(HOST_LIB_SRCS) -lbearssl
+
+check:
+	@rm -rf $(B)/tests && mkdir -p $(B)/tests
+	@rc=0; for t in check-unit check-host check-qemu; do $(MAKE) --no-print-directory $$t || rc=1; done; \
+	  tests/lib/summary $(B)/tests || rc=1; exit $$rc
+
+check-unit: all $(UNIT_BINS) $(HOST)/keel-asan
+	@tests/lib/run-suite unit $(UNIT_BINS) $(sort $(wildcard tests/unit/*.test))
+
+check-host: all
+	@tests/lib/run-suite host $(sort $(wildcard tests/host/*.test))
+
+check-qemu: all
+	@tests/lib/run-suite qemu $(sort $(wildcard tests/qemu/*.test))
+
+# ---- fuzzing ------------------------------------------------------------------------------------
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
+$(HOST)/fuzz/%: tests/fuzz/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $< $(HOST_LIB_SRCS) -lbearssl
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \
+	  mkdir -p $(B)/fuzz-work/$$n; echo "fuzz: $$n for $(FUZZ_SECONDS)s (corpus $$corpus)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/fuzz-work/$$n $$corpus 2>$(B)/fuzz-work/$$n.log \
+	    || { tail -50 $(B)/fuzz-work/$$n.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|stat::new_units_added' $(B)/fuzz-work/$$n.log; done
+
+# ---- images, demo, benchmarks --------------------------------------------------------------------
+image: all
+	@board/$(BOARD)/make-image $(CONFIG)
+
+demo:
+	@$(MAKE) --no-print-directory image CONFIG=configs/demo.conf
+	@board/$(BOARD)/run
+
+bench: all
+	@for b in $(sort $(wildcard bench/*)); do [ -x $$b ] && $$b; done; true
+
+fmt:
+	clang-format -i $(DEVICE_SRCS) $(DEVICE_HDRS) $(KEELC_SRCS) $(PACK_SRCS) $(UNIT_SRCS) $(FUZZ_SRCS)
+
+clean:
+	rm -rf $(B)/x86_64 $(B)/aarch64 $(B)/host $(B)/tests $(B)/images
+
+distclean:
+	rm -rf $(B)

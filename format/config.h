@@ -1,0 +1,63 @@
+/* The binary config reader (device and host): validates a whole buffer once, then reads it in place.
+ *
+ * cfg_open() checks everything up front — magic, version, sizes, section table, digest, every
+ * string reference and every list range in every record — so the accessors below cannot fail and
+ * never read outside the buffer. Nothing is allocated; `struct cfg` only points into the caller's
+ * buffer, which must stay alive, unchanged and 8-byte aligned while the cfg is used. */
+#ifndef KEEL_FORMAT_CONFIG_H
+#define KEEL_FORMAT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/err.h"
+#include "layout.h"
+
+struct cfg_list {                   /* one list section, validated */
+	const uint8_t *base;
+	uint32_t count;
+	uint32_t entry_size;
+};
+
+struct cfg {
+	const uint8_t *buf;
+	size_t len;                     /* whole file including any signature trailer */
+	const struct cfg_header *hdr;
+	const char *strings;
+	uint32_t strings_size;
+	const struct cfg_system *system; /* never NULL after cfg_open */
+	struct cfg_list networks, services, strlist, u32list, digests, mounts, idmaps, rlimits,
+		syscalls, iolimits, ports, devices;
+	const struct cfg_sig_trailer *sig; /* NULL when unsigned */
+	const uint8_t *sig_bytes;
+};
+
+/* Validate `buf` and fill `c`. `name` (e.g. "config.bin") starts every error message:
+ * "config.bin: offset 0x1a4: service[2].argv: string offset out of range". */
+int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, struct err *e);
+
+/* Check the signature against every public key file in `keys_dir` (raw 65-byte uncompressed P-256
+ * points, *.pub). No keys in the dir (or no dir): returns 0 whatever the config. Keys present: an
+ * unsigned config or one no key verifies is refused with a message. */
+int cfg_verify_signature(const struct cfg *c, const char *keys_dir, const char *name, struct err *e);
+
+/* Accessors (infallible after cfg_open). */
+const char *cfg_str(const struct cfg *c, uint32_t ref);       /* "" for 0 */
+uint32_t cfg_service_count(const struct cfg *c);
+const struct cfg_service *cfg_service(const struct cfg *c, uint32_t i);
+const struct cfg_service *cfg_service_by_name(const struct cfg *c, const char *name); /* or NULL */
+uint32_t cfg_network_count(const struct cfg *c);
+const struct cfg_network *cfg_network(const struct cfg *c, uint32_t i);
+const struct cfg_network *cfg_network_by_name(const struct cfg *c, const char *name);
+const char *cfg_strlist(const struct cfg *c, struct cfg_range r, uint32_t i);  /* i < r.count */
+uint32_t cfg_u32list(const struct cfg *c, struct cfg_range r, uint32_t i);
+const uint8_t *cfg_digest(const struct cfg *c, struct cfg_range r, uint32_t i); /* 32 bytes */
+const struct cfg_mount *cfg_mount(const struct cfg *c, struct cfg_range r, uint32_t i);
+const struct cfg_idmap *cfg_idmap(const struct cfg *c, struct cfg_range r, uint32_t i);
+const struct cfg_rlimit *cfg_rlimit(const struct cfg *c, struct cfg_range r, uint32_t i);
+const struct cfg_syscall_rule *cfg_syscall(const struct cfg *c, struct cfg_range r, uint32_t i);
+const struct cfg_io_limit *cfg_iolimit(const struct cfg *c, struct cfg_range r, uint32_t i);
+const struct cfg_port *cfg_port(const struct cfg *c, struct cfg_range r, uint32_t i);
+const struct cfg_device *cfg_device(const struct cfg *c, struct cfg_range r, uint32_t i);
+
+#endif

@@ -1,0 +1,287 @@
+/* The binary config's on-disk layout (version 1.0): header, section table and fixed-size records.
+ *
+ * Little-endian only. Every multi-byte field is naturally aligned: sections start on 8-byte
+ * boundaries and every entry_size is a multiple of 8, so a validated buffer that is itself 8-byte
+ * aligned can be read through these structs in place (zero-copy). docs/config-binary.md is the
+ * prose version of this file; change both together.
+ *
+ * File:  [header 64 B][section table: section_count x 24 B][sections ...]   = total_size bytes
+ *        [optional signature trailer: struct cfg_sig_trailer + sig bytes]   (flags & CFG_F_SIGNED)
+ *
+ * Integrity: header.digest = SHA-256(file[0..32) || file[64..total_size)), i.e. everything but the
+ * digest itself. The signature (ECDSA P-256, raw r||s) is over that digest.
+ *
+ * References: a string is a u32 offset into the STRINGS section (offset 0 is the empty string,
+ * meaning "unset"); a list is a struct cfg_range {first, count} of entries in one list section. */
+#ifndef KEEL_FORMAT_LAYOUT_H
+#define KEEL_FORMAT_LAYOUT_H
+
+#include <stdint.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "keel's binary config is read in place: little-endian targets only"
+#endif
+
+#define CFG_MAGIC "KEELCFG\x1a"   /* 8 bytes, no terminator stored */
+#define CFG_MAGIC_LEN 8
+#define CFG_VERSION_MAJOR 1
+#define CFG_VERSION_MINOR 0
+#define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
+
+/* "unset" and "max" for 64-bit limits (memory.max = max is not the same as not writing it). */
+#define CFG_U64_UNSET UINT64_MAX
+#define CFG_U64_MAX (UINT64_MAX - 1)
+#define CFG_U32_UNSET UINT32_MAX
+
+struct cfg_header {                 /* 64 bytes at offset 0 */
+	uint8_t magic[CFG_MAGIC_LEN];
+	uint16_t major;                 /* a reader refuses a newer major */
+	uint16_t minor;                 /* newer minors only append fields/sections */
+	uint32_t header_size;           /* 64 */
+	uint32_t total_size;            /* header + table + sections; trailer follows */
+	uint32_t section_offset;        /* offset of the section table (64) */
+	uint32_t section_count;
+	uint32_t flags;                 /* CFG_F_* */
+	uint8_t digest[32];             /* see above */
+};
+
+#define CFG_F_SIGNED 0x1u
+
+enum cfg_section_type {
+	CFG_SEC_STRINGS = 1,   /* NUL-terminated strings; byte 0 is '\0'; last byte is '\0' */
+	CFG_SEC_SYSTEM = 2,    /* exactly one struct cfg_system */
+	CFG_SEC_NETWORKS = 3,  /* struct cfg_network[] */
+	CFG_SEC_SERVICES = 4,  /* struct cfg_service[] */
+	CFG_SEC_STRLIST = 5,   /* uint32_t string refs (argv, env, modules, depends, ...) */
+	CFG_SEC_U32LIST = 6,   /* uint32_t values (supplementary groups) */
+	CFG_SEC_DIGESTS = 7,   /* uint8_t[32] SHA-256 layer digests */
+	CFG_SEC_MOUNTS = 8,    /* struct cfg_mount[] (tmpfs paths and volumes) */
+	CFG_SEC_IDMAPS = 9,    /* struct cfg_idmap[] */
+	CFG_SEC_RLIMITS = 10,  /* struct cfg_rlimit[] */
+	CFG_SEC_SYSCALLS = 11, /* struct cfg_syscall_rule[] */
+	CFG_SEC_IOLIMITS = 12, /* struct cfg_io_limit[] */
+	CFG_SEC_PORTS = 13,    /* struct cfg_port[] */
+	CFG_SEC_DEVICES = 14,  /* struct cfg_device[] */
+};
+
+/* Section flags. A reader that does not know a section's type skips it, unless it is REQUIRED. */
+#define CFG_SECF_REQUIRED 0x1u
+
+struct cfg_section {                /* 24 bytes; the table is sorted by nothing, types are unique */
+	uint16_t type;
+	uint16_t flags;
+	uint32_t offset;                /* from file start, multiple of 8 */
+	uint32_t size;                  /* bytes; == count * entry_size for record sections */
+	uint32_t count;                 /* records (STRINGS: 0) */
+	uint32_t entry_size;            /* >= the struct size this version knows; multiple of 8
+	                                   (lists of u32: 4); STRINGS: 1 */
+	uint32_t reserved;
+};
+
+struct cfg_range {
+	uint32_t first;
+	uint32_t count;
+};
+
+/* ---- system ------------------------------------------------------------------------------- */
+
+enum cfg_action { CFG_ACT_REBOOT = 0, CFG_ACT_POWEROFF = 1, CFG_ACT_HALT = 2, CFG_ACT_IGNORE = 3 };
+
+#define CFG_SYS_IP_FORWARD 0x1u
+
+struct cfg_system {                 /* 64 bytes */
+	uint32_t hostname;              /* str */
+	uint32_t console_log_level;     /* 0..8 (printk level); CFG_U32_UNSET = leave as is */
+	struct cfg_range modules;       /* STRLIST: module names, loaded in this order */
+	struct cfg_range sysctls;       /* STRLIST: "key=value" (key with dots) */
+	uint32_t watchdog_device;       /* str, e.g. /dev/watchdog; 0 = none */
+	uint32_t watchdog_timeout_s;
+	uint32_t data_device;           /* str, e.g. /dev/vda; 0 = none (tmpfs /data) */
+	uint32_t data_fstype;           /* str, e.g. ext4 */
+	uint32_t data_options;          /* str, mount data, e.g. "noatime" */
+	uint32_t ctrl_alt_del;          /* enum cfg_action */
+	uint32_t log_buffer;            /* default per-service log ring size, bytes */
+	uint32_t flags;                 /* CFG_SYS_* */
+	uint32_t reserved[2];
+};
+
+/* ---- networks ----------------------------------------------------------------------------- */
+
+#define CFG_NET_MASQUERADE 0x1u     /* masquerade outbound traffic from the subnet to the uplink */
+
+struct cfg_network {                /* 48 bytes; IPv4 addresses are host-order u32 (a<<24|b<<16|c<<8|d) */
+	uint32_t name;                  /* str: what services attach to */
+	uint32_t bridge;                /* str: bridge interface name */
+	uint32_t address;               /* bridge address */
+	uint32_t prefix;                /* 0..32 */
+	uint32_t mtu;                   /* 0 = kernel default */
+	uint32_t uplink;                /* str: uplink interface, 0 = none */
+	uint32_t uplink_address;        /* 0 = leave the uplink's address alone */
+	uint32_t uplink_prefix;
+	uint32_t gateway;               /* default route via, 0 = none */
+	uint32_t flags;                 /* CFG_NET_* */
+	uint32_t reserved[2];
+};
+
+/* ---- services ----------------------------------------------------------------------------- */
+
+enum cfg_restart { CFG_RESTART_NEVER = 0, CFG_RESTART_ON_FAILURE = 1, CFG_RESTART_ALWAYS = 2 };
+enum cfg_ready { CFG_READY_STARTED = 0, CFG_READY_NOTIFY = 1 };
+enum cfg_seccomp { CFG_SECCOMP_DEFAULT = 0, CFG_SECCOMP_UNCONFINED = 1 };
+
+/* Namespaces (cfg_service.namespaces). Default: all but USER. */
+#define CFG_NS_PID 0x01u
+#define CFG_NS_MOUNT 0x02u
+#define CFG_NS_UTS 0x04u
+#define CFG_NS_IPC 0x08u
+#define CFG_NS_NET 0x10u
+#define CFG_NS_CGROUP 0x20u
+#define CFG_NS_USER 0x40u
+#define CFG_NS_DEFAULT 0x3fu
+
+/* cfg_service.flags */
+#define CFG_SVC_NO_NEW_PRIVS 0x01u  /* default on */
+#define CFG_SVC_REAPER 0x02u        /* keel's small reaper is PID 1 inside (default on) */
+#define CFG_SVC_LOG_CONSOLE 0x04u   /* also copy the service's output to the console */
+#define CFG_SVC_USERNS_ALLOW 0x08u  /* let the service create user namespaces */
+
+struct cfg_service {                /* 288 bytes */
+	uint32_t name;                  /* str, unique, [a-z0-9_-]{1,32} */
+	uint32_t flags;                 /* CFG_SVC_* */
+	struct cfg_range layers;        /* DIGESTS, lowest layer first */
+	struct cfg_range argv;          /* STRLIST, count >= 1 */
+	struct cfg_range env;           /* STRLIST, "KEY=value" */
+	uint32_t workdir;               /* str, 0 = "/" */
+	uint32_t hostname;              /* str, 0 = service name */
+	uint32_t uid, gid;
+	struct cfg_range groups;        /* U32LIST: supplementary gids */
+	uint32_t restart;               /* enum cfg_restart */
+	uint32_t backoff_initial_ms;
+	uint32_t backoff_max_ms;
+	uint32_t backoff_reset_s;       /* running this long resets the backoff */
+	uint32_t start_limit_burst;     /* this many starts ... */
+	uint32_t start_limit_interval_s;/* ... within this window -> failed (start-limit); 0 = no limit */
+	struct cfg_range depends;       /* STRLIST of service names: start after they are ready */
+	struct cfg_range after;         /* STRLIST of service names: ordering only */
+	uint32_t readiness;             /* enum cfg_ready */
+	uint32_t stop_signal;
+	uint32_t stop_timeout_ms;
+	uint32_t seccomp;               /* enum cfg_seccomp */
+	uint64_t caps_add;              /* bit n = CAP n, on top of Docker's default set */
+	uint64_t caps_drop;             /* bit n = CAP n, removed after adding */
+	struct cfg_range syscalls;      /* SYSCALLS: extra rules applied over the profile */
+	uint32_t namespaces;            /* CFG_NS_* */
+	uint32_t log_buffer;            /* bytes; 0 = system default */
+	struct cfg_range idmaps;        /* IDMAPS (with CFG_NS_USER) */
+	struct cfg_range rlimits;       /* RLIMITS */
+	struct cfg_range mounts;        /* MOUNTS */
+	struct cfg_range devices;       /* DEVICES: extra device nodes granted */
+	uint32_t network;               /* str: network name, 0 = none (only lo) */
+	uint32_t address;               /* IPv4 on that network, 0 = next free */
+	struct cfg_range ports;         /* PORTS: published on the network's uplink */
+	/* cgroup v2; CFG_U64_UNSET / 0 = do not write the file */
+	uint64_t cpu_max_quota_us;      /* CFG_U64_MAX = "max" */
+	uint64_t memory_max;            /* bytes, CFG_U64_MAX = "max" */
+	uint64_t memory_high;
+	uint64_t memory_swap_max;
+	uint64_t pids_max;
+	uint32_t cpu_max_period_us;     /* 0 = kernel default (100000) */
+	uint32_t cpu_weight;            /* 1..10000, 0 = unset */
+	uint32_t io_weight;             /* 1..10000, 0 = unset */
+	uint32_t cpuset_cpus;           /* str, e.g. "0-1", 0 = unset */
+	struct cfg_range io_max;        /* IOLIMITS */
+	uint32_t reserved[8];
+};
+
+enum cfg_mount_kind { CFG_MOUNT_TMPFS = 1, CFG_MOUNT_BIND = 2 };
+
+#define CFG_MOUNT_RO 0x1u       /* read-only (bind) */
+#define CFG_MOUNT_DEV 0x2u      /* allow device nodes (default nodev) */
+#define CFG_MOUNT_EXEC 0x4u     /* allow exec (default: tmpfs noexec off, i.e. exec allowed) */
+#define CFG_MOUNT_SUID 0x8u     /* allow setuid (default nosuid) */
+
+struct cfg_mount {                  /* 24 bytes */
+	uint32_t kind;                  /* enum cfg_mount_kind */
+	uint32_t flags;                 /* CFG_MOUNT_* */
+	uint32_t source;                /* str: host path (bind; under /data on the device) */
+	uint32_t target;                /* str: absolute path inside the container */
+	uint32_t size;                  /* tmpfs size in KiB, 0 = kernel default */
+	uint32_t mode;                  /* tmpfs root mode, e.g. 01777 */
+};
+
+enum cfg_idmap_kind { CFG_IDMAP_UID = 1, CFG_IDMAP_GID = 2 };
+
+struct cfg_idmap {                  /* 16 bytes */
+	uint32_t kind;
+	uint32_t inside;
+	uint32_t outside;
+	uint32_t count;
+};
+
+struct cfg_rlimit {                 /* 24 bytes; CFG_U64_MAX = unlimited */
+	uint32_t resource;              /* RLIMIT_* number */
+	uint32_t reserved;
+	uint64_t soft;
+	uint64_t hard;
+};
+
+enum cfg_syscall_action { CFG_SC_ALLOW = 1, CFG_SC_ERRNO = 2, CFG_SC_KILL = 3 };
+
+struct cfg_syscall_rule {           /* 16 bytes */
+	uint32_t name;                  /* str: syscall name as libseccomp knows it */
+	uint32_t action;                /* enum cfg_syscall_action */
+	uint32_t errno_value;           /* with CFG_SC_ERRNO */
+	uint32_t reserved;
+};
+
+struct cfg_io_limit {               /* 40 bytes; CFG_U64_UNSET = leave, CFG_U64_MAX = "max" */
+	uint32_t device;                /* str: block device path; keel resolves major:minor */
+	uint32_t reserved;
+	uint64_t rbps, wbps, riops, wiops;
+};
+
+enum cfg_proto { CFG_PROTO_TCP = 6, CFG_PROTO_UDP = 17 };
+
+struct cfg_port {                   /* 8 bytes */
+	uint16_t proto;                 /* enum cfg_proto */
+	uint16_t host_port;             /* on the network's uplink */
+	uint16_t container_port;
+	uint16_t reserved;
+};
+
+#define CFG_DEV_READ 0x1u
+#define CFG_DEV_WRITE 0x2u
+#define CFG_DEV_MKNOD 0x4u
+
+struct cfg_device {                 /* 24 bytes: a node created in the service's /dev and allowed */
+	uint32_t path;                  /* str: path inside, e.g. /dev/ttyS1 */
+	uint32_t type;                  /* 'c' or 'b' */
+	uint32_t major, minor;
+	uint32_t access;                /* CFG_DEV_* */
+	uint32_t mode;                  /* e.g. 0660 */
+};
+
+struct cfg_sig_trailer {            /* follows total_size bytes when CFG_F_SIGNED */
+	uint8_t magic[4];               /* "KSIG" */
+	uint16_t algorithm;             /* 1 = ECDSA P-256 over header.digest, raw r||s */
+	uint16_t sig_len;               /* 64 */
+	uint8_t key_id[8];              /* first 8 bytes of SHA-256 of the public key point */
+};                                  /* 16 bytes, then sig_len bytes; the file ends there */
+
+#define CFG_SIG_ECDSA_P256 1
+
+_Static_assert(sizeof(struct cfg_header) == 64, "header");
+_Static_assert(sizeof(struct cfg_section) == 24, "section");
+_Static_assert(sizeof(struct cfg_system) == 64, "system");
+_Static_assert(sizeof(struct cfg_network) == 48, "network");
+_Static_assert(sizeof(struct cfg_service) == 288, "service");
+_Static_assert(sizeof(struct cfg_mount) == 24, "mount");
+_Static_assert(sizeof(struct cfg_idmap) == 16, "idmap");
+_Static_assert(sizeof(struct cfg_rlimit) == 24, "rlimit");
+_Static_assert(sizeof(struct cfg_syscall_rule) == 16, "syscall");
+_Static_assert(sizeof(struct cfg_io_limit) == 40, "io");
+_Static_assert(sizeof(struct cfg_port) == 8, "port");
+_Static_assert(sizeof(struct cfg_device) == 24, "device");
+_Static_assert(sizeof(struct cfg_sig_trailer) == 16, "sig");
+
+#endif

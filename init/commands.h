@@ -1,0 +1,12 @@
+/* The multi-call CLI's commands: one function each, in its own file, dispatched by init/keel.c. */
+#ifndef KEEL_INIT_COMMANDS_H
+#define KEEL_INIT_COMMANDS_H
+
+/* Each returns the process exit status. argv[0] is the command name ("check", "run", ...). */
+int cmd_check(int argc, char **argv);   /* init/cmd_check.c: validate a binary config, print it as text */
+int cmd_run(int argc, char **argv);     /* init/cmd_run.c: run one service in the foreground */
+
+/* PID 1 proper (init/pid1.c); never returns. */
+_Noreturn void pid1_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,44 @@
+/* keel's main: PID 1 when the kernel starts it without a subcommand, else a multi-call CLI. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *usage;
+} commands[] = {
+	{"check", cmd_check, "check CONFIG.bin        validate a binary config and print it back as text"},
+	{"run", cmd_run, "run CONFIG.bin SERVICE  run one service in the foreground (like crun run)"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: keel COMMAND [ARGS...]\n"
+		   "       keel              (as PID 1, started by the kernel: boot the appliance)\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  keel %s\n", commands[i].usage);
+	fprintf(f, "\n`keel COMMAND --help` describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 && getpid() == 1)
+		pid1_main(argc, argv);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "keel: unknown command '%s' (try keel --help)\n", argv[1]);
+	return 2;
+}

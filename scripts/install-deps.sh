@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs every Debian package keel's build, tests and demo need; the one list of them.
+# Idempotent and quiet when everything is present. Run as root on Debian 12 (bookworm).
+set -euo pipefail
+
+# Host build, unit/host tests, fuzzing, images.
+PKGS_HOST=(
+  make gcc libc6-dev musl-tools musl-dev linux-libc-dev gperf dpkg-dev
+  clang libclang-rt-14-dev llvm
+  libbearssl-dev libseccomp-dev openssl
+  cpio busybox-static erofs-utils squashfs-tools e2fsprogs kmod file xz-utils
+  iproute2 util-linux strace
+  qemu-system-x86 qemu-system-arm
+  gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross
+  curl
+)
+# Cross musl for aarch64 (multiarch).
+PKGS_ARM64=( musl-dev:arm64 )
+
+need_update=0
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+  need_update=1
+fi
+
+# Source packages (libseccomp, bearssl, built with musl) need a deb-src entry.
+SRC_LIST=/etc/apt/sources.list.d/keel-deb-src.sources
+if [ ! -f "$SRC_LIST" ]; then
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$SRC_LIST"
+  else
+    grep -h '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' > /etc/apt/sources.list.d/keel-deb-src.list
+    : > "$SRC_LIST"
+  fi
+  need_update=1
+fi
+
+missing=()
+for p in "${PKGS_HOST[@]}" "${PKGS_ARM64[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+stamp=/var/lib/apt/lists/.keel-updated
+if [ ${#missing[@]} -gt 0 ] || [ $need_update = 1 ] || [ ! -e "$stamp" ]; then
+  echo "install-deps: apt-get update" >&2
+  apt-get update -qq
+  touch "$stamp"
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

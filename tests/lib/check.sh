@@ -1,0 +1,11 @@
+# Shell helpers for tests: source it, then call pass/fail/check. Every check prints one result line.
+# Usage: check NAME COMMAND...   (PASS if the command succeeds)
+_failed=0
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: ${2:-failed}"; _failed=1; }
+check() { local n=$1; shift; if "$@" >/dev/null 2>&1; then pass "$n"; else fail "$n" "command failed: $*"; fi; }
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi; }
+# Wait (bounded) until a command succeeds: wait_for TRIES DELAY COMMAND...
+wait_for() { local n=$1 d=$2; shift 2; while [ "$n" -gt 0 ]; do "$@" && return 0; n=$((n-1)); sleep "$d"; done; return 1; }
+finish() { exit $_failed; }
