@@ -88,6 +88,7 @@ struct cfg_range {
 enum cfg_action { CFG_ACT_REBOOT = 0, CFG_ACT_POWEROFF = 1, CFG_ACT_HALT = 2, CFG_ACT_IGNORE = 3 };
 
 #define CFG_SYS_IP_FORWARD 0x1u
+#define CFG_SYS_CONSOLE_SHELL 0x2u     /* keep a /bin/sh on the console (debug images) */
 
 struct cfg_system {                 /* 64 bytes */
 	uint32_t hostname;              /* str */
