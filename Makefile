@@ -87,7 +87,7 @@ $(HOST)/keelc: $(KEELC_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/ke
 
 $(HOST)/keel-pack: $(PACK_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/keel-pack/*.h) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(PACK_SRCS) $(HOST_LIB_SRCS) -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(PACK_SRCS) $(HOST_LIB_SRCS) -lbearssl -ljansson
 
 # The whole device program built for the host with glibc under ASan/UBSan: proves it builds clean
 # with sanitizers and runs `keel check` over malformed configs in the unit tests.
