@@ -145,7 +145,7 @@ demo:
 	@board/$(BOARD)/run
 
 bench: all
-	@for b in $(sort $(wildcard bench/*)); do [ -x $$b ] && $$b; done; true
+	@for b in $(sort $(wildcard bench/*)); do [ -f $$b ] && [ -x $$b ] && $$b; done; true
 
 fmt:
 	clang-format -i $(DEVICE_SRCS) $(DEVICE_HDRS) $(KEELC_SRCS) $(PACK_SRCS) $(UNIT_SRCS) $(FUZZ_SRCS)

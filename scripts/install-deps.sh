@@ -9,7 +9,7 @@ PKGS_HOST=(
   clang libclang-rt-14-dev llvm
   libbearssl-dev libseccomp-dev openssl libjansson-dev
   cpio busybox-static erofs-utils squashfs-tools e2fsprogs kmod file xz-utils
-  iproute2 util-linux strace
+  iproute2 util-linux strace jq
   qemu-system-x86 qemu-system-arm
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross
   curl
