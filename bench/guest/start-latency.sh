@@ -22,4 +22,20 @@ fi
 # The peers: one bundle (/bench/bundle/config.json), each tool's own state directory on /run.
 $T crun "$N" "$W" /usr/bin/crun --root /run/crun run --bundle /bench/bundle bench || rc=1
 $T runc "$N" "$W" /usr/sbin/runc --root /run/runc run --bundle /bench/bundle bench || rc=1
+
+# After the timing (so each tool's first start above is its cold one): what isolation each tool
+# gave, read from inside by /bin/bench-probe ("host" is the guest itself, for the namespace ids).
+probe() {
+	name=$1
+	shift
+	echo "BENCH-PROBE $name $("$@" 2>&1 | tail -1)"
+}
+probe host /bench/rootfs/bin/bench-probe
+# (the floor gets a /proc here only, for the probe to read)
+probe floor /bin/busybox unshare -f -p -m -u -i -n /bin/sh -c \
+	'mount -t proc proc /bench/rootfs/proc && exec chroot /bench/rootfs /bin/bench-probe'
+[ -x /bench/keel/keel ] && probe keel /bench/keel/keel run --layers /bench/keel/layers \
+	--run-dir /run/keel --cgroup-root /sys/fs/cgroup/keel /bench/keel/config.bin probe
+probe crun /usr/bin/crun --root /run/crun run --bundle /bench/probe probe
+probe runc /usr/sbin/runc --root /run/runc run --bundle /bench/probe probe
 exit $rc
