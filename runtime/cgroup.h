@@ -1,0 +1,22 @@
+/* The service's cgroup v2 directory: create it, write its files, kill and remove it. */
+#ifndef KEEL_RUNTIME_CGROUP_H
+#define KEEL_RUNTIME_CGROUP_H
+
+#include <limits.h>
+
+#include "../lib/err.h"
+
+struct cgroup {
+	int fd;                         /* the directory, O_RDONLY|O_DIRECTORY|O_CLOEXEC; -1 = none */
+	char path[PATH_MAX];
+};
+
+/* Make <root>/<name> (and <root> if missing). A leftover empty directory of an earlier run is
+ * reused; one that still holds processes is refused. */
+int cgroup_create(struct cgroup *cg, const char *root, const char *name, struct err *e);
+/* Write `value` to the cgroup's `file` (e.g. "memory.max"). */
+int cgroup_write(const struct cgroup *cg, const char *file, const char *value, struct err *e);
+/* cgroup.kill, wait until it is empty, rmdir, close. */
+int cgroup_remove(struct cgroup *cg, struct err *e);
+
+#endif

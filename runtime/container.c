@@ -1,0 +1,290 @@
+/* The container start sequence: clone3 into new namespaces and the service's cgroup, then, in the
+ * child, everything up to execve in the order it must happen. */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* The kernel's struct clone_args (linux/sched.h), spelled out so libc headers do not clash. */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup;
+};
+
+/* The child reports a failure as one line on the sync socket, then exits; a successful execve
+ * closes the socket (O_CLOEXEC), so the parent reads EOF. */
+_Noreturn static void child_fail(int sync, struct err *e)
+{
+	size_t n = strlen(e->msg);
+	ssize_t w = write(sync, e->msg, n);
+	(void)w;
+	_exit(127);
+}
+
+static uint64_t clone_flags(uint32_t ns)
+{
+	uint64_t f = 0;
+	if (ns & CFG_NS_PID) f |= CLONE_NEWPID;
+	if (ns & CFG_NS_MOUNT) f |= CLONE_NEWNS;
+	if (ns & CFG_NS_UTS) f |= CLONE_NEWUTS;
+	if (ns & CFG_NS_IPC) f |= CLONE_NEWIPC;
+	if (ns & CFG_NS_NET) f |= CLONE_NEWNET;
+	if (ns & CFG_NS_CGROUP) f |= CLONE_NEWCGROUP;
+	if (ns & CFG_NS_USER) f |= CLONE_NEWUSER;
+	return f;
+}
+
+/* The environment and argv point into the config buffer, which the child shares by copy. */
+static void exec_service(const struct container_spec *s, int sync)
+{
+	const struct cfg *c = s->cfg;
+	const struct cfg_service *svc = s->svc;
+	struct err e;
+	char *argv[257], *envp[257];
+	if (svc->argv.count >= 256 || svc->env.count >= 256) {
+		err_set(&e, E2BIG, "exec: more than 255 arguments or environment entries");
+		child_fail(sync, &e);
+	}
+	for (uint32_t i = 0; i < svc->argv.count; i++)
+		argv[i] = (char *)cfg_strlist(c, svc->argv, i);
+	argv[svc->argv.count] = NULL;
+	for (uint32_t i = 0; i < svc->env.count; i++)
+		envp[i] = (char *)cfg_strlist(c, svc->env, i);
+	envp[svc->env.count] = NULL;
+	/* execve does not search PATH; argv[0] with a slash is used as is, else look in the env's PATH. */
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, envp);
+	} else {
+		const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		for (uint32_t i = 0; i < svc->env.count; i++)
+			if (!strncmp(envp[i], "PATH=", 5))
+				path = envp[i] + 5;
+		char buf[4096];
+		int saved = ENOENT;
+		for (const char *p = path; *p;) {
+			const char *end = strchrnul(p, ':');
+			int n = snprintf(buf, sizeof buf, "%.*s/%s", (int)(end - p), p, argv[0]);
+			if (n > 0 && (size_t)n < sizeof buf) {
+				execve(buf, argv, envp);
+				if (errno != ENOENT)
+					saved = errno;
+			}
+			p = *end ? end + 1 : end;
+		}
+		errno = saved;
+	}
+	err_sys(&e, errno, "execve %s", argv[0]);
+	child_fail(sync, &e);
+}
+
+_Noreturn static void child_main(const struct container_spec *s, int sync)
+{
+	const struct cfg *c = s->cfg;
+	const struct cfg_service *svc = s->svc;
+	struct err e;
+	char go;
+
+	/* Die with keel run rather than linger if it is killed before we exec. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");
+		child_fail(sync, &e);
+	}
+	/* The parent writes the id maps (and later the network) first, then says go. */
+	ssize_t r = read(sync, &go, 1);
+	if (r != 1) {
+		err_sys(&e, r < 0 ? errno : EPIPE, "waiting for the parent");
+		child_fail(sync, &e);
+	}
+	if (mounts_setup(s, !!(svc->namespaces & CFG_NS_USER), &e) < 0)
+		child_fail(sync, &e);
+	const char *host = cfg_str(c, svc->hostname);
+	if (!*host)
+		host = s->name;
+	if ((svc->namespaces & CFG_NS_UTS) && sethostname(host, strlen(host)) < 0) {
+		err_sys(&e, errno, "sethostname '%s'", host);
+		child_fail(sync, &e);
+	}
+	const char *wd = cfg_str(c, svc->workdir);
+	if (chdir(*wd ? wd : "/") < 0) {
+		err_sys(&e, errno, "workdir %s", *wd ? wd : "/");
+		child_fail(sync, &e);
+	}
+	if (privs_rlimits(c, svc, &e) < 0)
+		child_fail(sync, &e);
+	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: load it while we still
+	 * have it; the filter allows the few calls privs_drop makes after it. */
+	int nnp = !!(svc->flags & CFG_SVC_NO_NEW_PRIVS);
+	if (!nnp && s->filter && seccomp_prog_load(s->filter, &e) < 0)
+		child_fail(sync, &e);
+	if (privs_drop(c, svc, &e) < 0)
+		child_fail(sync, &e);
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		err_sys(&e, errno, "prctl PR_SET_NO_NEW_PRIVS");
+		child_fail(sync, &e);
+	}
+	if (nnp && s->filter && seccomp_prog_load(s->filter, &e) < 0)
+		child_fail(sync, &e);
+	/* Mark rather than close: the sync socket must survive until execve succeeds. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		err_sys(&e, errno, "close_range");
+		child_fail(sync, &e);
+	}
+	if (!(svc->flags & CFG_SVC_REAPER))
+		exec_service(s, sync);
+
+	sigset_t fwd, old;
+	reaper_signals(&fwd);
+	sigaddset(&fwd, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &fwd, &old) < 0) {
+		err_sys(&e, errno, "sigprocmask");
+		child_fail(sync, &e);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		err_sys(&e, errno, "fork service");
+		child_fail(sync, &e);
+	}
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		exec_service(s, sync);
+	}
+	close(sync);
+	reaper_run(pid, &fwd);
+}
+
+int container_start(const struct container_spec *s, struct container *c, struct err *e)
+{
+	const struct cfg_service *svc = s->svc;
+	if (!(svc->namespaces & CFG_NS_MOUNT))
+		return err_set(e, EINVAL, "namespaces: a container needs its own mount namespace");
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_sys(e, errno, "socketpair");
+	int pidfd = -1;
+	struct clone3_args ca = {
+		.flags = clone_flags(svc->namespaces) | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	if (s->cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)s->cgroup_fd;
+	}
+	long pid = syscall(SYS_clone3, &ca, sizeof ca);
+	if (pid < 0) {
+		int err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return err_sys(e, err, "clone3");
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_main(s, sv[1]);
+	}
+	close(sv[1]);
+	c->pid = (pid_t)pid;
+	c->pidfd = pidfd;
+
+	if ((svc->namespaces & CFG_NS_USER) && userns_write_maps(c->pid, s->cfg, svc, e) < 0)
+		goto kill;
+	if (write(sv[0], "g", 1) != 1) {
+		err_sys(e, errno, "releasing the child");
+		goto kill;
+	}
+	char msg[ERR_MSG_MAX];
+	ssize_t n;
+	do
+		n = read(sv[0], msg, sizeof msg - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		err_sys(e, errno, "reading the child's status");
+		goto kill;
+	}
+	close(sv[0]);
+	if (n > 0) {
+		msg[n] = '\0';
+		err_set(e, 0, "%s", msg);
+		int st;
+		container_wait(c, &st, &(struct err){0});
+		return -1;
+	}
+	return 0;
+kill:
+	close(sv[0]);
+	syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+	{
+		int st;
+		container_wait(c, &st, &(struct err){0});
+	}
+	return -1;
+}
+
+int container_wait(struct container *c, int *status, struct err *e)
+{
+	sigset_t fwd, old;
+	reaper_signals(&fwd);
+	if (sigprocmask(SIG_BLOCK, &fwd, &old) < 0)
+		return err_sys(e, errno, "sigprocmask");
+	int sfd = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		err_sys(e, errno, "signalfd");
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	int rc = 0;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = c->pidfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = err_sys(e, errno, "poll");
+			break;
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+				syscall(SYS_pidfd_send_signal, c->pidfd, (int)si.ssi_signo, NULL, 0);
+		}
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			siginfo_t si = {0};
+			if (waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED) < 0) {
+				if (errno == EINTR)
+					continue;
+				rc = err_sys(e, errno, "waitid");
+				break;
+			}
+			*status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+			break;
+		}
+	}
+	close(sfd);
+	close(c->pidfd);
+	c->pidfd = -1;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}

@@ -1,0 +1,75 @@
+/* One service container: the start sequence (clone3 into namespaces and a cgroup, then the child's
+ * mounts, identity, privileges and seccomp) and the pieces it is built from. */
+#ifndef KEEL_RUNTIME_CONTAINER_H
+#define KEEL_RUNTIME_CONTAINER_H
+
+#include <linux/filter.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../format/config.h"
+#include "../lib/err.h"
+
+/* A compiled seccomp program, built once (seccomp_prog_build) and loaded by each start. */
+struct seccomp_prog {
+	struct sock_filter *insns;      /* owned; free with seccomp_prog_free */
+	unsigned short len;
+};
+
+struct container_spec {
+	const struct cfg *cfg;
+	const struct cfg_service *svc;
+	const char *name;               /* the service's name, for messages */
+	const char *const *lowers;      /* read-only root layers as directories, lowest first */
+	uint32_t nlowers;               /* >= 1 */
+	const char *root_dir;           /* an empty directory the root is assembled on (host side) */
+	int cgroup_fd;                  /* the service's cgroup directory; -1: stay in ours */
+	const struct seccomp_prog *filter; /* NULL: unconfined */
+};
+
+struct container {
+	pid_t pid;                      /* in our pid namespace */
+	int pidfd;                      /* O_CLOEXEC; -1 once closed */
+};
+
+/* Start the service: returns once it has exec'd (or failed to). On failure nothing is left
+ * running and `e` holds one line naming the step: "pivot_root: Invalid argument". */
+int container_start(const struct container_spec *s, struct container *c, struct err *e);
+
+/* Wait for the container's first process; *status is an exit status as a shell reports it
+ * (the code, or 128+signal). Signals in `fwd` that reach us meanwhile are forwarded to it. */
+int container_wait(struct container *c, int *status, struct err *e);
+
+/* ---- pieces, each in its own file; all but the host-side ones run in the cloned child ---- */
+
+/* mounts.c: assemble the root on s->root_dir, /proc, /sys, /dev, tmpfs and volumes, masked and
+ * read-only paths, then pivot_root into it. */
+int mounts_setup(const struct container_spec *s, int in_userns, struct err *e);
+
+/* privs.c: the capability set a service ends with (Docker's default, + add, - drop). */
+uint64_t privs_caps(const struct cfg_service *svc);
+int privs_rlimits(const struct cfg *c, const struct cfg_service *svc, struct err *e);
+/* Groups, gid, uid, then capabilities (bounding, permitted, effective, inheritable, ambient). */
+int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e);
+
+/* seccomp.c */
+int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struct seccomp_prog *p,
+		  struct err *e);
+int seccomp_prog_load(const struct seccomp_prog *p, struct err *e);
+void seccomp_prog_free(struct seccomp_prog *p);
+/* The highest syscall number the default profile knows; newer ones get ENOSYS. */
+#define SECCOMP_PROFILE_MAX_NR 450
+
+/* devices.c (host side): load the device program and attach it to the cgroup. */
+int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service *svc, struct err *e);
+
+/* userns.c (host side): write the child's uid_map and gid_map from the config. */
+int userns_write_maps(pid_t pid, const struct cfg *c, const struct cfg_service *svc, struct err *e);
+
+/* reaper.c: PID 1 inside; forwards signals to `service`, reaps orphans, exits with the service's
+ * status. `blocked` is the set the caller blocked before forking the service. */
+_Noreturn void reaper_run(pid_t service, const sigset_t *blocked);
+/* The signals forwarded by the reaper and by `keel run`. */
+void reaper_signals(sigset_t *set);
+
+#endif

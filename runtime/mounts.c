@@ -1,0 +1,298 @@
+/* The container's file system: a read-only root from the layers, /proc, /sys, a minimal /dev,
+ * the service's tmpfs paths and volumes, masked and read-only paths, then pivot_root. */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* Paths a container must not see (the OCI runtime spec's defaults): files get /dev/null bound
+ * over them, directories an empty read-only tmpfs. */
+static const char *const masked[] = {
+	"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+	"/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+	"/sys/devices/virtual/powercap",
+};
+static const char *const readonly[] = {
+	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+/* The standard nodes (devices.c allows exactly these plus what the config grants). */
+static const struct {
+	const char *name;
+	unsigned major, minor;
+} std_devs[] = {
+	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
+	{"tty", 5, 0},
+};
+
+static int path_in(char *buf, size_t len, const char *root, const char *p, struct err *e)
+{
+	int n = snprintf(buf, len, "%s%s", root, p);
+	if (n < 0 || (size_t)n >= len)
+		return err_set(e, ENAMETOOLONG, "%s: path too long", p);
+	return 0;
+}
+
+/* dir + "/" + name into buf, refused if it does not fit. */
+static int join(char *buf, size_t len, const char *dir, const char *name, struct err *e)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= len)
+		return err_set(e, ENAMETOOLONG, "%s/%s: path too long", dir, name);
+	return 0;
+}
+
+static int do_mount(const char *src, const char *dst, const char *fs, unsigned long fl,
+		    const char *data, const char *what, struct err *e)
+{
+	if (mount(src, dst, fs, fl, data) < 0)
+		return err_sys(e, errno, "mount %s", what);
+	return 0;
+}
+
+/* A bind mount ignores the flags of its first mount(2); a remount sets them. Flags the kernel
+ * has locked (a user namespace's copy of a host mount) must be kept, so start from the current. */
+static int remount_bind(const char *dst, unsigned long add, const char *what, struct err *e)
+{
+	struct statvfs sv;
+	if (statvfs(dst, &sv) < 0)
+		return err_sys(e, errno, "statvfs %s", what);
+	unsigned long keep = sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME |
+					  ST_NODIRATIME | ST_RELATIME);
+	if (mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | keep | add, NULL) < 0)
+		return err_sys(e, errno, "remount %s", what);
+	return 0;
+}
+
+static int mount_root(const struct container_spec *s, struct err *e)
+{
+	const char *r = s->root_dir;
+	if (s->nlowers == 1) {
+		if (do_mount(s->lowers[0], r, NULL, MS_BIND | MS_REC, NULL, "root (bind)", e) < 0)
+			return -1;
+		return remount_bind(r, MS_RDONLY, "root read-only", e);
+	}
+	/* overlayfs lists the top layer first; the config lists the lowest first. No upper dir:
+	 * a read-only overlay, which needs two or more lower layers. */
+	char opt[4096];
+	size_t o = (size_t)snprintf(opt, sizeof opt, "lowerdir=");
+	for (uint32_t i = s->nlowers; i-- > 0;) {
+		int n = snprintf(opt + o, sizeof opt - o, "%s%s", s->lowers[i], i ? ":" : "");
+		if (n < 0 || (size_t)n >= sizeof opt - o)
+			return err_set(e, E2BIG, "root: overlay options longer than %zu bytes", sizeof opt);
+		o += (size_t)n;
+	}
+	return do_mount("overlay", r, "overlay", MS_RDONLY, opt, "root (overlay)", e);
+}
+
+static int make_node(const char *path, mode_t mode, unsigned type, unsigned maj, unsigned min,
+		     const char *host, int in_userns, struct err *e)
+{
+	/* A user namespace may not mknod: bind the host's node onto an empty file instead. */
+	if (in_userns) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return err_sys(e, errno, "create %s", path);
+		close(fd);
+		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
+			return err_sys(e, errno, "bind %s", host);
+		return 0;
+	}
+	if (mknod(path, (mode_t)(type == 'b' ? S_IFBLK : S_IFCHR) | (mode & 07777), makedev(maj, min)) < 0)
+		return err_sys(e, errno, "mknod %s", host);
+	if (chmod(path, mode & 07777) < 0) /* the umask applied to mknod */
+		return err_sys(e, errno, "chmod %s", host);
+	return 0;
+}
+
+static int setup_dev(const struct container_spec *s, int in_userns, struct err *e)
+{
+	const struct cfg *c = s->cfg;
+	char dev[4096], p[4096];
+	if (path_in(dev, sizeof dev, s->root_dir, "/dev", e) < 0)
+		return -1;
+	if (do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=755,size=64k",
+		     "/dev (tmpfs)", e) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof std_devs / sizeof std_devs[0]; i++) {
+		char host[64];
+		snprintf(host, sizeof host, "/dev/%s", std_devs[i].name);
+		if (join(p, sizeof p, dev, std_devs[i].name, e) < 0 ||
+		    make_node(p, 0666, 'c', std_devs[i].major, std_devs[i].minor, host, in_userns, e) < 0)
+			return -1;
+	}
+	static const char *const links[][2] = {
+		{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
+	};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		if (join(p, sizeof p, dev, links[i][1], e) < 0)
+			return -1;
+		if (symlink(links[i][0], p) < 0)
+			return err_sys(e, errno, "symlink /dev/%s", links[i][1]);
+	}
+	static const char *const dirs[] = {"pts", "shm"};
+	for (size_t i = 0; i < 2; i++) {
+		if (join(p, sizeof p, dev, dirs[i], e) < 0)
+			return -1;
+		if (mkdir(p, 0755) < 0)
+			return err_sys(e, errno, "mkdir /dev/%s", dirs[i]);
+	}
+	/* A private devpts instance; gid 5 (tty) exists only outside a user namespace for sure. */
+	if (join(p, sizeof p, dev, "pts", e) < 0)
+		return -1;
+	if (do_mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
+		     in_userns ? "newinstance,ptmxmode=0666,mode=0620"
+			       : "newinstance,ptmxmode=0666,mode=0620,gid=5",
+		     "/dev/pts (devpts)", e) < 0)
+		return -1;
+	if (join(p, sizeof p, dev, "shm", e) < 0)
+		return -1;
+	if (do_mount("shm", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+		     "/dev/shm (tmpfs)", e) < 0)
+		return -1;
+	/* Devices the config grants: a node in /dev (devices.c lets the cgroup allow it). */
+	for (uint32_t i = 0; i < s->svc->devices.count; i++) {
+		const struct cfg_device *d = cfg_device(c, s->svc->devices, i);
+		const char *path = cfg_str(c, d->path);
+		if (strncmp(path, "/dev/", 5) || strstr(path, "/../") || strchr(path + 5, '/'))
+			return err_set(e, EINVAL, "device %s: expected /dev/NAME", path);
+		if (path_in(p, sizeof p, s->root_dir, path, e) < 0 ||
+		    make_node(p, d->mode ? d->mode : 0660, d->type, d->major, d->minor, path, in_userns, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int mkdir_target(const char *p, const char *target, struct err *e)
+{
+	struct stat st;
+	if (stat(p, &st) == 0)
+		return 0;
+	if (errno != ENOENT || mkdir(p, 0755) < 0)
+		return err_sys(e, errno, "mount point %s (the root is read-only: the image must have it)", target);
+	return 0;
+}
+
+static int setup_service_mounts(const struct container_spec *s, struct err *e)
+{
+	const struct cfg *c = s->cfg;
+	char p[4096];
+	for (uint32_t i = 0; i < s->svc->mounts.count; i++) {
+		const struct cfg_mount *m = cfg_mount(c, s->svc->mounts, i);
+		const char *target = cfg_str(c, m->target);
+		if (target[0] != '/' || strstr(target, ".."))
+			return err_set(e, EINVAL, "mount %s: expected an absolute path without '..'", target);
+		if (path_in(p, sizeof p, s->root_dir, target, e) < 0 || mkdir_target(p, target, e) < 0)
+			return -1;
+		unsigned long fl = 0;
+		if (!(m->flags & CFG_MOUNT_DEV))
+			fl |= MS_NODEV;
+		if (!(m->flags & CFG_MOUNT_SUID))
+			fl |= MS_NOSUID;
+		if (m->kind == CFG_MOUNT_TMPFS) {
+			char opt[64];
+			int n = snprintf(opt, sizeof opt, "mode=%o", m->mode ? m->mode : 01777);
+			if (m->size)
+				snprintf(opt + n, sizeof opt - (size_t)n, ",size=%uk", m->size);
+			if (mount("tmpfs", p, "tmpfs", fl, opt) < 0)
+				return err_sys(e, errno, "mount tmpfs %s", target);
+		} else {
+			const char *src = cfg_str(c, m->source);
+			if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+				return err_sys(e, errno, "volume %s:%s", src, target);
+			if (m->flags & CFG_MOUNT_RO)
+				fl |= MS_RDONLY;
+			/* remount_bind keeps flags already set; clear nodev/nosuid only as asked. */
+			struct statvfs sv;
+			if (statvfs(p, &sv) < 0)
+				return err_sys(e, errno, "statvfs volume %s", target);
+			unsigned long keep = sv.f_flag & (ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+			if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | keep | fl, NULL) < 0)
+				return err_sys(e, errno, "remount volume %s", target);
+		}
+	}
+	return 0;
+}
+
+static int mask_paths(const struct container_spec *s, struct err *e)
+{
+	char p[4096], null[4096];
+	if (path_in(null, sizeof null, s->root_dir, "/dev/null", e) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
+		struct stat st;
+		if (path_in(p, sizeof p, s->root_dir, masked[i], e) < 0)
+			return -1;
+		if (lstat(p, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return err_sys(e, errno, "stat %s", masked[i]);
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+				return err_sys(e, errno, "mask %s", masked[i]);
+		} else if (mount(null, p, NULL, MS_BIND, NULL) < 0) {
+			return err_sys(e, errno, "mask %s", masked[i]);
+		}
+	}
+	for (size_t i = 0; i < sizeof readonly / sizeof readonly[0]; i++) {
+		if (path_in(p, sizeof p, s->root_dir, readonly[i], e) < 0)
+			return -1;
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return err_sys(e, errno, "bind %s", readonly[i]);
+		}
+		if (remount_bind(p, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, readonly[i], e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int mounts_setup(const struct container_spec *s, int in_userns, struct err *e)
+{
+	const char *r = s->root_dir;
+	char p[4096];
+	/* Nothing we mount may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return err_sys(e, errno, "make mounts private");
+	if (mount_root(s, e) < 0)
+		return -1;
+	if (path_in(p, sizeof p, r, "/proc", e) < 0 ||
+	    do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e) < 0)
+		return -1;
+	if (path_in(p, sizeof p, r, "/sys", e) < 0)
+		return -1;
+	/* sysfs can be mounted afresh only by the owner of the network namespace. */
+	if (s->svc->namespaces & CFG_NS_NET) {
+		if (do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+			     "/sys", e) < 0)
+			return -1;
+	} else {
+		if (do_mount("/sys", p, NULL, MS_BIND | MS_REC, NULL, "/sys (bind)", e) < 0 ||
+		    remount_bind(p, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "/sys", e) < 0)
+			return -1;
+	}
+	if (setup_dev(s, in_userns, e) < 0 || setup_service_mounts(s, e) < 0 || mask_paths(s, e) < 0)
+		return -1;
+	/* pivot_root(".", "."): the old root ends up stacked under the new one, and detaching "."
+	 * then drops it; no put-old directory is needed in the read-only image. */
+	if (chdir(r) < 0)
+		return err_sys(e, errno, "chdir %s", r);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return err_sys(e, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return err_sys(e, errno, "detach the old root");
+	if (chdir("/") < 0)
+		return err_sys(e, errno, "chdir /");
+	return 0;
+}
