@@ -1,0 +1,72 @@
+/* Build a read-only layer image (erofs or squashfs) from a directory and store it by its digest.
+ *
+ * Same tree in, same bytes out: every timestamp is set to 0 and the filesystem UUID is fixed, and
+ * both tools sort directory entries, so a layer's digest depends only on its contents (names,
+ * data, modes, owners, xattrs). Ownership is kept from the source. */
+#include "pack.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EROFS_UUID "6b65656c-7061-636b-6c61-796572000000" /* "keelpacklayer", any fixed value */
+
+static int fsync_path(const char *path, int flags, struct err *e)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		return err_sys(e, saved, "fsync %s", path);
+	}
+	close(fd);
+	return 0;
+}
+
+int image_build(const char *format, const char *src, const char *layers_dir,
+		uint8_t digest[DIGEST_LEN], struct err *e)
+{
+	char dir[4096], tmp[4096], dst[4096], hex[DIGEST_HEX_LEN + 1];
+	if (pathf(e, dir, sizeof dir, "%s/sha256", layers_dir) != 0 ||
+	    pathf(e, tmp, sizeof tmp, "%s/.tmp-%d.img", dir, (int)getpid()) != 0 ||
+	    pathf(e, dst, sizeof dst, "%s/%064d.img", dir, 0) != 0)
+		return -1;
+	if ((mkdir(layers_dir, 0755) != 0 && errno != EEXIST) || (mkdir(dir, 0755) != 0 && errno != EEXIST))
+		return err_sys(e, errno, "mkdir %s", dir);
+	unlink(tmp);
+	int rc;
+	if (format[0] == 'e') {
+		char *argv[] = {"mkfs.erofs", "--quiet", "-T0", "-U" EROFS_UUID, tmp, (char *)src, NULL};
+		rc = run_cmd(argv, e);
+	} else {
+		char *argv[] = {"mksquashfs", (char *)src, tmp, "-noappend", "-quiet", "-no-progress",
+				"-reproducible", "-mkfs-time", "0", "-all-time", "0", NULL};
+		rc = run_cmd(argv, e);
+	}
+	if (rc != 0) {
+		unlink(tmp);
+		return err_prefix(e, "%s: ", src);
+	}
+	uint64_t size;
+	if (hash_file(tmp, digest, &size, e) != 0 || fsync_path(tmp, O_RDONLY, e) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	if (chmod(tmp, 0644) != 0) {
+		err_sys(e, errno, "chmod %s", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	digest_to_hex(digest, hex);
+	pathf(e, dst, sizeof dst, "%s/%s.img", dir, hex); /* fits: same length as checked above */
+	if (rename(tmp, dst) != 0) {
+		err_sys(e, errno, "rename %s to %s", tmp, dst);
+		unlink(tmp);
+		return -1;
+	}
+	return fsync_path(dir, O_RDONLY | O_DIRECTORY, e);
+}
