@@ -1,7 +1,171 @@
-/* Placeholder for keelc until it is written. */
+/* keelc: compiles a text config (keel.conf(5)) into keel's binary config, optionally signed. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format/config.h"
+#include "model.h"
+
+static void usage(FILE *f)
 {
-	fprintf(stderr, "keelc: not yet\n");
-	return 1;
+	fprintf(f,
+		"usage: keelc IN.conf -o OUT.bin [--sign KEY.pem] [--layers DIR]\n"
+		"       keelc --pubkey KEY.pem -o KEY.pub\n"
+		"\n"
+		"Compiles a keel text config (keel.conf(5)) into the binary config keel reads on the device.\n"
+		"The same input always gives the same bytes.\n"
+		"\n"
+		"  -o FILE          where to write (replaced atomically)\n"
+		"  --sign KEY.pem   sign with an ECDSA P-256 private key (PEM, e.g. from\n"
+		"                   openssl ecparam -name prime256v1 -genkey -noout -out KEY.pem)\n"
+		"  --layers DIR     resolve layer names through keel-pack's index DIR/index\n"
+		"                   (lines 'NAME sha256:<hex>'); sha256: digests need no index\n"
+		"  --pubkey KEY.pem write KEY.pem's public key as the raw 65-byte point keel reads\n"
+		"                   from /etc/keel/keys/*.pub\n"
+		"  -h, --help       this text\n");
+}
+
+static int read_file(const char *path, char **out, size_t *len, struct err *e)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return err_sys(e, errno, "%s", path);
+	size_t cap = 4096, n = 0;
+	char *buf = xrealloc(NULL, cap);
+	size_t got;
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return err_set(e, EIO, "%s: read error", path);
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* Write to a temporary name and rename, so a failed run never leaves half a config behind. */
+static int write_file(const char *path, const void *buf, size_t len, struct err *e)
+{
+	char tmp[4096];
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+		return err_set(e, 0, "%s: path too long", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_sys(e, errno, "%s", tmp);
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int saved = errno;
+			close(fd);
+			unlink(tmp);
+			return err_sys(e, saved, "%s", tmp);
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		int saved = errno;
+		unlink(tmp);
+		return err_sys(e, saved, "%s", path);
+	}
+	return 0;
+}
+
+static int do_pubkey(const char *pem, const char *out, struct err *e)
+{
+	uint8_t priv[72], point[65];
+	size_t priv_len = sizeof priv;
+	int curve;
+	if (key_load_private(pem, priv, &priv_len, &curve, e) || key_public_point(priv, priv_len, point, e))
+		return -1;
+	memset(priv, 0, sizeof priv);
+	return write_file(out, point, sizeof point, e);
+}
+
+static const char *base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static int compile(const char *in, const char *out, const char *key, const char *layers, struct err *e)
+{
+	struct layer_index ix;
+	memset(&ix, 0, sizeof ix);
+	if (layers && index_load(&ix, layers, e))
+		return -1;
+	char *text = NULL;
+	size_t len = 0;
+	if (read_file(in, &text, &len, e))
+		return -1;
+	struct model m;
+	if (model_parse(&m, in, text, len, &ix, e))
+		return -1;
+	uint8_t *bin = NULL;
+	size_t bin_len = 0;
+	if (model_write(&m, &bin, &bin_len, e) || (key && config_sign(&bin, &bin_len, key, e)))
+		return -1;
+	/* Read back what was written with the device's reader: a writer bug stops here, not on a device. */
+	struct cfg c;
+	if (cfg_open(&c, bin, bin_len, base(out), e))
+		return err_prefix(e, "keelc wrote a config its reader refuses (a keelc bug): ");
+	return write_file(out, bin, bin_len, e);
+}
+
+int main(int argc, char **argv)
+{
+	const char *in = NULL, *out = NULL, *key = NULL, *layers = NULL, *pubkey = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		int takes = !strcmp(a, "-o") || !strcmp(a, "--sign") || !strcmp(a, "--layers") || !strcmp(a, "--pubkey");
+		if (takes && i + 1 >= argc) {
+			fprintf(stderr, "keelc: %s needs a value (try keelc --help)\n", a);
+			return 2;
+		}
+		if (!strcmp(a, "-o"))
+			out = argv[++i];
+		else if (!strcmp(a, "--sign"))
+			key = argv[++i];
+		else if (!strcmp(a, "--layers"))
+			layers = argv[++i];
+		else if (!strcmp(a, "--pubkey"))
+			pubkey = argv[++i];
+		else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "keelc: unknown option '%s' (try keelc --help)\n", a);
+			return 2;
+		} else if (in) {
+			fprintf(stderr, "keelc: one input file only, got '%s' and '%s'\n", in, a);
+			return 2;
+		} else
+			in = a;
+	}
+	if (!out || (!in && !pubkey) || (in && pubkey)) {
+		usage(stderr);
+		return 2;
+	}
+	struct err e;
+	err_clear(&e);
+	int rc = pubkey ? do_pubkey(pubkey, out, &e) : compile(in, out, key, layers, &e);
+	if (rc) {
+		fprintf(stderr, "%s\n", e.msg);
+		return 1;
+	}
+	return 0;
 }

@@ -1,0 +1,102 @@
+/* keelc's in-memory config: what the text parser fills and the binary writer lays out. */
+#ifndef KEELC_MODEL_H
+#define KEELC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/layout.h"
+#include "lib/err.h"
+
+/* A growable array; keelc is a short-lived host tool, so it allocates freely and dies on OOM. */
+#define VEC(T) struct { T *v; uint32_t n, cap; }
+#define VEC_PUSH(vec, item)                                                                        \
+	do {                                                                                       \
+		if ((vec).n == (vec).cap) {                                                        \
+			(vec).cap = (vec).cap ? (vec).cap * 2 : 4;                                 \
+			(vec).v = xrealloc((vec).v, (size_t)(vec).cap * sizeof *(vec).v);          \
+		}                                                                                  \
+		(vec).v[(vec).n++] = (item);                                                       \
+	} while (0)
+
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+struct loc {
+	int line, col;
+};
+
+typedef VEC(char *) strvec;
+
+/* A name another record refers to, with where it was written, checked after the whole file is read. */
+struct nameref {
+	char *name;
+	struct loc at;
+};
+typedef VEC(struct nameref) refvec;
+
+struct h_system {
+	struct cfg_system r;            /* scalars; string refs and ranges are filled by the writer */
+	char *hostname, *watchdog_device, *data_device, *data_fstype, *data_options;
+	strvec modules, sysctls;
+};
+
+struct h_network {
+	struct cfg_network r;
+	char *name, *bridge, *uplink;
+	struct loc at;
+};
+
+struct h_mount { struct cfg_mount r; char *source, *target; };
+struct h_syscall { struct cfg_syscall_rule r; char *name; };
+struct h_iolimit { struct cfg_io_limit r; char *device; };
+struct h_device { struct cfg_device r; char *path; };
+struct digest { uint8_t b[32]; };
+
+struct h_service {
+	struct cfg_service r;
+	char *name, *workdir, *hostname, *cpuset_cpus;
+	struct nameref network;
+	struct loc at;
+	strvec argv, env;
+	refvec depends, after;
+	VEC(struct digest) layers;
+	VEC(uint32_t) groups;
+	VEC(struct h_syscall) syscalls;
+	VEC(struct cfg_idmap) idmaps;
+	VEC(struct cfg_rlimit) rlimits;
+	VEC(struct h_mount) mounts;
+	VEC(struct h_device) devices;
+	VEC(struct cfg_port) ports;
+	VEC(struct h_iolimit) io_max;
+};
+
+struct model {
+	struct h_system system;
+	VEC(struct h_network) networks;
+	VEC(struct h_service) services;
+};
+
+/* Layer names resolve through keel-pack's index (DIR/index: "NAME sha256:<hex>" per line). */
+struct layer_index {
+	const char *dir;                /* NULL: no index given */
+	VEC(struct { char *name; struct digest d; }) entries;
+};
+int index_load(struct layer_index *ix, const char *dir, struct err *e);
+
+/* Parse the text config; errors are "FILE:LINE:COL: service 'web': key: message". */
+int model_parse(struct model *m, const char *file, const char *text, size_t len, const struct layer_index *ix,
+		struct err *e);
+
+/* Lay the model out as a binary config (unsigned); *out is malloc'd. Deterministic. */
+int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct err *e);
+
+/* Signing (sign.c). */
+int key_load_private(const char *pem_file, uint8_t *priv, size_t *priv_len, int *curve, struct err *e);
+int key_public_point(const uint8_t *priv, size_t priv_len, uint8_t point[65], struct err *e);
+/* Set CFG_F_SIGNED, recompute the digest, append the trailer. *buf is realloc'd. */
+int config_sign(uint8_t **buf, size_t *len, const char *pem_file, struct err *e);
+/* Recompute header.digest over the buffer. */
+void config_digest(uint8_t *buf);
+
+#endif

@@ -1,0 +1,1003 @@
+/* The text config parser: sections and keys into keelc's model, with FILE:LINE:COL errors. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/text.h"
+#include "lex.h"
+#include "lib/digest.h"
+#include "model.h"
+#include "values.h"
+
+enum sect { S_NONE, S_SYSTEM, S_NETWORK, S_SERVICE };
+
+struct pctx {
+	struct lex_line *l;
+	struct err *e;
+	struct model *m;
+	const struct layer_index *ix;
+	enum sect sect;
+	char where[64];                 /* "system", "network 'lan'", "service 'web'" */
+	const char *key;
+	uint64_t seen;                  /* keys already given in this section (by table index) */
+	int system_seen;
+	struct h_system *sys;
+	struct h_network *net;
+	struct h_service *svc;
+};
+
+#define TOK(i) (p->l->toks.v[i].s)
+#define COL(i) (p->l->toks.v[i].col)
+#define NTOK (p->l->toks.n)
+
+static int perr(struct pctx *p, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr(struct pctx *p, int col, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (p->key)
+		return err_set(p->e, 0, "%s:%d:%d: %s: %s: %s", p->l->file, p->l->line, col, p->where, p->key, msg);
+	if (p->where[0])
+		return err_set(p->e, 0, "%s:%d:%d: %s: %s", p->l->file, p->l->line, col, p->where, msg);
+	return err_set(p->e, 0, "%s:%d:%d: %s", p->l->file, p->l->line, col, msg);
+}
+
+/* ---- typed getters: on failure they say what was expected and what was written ------------- */
+
+static int get_u32(struct pctx *p, int i, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	if (val_u32(TOK(i), lo, hi, out))
+		return perr(p, COL(i), "expected a number in %u..%u, got '%s'", lo, hi, TOK(i));
+	return 0;
+}
+
+static int get_size(struct pctx *p, int i, int allow_max, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	if (allow_max && !strcmp(TOK(i), "max")) {
+		*out = CFG_U64_MAX;
+		return 0;
+	}
+	if (val_size(TOK(i), out))
+		return perr(p, COL(i), "expected a size like 64M%s, got '%s'", allow_max ? " or 'max'" : "", TOK(i));
+	if (*out < lo || *out > hi)
+		return perr(p, COL(i), "%s is out of range (%llu..%llu bytes)", TOK(i), (unsigned long long)lo,
+			    (unsigned long long)hi);
+	return 0;
+}
+
+static int get_count(struct pctx *p, int i, uint64_t *out)
+{
+	if (!strcmp(TOK(i), "max")) {
+		*out = CFG_U64_MAX;
+		return 0;
+	}
+	if (val_u64(TOK(i), out) || *out >= CFG_U64_MAX)
+		return perr(p, COL(i), "expected a number or 'max', got '%s'", TOK(i));
+	return 0;
+}
+
+static int get_ms(struct pctx *p, int i, uint64_t lo, uint64_t hi, uint32_t *out)
+{
+	uint64_t v;
+	if (val_duration_ms(TOK(i), &v))
+		return perr(p, COL(i), "expected a duration like 10s (ms, s, m, h), got '%s'", TOK(i));
+	if (v < lo || v > hi)
+		return perr(p, COL(i), "%s is out of range (%llums..%llums)", TOK(i), (unsigned long long)lo,
+			    (unsigned long long)hi);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int get_secs(struct pctx *p, int i, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	uint32_t ms;
+	if (get_ms(p, i, (uint64_t)lo * 1000, (uint64_t)hi * 1000, &ms))
+		return -1;
+	if (ms % 1000)
+		return perr(p, COL(i), "expected whole seconds, got '%s'", TOK(i));
+	*out = ms / 1000;
+	return 0;
+}
+
+static int get_bool(struct pctx *p, int i, int *out)
+{
+	if (val_bool(TOK(i), out))
+		return perr(p, COL(i), "expected yes or no, got '%s'", TOK(i));
+	return 0;
+}
+
+static int set_flag(struct pctx *p, uint32_t *flags, uint32_t bit)
+{
+	int on;
+	if (get_bool(p, 0, &on))
+		return -1;
+	*flags = on ? (*flags | bit) : (*flags & ~bit);
+	return 0;
+}
+
+static int get_abspath(struct pctx *p, int i, char **out)
+{
+	if (val_abspath(TOK(i)))
+		return perr(p, COL(i), "expected an absolute path, got '%s'", TOK(i));
+	*out = xstrdup(TOK(i));
+	return 0;
+}
+
+static int get_ifname(struct pctx *p, int i, char **out)
+{
+	if (val_ifname(TOK(i)))
+		return perr(p, COL(i), "expected an interface name (1..15 characters), got '%s'", TOK(i));
+	*out = xstrdup(TOK(i));
+	return 0;
+}
+
+static int get_hostname(struct pctx *p, int i, char **out)
+{
+	const char *s = TOK(i);
+	size_t n = strlen(s);
+	int ok = n >= 1 && n <= 64;
+	for (size_t k = 0; ok && k < n; k++)
+		ok = isalnum((unsigned char)s[k]) || s[k] == '-' || s[k] == '.';
+	if (!ok)
+		return perr(p, COL(i), "expected a host name (letters, digits, '-', '.'; 1..64), got '%s'", s);
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* index of `s` in a NULL-terminated word list, or -1 */
+static int word(const char *s, const char *const *words)
+{
+	for (int i = 0; words[i]; i++)
+		if (!strcmp(s, words[i]))
+			return i;
+	return -1;
+}
+
+static int get_word(struct pctx *p, int i, const char *const *words, const char *expect, uint32_t *out)
+{
+	int w = word(TOK(i), words);
+	if (w < 0)
+		return perr(p, COL(i), "expected %s, got '%s'", expect, TOK(i));
+	*out = (uint32_t)w;
+	return 0;
+}
+
+/* ---- [system] --------------------------------------------------------------------------------- */
+
+static int sys_hostname(struct pctx *p) { return get_hostname(p, 0, &p->sys->hostname); }
+static int sys_console_shell(struct pctx *p) { return set_flag(p, &p->sys->r.flags, CFG_SYS_CONSOLE_SHELL); }
+static int sys_ip_forward(struct pctx *p) { return set_flag(p, &p->sys->r.flags, CFG_SYS_IP_FORWARD); }
+static int sys_console_log_level(struct pctx *p) { return get_u32(p, 0, 0, 8, &p->sys->r.console_log_level); }
+
+static int sys_modules(struct pctx *p)
+{
+	for (uint32_t i = 0; i < NTOK; i++) {
+		if (strchr(TOK(i), '/') || !TOK(i)[0])
+			return perr(p, COL(i), "expected a module name (no '/'), got '%s'", TOK(i));
+		VEC_PUSH(p->sys->modules, xstrdup(TOK(i)));
+	}
+	return 0;
+}
+
+static int sys_sysctl(struct pctx *p)
+{
+	const char *eq = strchr(TOK(0), '=');
+	if (!eq || eq == TOK(0) || strchr(TOK(0), '/'))
+		return perr(p, COL(0), "expected key=value like net.ipv4.ip_forward=1, got '%s'", TOK(0));
+	VEC_PUSH(p->sys->sysctls, xstrdup(TOK(0)));
+	return 0;
+}
+
+static const char *const actions[] = {"reboot", "poweroff", "halt", "ignore", NULL};
+static int sys_ctrl_alt_del(struct pctx *p)
+{
+	return get_word(p, 0, actions, "reboot, poweroff, halt or ignore", &p->sys->r.ctrl_alt_del);
+}
+
+static int sys_watchdog(struct pctx *p)
+{
+	return get_abspath(p, 0, &p->sys->watchdog_device) || get_secs(p, 1, 1, 3600, &p->sys->r.watchdog_timeout_s);
+}
+
+static int sys_data(struct pctx *p)
+{
+	if (get_abspath(p, 0, &p->sys->data_device))
+		return -1;
+	p->sys->data_fstype = xstrdup(TOK(1));
+	if (NTOK > 2)
+		p->sys->data_options = xstrdup(TOK(2));
+	return 0;
+}
+
+static int sys_log_buffer(struct pctx *p)
+{
+	uint64_t v;
+	if (get_size(p, 0, 0, 4096, 64u << 20, &v))
+		return -1;
+	p->sys->r.log_buffer = (uint32_t)v;
+	return 0;
+}
+
+/* ---- [network NAME] --------------------------------------------------------------------------- */
+
+static int net_bridge(struct pctx *p) { return get_ifname(p, 0, &p->net->bridge); }
+static int net_uplink(struct pctx *p) { return get_ifname(p, 0, &p->net->uplink); }
+static int net_masquerade(struct pctx *p) { return set_flag(p, &p->net->r.flags, CFG_NET_MASQUERADE); }
+static int net_mtu(struct pctx *p) { return get_u32(p, 0, 68, 65535, &p->net->r.mtu); }
+
+static int get_cidr(struct pctx *p, int i, uint32_t *addr, uint32_t *prefix)
+{
+	if (val_cidr(TOK(i), addr, prefix))
+		return perr(p, COL(i), "expected an address/prefix like 10.88.0.1/24 (prefix 0..32), got '%s'", TOK(i));
+	return 0;
+}
+
+static int get_ipv4(struct pctx *p, int i, uint32_t *addr)
+{
+	if (val_ipv4(TOK(i), addr))
+		return perr(p, COL(i), "expected an IPv4 address like 10.88.0.10, got '%s'", TOK(i));
+	return 0;
+}
+
+static int net_address(struct pctx *p) { return get_cidr(p, 0, &p->net->r.address, &p->net->r.prefix); }
+static int net_uplink_address(struct pctx *p)
+{
+	return get_cidr(p, 0, &p->net->r.uplink_address, &p->net->r.uplink_prefix);
+}
+static int net_gateway(struct pctx *p) { return get_ipv4(p, 0, &p->net->r.gateway); }
+
+/* ---- [service NAME] --------------------------------------------------------------------------- */
+
+static int svc_layers(struct pctx *p)
+{
+	const struct layer_index *ix = p->ix;
+	for (uint32_t i = 0; i < NTOK; i++) {
+		struct digest d;
+		const char *s = TOK(i);
+		if (!strncmp(s, "sha256:", 7)) {
+			if (digest_parse(s, d.b))
+				return perr(p, COL(i), "expected sha256: and 64 hex digits, got '%s'", s);
+		} else if (!ix->dir) {
+			return perr(p, COL(i), "layer '%s' is a name: give keel-pack's index with --layers DIR, or a sha256: digest",
+				    s);
+		} else {
+			uint32_t k = 0;
+			while (k < ix->entries.n && strcmp(ix->entries.v[k].name, s))
+				k++;
+			if (k == ix->entries.n)
+				return perr(p, COL(i), "layer '%s' is not in %s/index", s, ix->dir);
+			d = ix->entries.v[k].d;
+		}
+		VEC_PUSH(p->svc->layers, d);
+	}
+	return 0;
+}
+
+static int svc_exec(struct pctx *p)
+{
+	if (val_abspath(TOK(0)))
+		return perr(p, COL(0), "expected an absolute path to the program, got '%s'", TOK(0));
+	for (uint32_t i = 0; i < NTOK; i++)
+		VEC_PUSH(p->svc->argv, xstrdup(TOK(i)));
+	return 0;
+}
+
+static int svc_env(struct pctx *p)
+{
+	const char *s = TOK(0);
+	size_t k = 0;
+	while (s[k] == '_' || isalnum((unsigned char)s[k]))
+		k++;
+	if (!k || isdigit((unsigned char)s[0]) || s[k] != '=')
+		return perr(p, COL(0), "expected NAME=value, got '%s'", s);
+	VEC_PUSH(p->svc->env, xstrdup(s));
+	return 0;
+}
+
+static int svc_workdir(struct pctx *p) { return get_abspath(p, 0, &p->svc->workdir); }
+static int svc_hostname(struct pctx *p) { return get_hostname(p, 0, &p->svc->hostname); }
+
+static int svc_user(struct pctx *p)
+{
+	char buf[32];
+	const char *s = TOK(0), *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+	int ok = n < sizeof buf;
+	if (ok) {
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		ok = !val_u32(buf, 0, 0xfffffffe, &p->svc->r.uid);
+	}
+	p->svc->r.gid = p->svc->r.uid;
+	if (ok && colon)
+		ok = !val_u32(colon + 1, 0, 0xfffffffe, &p->svc->r.gid);
+	if (!ok)
+		return perr(p, COL(0), "expected UID or UID:GID (numbers), got '%s'", s);
+	return 0;
+}
+
+static int svc_groups(struct pctx *p)
+{
+	for (uint32_t i = 0; i < NTOK; i++) {
+		uint32_t g;
+		if (get_u32(p, (int)i, 0, 0xfffffffe, &g))
+			return -1;
+		VEC_PUSH(p->svc->groups, g);
+	}
+	return 0;
+}
+
+static const char *const restarts[] = {"never", "on-failure", "always", NULL};
+static int svc_restart(struct pctx *p)
+{
+	return get_word(p, 0, restarts, "always, on-failure or never", &p->svc->r.restart);
+}
+
+static int svc_backoff(struct pctx *p)
+{
+	struct cfg_service *r = &p->svc->r;
+	if (get_ms(p, 0, 1, 3600000, &r->backoff_initial_ms) || get_ms(p, 1, 1, 86400000, &r->backoff_max_ms))
+		return -1;
+	if (r->backoff_max_ms < r->backoff_initial_ms)
+		return perr(p, COL(1), "the maximum %s is below the initial delay %s", TOK(1), TOK(0));
+	return 0;
+}
+
+static int svc_backoff_reset(struct pctx *p) { return get_secs(p, 0, 1, 86400, &p->svc->r.backoff_reset_s); }
+
+static int svc_start_limit(struct pctx *p)
+{
+	return get_u32(p, 0, 1, 10000, &p->svc->r.start_limit_burst) ||
+	       get_secs(p, 1, 1, 86400, &p->svc->r.start_limit_interval_s);
+}
+
+static int add_refs(struct pctx *p, refvec *v)
+{
+	for (uint32_t i = 0; i < NTOK; i++) {
+		if (val_name(TOK(i)))
+			return perr(p, COL(i), "expected a service name, got '%s'", TOK(i));
+		struct nameref r = {xstrdup(TOK(i)), {p->l->line, COL(i)}};
+		VEC_PUSH(*v, r);
+	}
+	return 0;
+}
+static int svc_depends(struct pctx *p) { return add_refs(p, &p->svc->depends); }
+static int svc_after(struct pctx *p) { return add_refs(p, &p->svc->after); }
+
+static const char *const readies[] = {"started", "notify", NULL};
+static int svc_ready(struct pctx *p) { return get_word(p, 0, readies, "started or notify", &p->svc->r.readiness); }
+
+static int svc_stop(struct pctx *p)
+{
+	int sig = cfg_signal_number(TOK(0));
+	if (sig < 0)
+		return perr(p, COL(0), "expected a signal like SIGTERM, got '%s'", TOK(0));
+	p->svc->r.stop_signal = (uint32_t)sig;
+	return NTOK > 1 ? get_ms(p, 1, 0, 3600000, &p->svc->r.stop_timeout_ms) : 0;
+}
+
+static int get_caps(struct pctx *p, uint64_t *set)
+{
+	for (uint32_t i = 0; i < NTOK; i++) {
+		if (!strcasecmp(TOK(i), "ALL")) {
+			*set |= (2ull << CFG_CAP_LAST) - 1;
+			continue;
+		}
+		int n = cfg_cap_number(TOK(i));
+		if (n < 0)
+			return perr(p, COL(i), "unknown capability '%s' (names like NET_ADMIN, without CAP_)", TOK(i));
+		*set |= 1ull << n;
+	}
+	return 0;
+}
+static int svc_caps_add(struct pctx *p) { return get_caps(p, &p->svc->r.caps_add); }
+static int svc_caps_drop(struct pctx *p) { return get_caps(p, &p->svc->r.caps_drop); }
+
+static const char *const seccomps[] = {"default", "unconfined", NULL};
+static int svc_seccomp(struct pctx *p) { return get_word(p, 0, seccomps, "default or unconfined", &p->svc->r.seccomp); }
+
+static int svc_syscall(struct pctx *p)
+{
+	struct h_syscall x = {{0}, NULL};
+	const char *name = TOK(0), *act = TOK(1);
+	size_t n = strlen(name);
+	for (size_t k = 0; k < n; k++)
+		if (!islower((unsigned char)name[k]) && !isdigit((unsigned char)name[k]) && name[k] != '_')
+			n = 0;
+	if (!n || n > 64)
+		return perr(p, COL(0), "expected a syscall name like personality, got '%s'", name);
+	if (!strcmp(act, "allow")) {
+		x.r.action = CFG_SC_ALLOW;
+	} else if (!strcmp(act, "kill")) {
+		x.r.action = CFG_SC_KILL;
+	} else if (!strncmp(act, "errno:", 6)) {
+		int v = cfg_errno_number(act + 6);
+		if (v < 0)
+			return perr(p, COL(1), "unknown errno '%s' (a name like EPERM or a number 1..4095)", act + 6);
+		x.r.action = CFG_SC_ERRNO;
+		x.r.errno_value = (uint32_t)v;
+	} else {
+		return perr(p, COL(1), "expected allow, kill or errno:NAME, got '%s'", act);
+	}
+	x.name = xstrdup(name);
+	VEC_PUSH(p->svc->syscalls, x);
+	return 0;
+}
+
+static int svc_no_new_privs(struct pctx *p) { return set_flag(p, &p->svc->r.flags, CFG_SVC_NO_NEW_PRIVS); }
+static int svc_reaper(struct pctx *p) { return set_flag(p, &p->svc->r.flags, CFG_SVC_REAPER); }
+static int svc_log_console(struct pctx *p) { return set_flag(p, &p->svc->r.flags, CFG_SVC_LOG_CONSOLE); }
+static int svc_allow_userns(struct pctx *p) { return set_flag(p, &p->svc->r.flags, CFG_SVC_USERNS_ALLOW); }
+
+static const char *const nsnames[] = {"pid", "mount", "uts", "ipc", "net", "cgroup", "user", NULL};
+static int svc_namespaces(struct pctx *p)
+{
+	uint32_t set = 0, w;
+	for (uint32_t i = 0; i < NTOK; i++) {
+		if (get_word(p, (int)i, nsnames, "pid, mount, uts, ipc, net, cgroup or user", &w))
+			return -1;
+		set |= 1u << w;
+	}
+	if (!(set & CFG_NS_MOUNT))
+		return perr(p, COL(0), "mount is required (the container's root is its own mount namespace)");
+	p->svc->r.namespaces = set;
+	return 0;
+}
+
+static int add_idmap(struct pctx *p, uint32_t kind)
+{
+	struct cfg_idmap m = {kind, 0, 0, 0};
+	if (get_u32(p, 0, 0, 0xfffffffe, &m.inside) || get_u32(p, 1, 0, 0xfffffffe, &m.outside) ||
+	    get_u32(p, 2, 1, 0xffffffff, &m.count))
+		return -1;
+	VEC_PUSH(p->svc->idmaps, m);
+	return 0;
+}
+static int svc_uid_map(struct pctx *p) { return add_idmap(p, CFG_IDMAP_UID); }
+static int svc_gid_map(struct pctx *p) { return add_idmap(p, CFG_IDMAP_GID); }
+
+static int get_rlim(struct pctx *p, int i, uint64_t *out)
+{
+	if (!strcmp(TOK(i), "unlimited") || !strcmp(TOK(i), "infinity")) {
+		*out = CFG_U64_MAX;
+		return 0;
+	}
+	if (val_u64(TOK(i), out) || *out >= CFG_U64_MAX)
+		return perr(p, COL(i), "expected a number or 'unlimited', got '%s'", TOK(i));
+	return 0;
+}
+
+static int svc_rlimit(struct pctx *p)
+{
+	struct cfg_rlimit r = {0, 0, 0, 0};
+	int n = cfg_rlimit_number(TOK(0));
+	if (n < 0)
+		return perr(p, COL(0), "unknown resource '%s' (nofile, nproc, core, memlock, ...)", TOK(0));
+	r.resource = (uint32_t)n;
+	if (get_rlim(p, 1, &r.soft))
+		return -1;
+	r.hard = r.soft;
+	if (NTOK > 2 && get_rlim(p, 2, &r.hard))
+		return -1;
+	if (r.soft > r.hard)
+		return perr(p, COL(1), "soft limit %s is above the hard limit %s", TOK(1), TOK(2));
+	for (uint32_t k = 0; k < p->svc->rlimits.n; k++)
+		if (p->svc->rlimits.v[k].resource == r.resource)
+			return perr(p, COL(0), "%s is set twice", TOK(0));
+	VEC_PUSH(p->svc->rlimits, r);
+	return 0;
+}
+
+/* Mount options shared by tmpfs and volume; size= and mode= only for tmpfs. */
+static int mount_opts(struct pctx *p, int from, struct h_mount *m)
+{
+	static const struct { const char *name; uint32_t bit; int on; } opts[] = {
+		{"ro", CFG_MOUNT_RO, 1}, {"rw", CFG_MOUNT_RO, 0}, {"dev", CFG_MOUNT_DEV, 1},
+		{"nodev", CFG_MOUNT_DEV, 0}, {"exec", CFG_MOUNT_EXEC, 1}, {"noexec", CFG_MOUNT_EXEC, 0},
+		{"suid", CFG_MOUNT_SUID, 1}, {"nosuid", CFG_MOUNT_SUID, 0},
+	};
+	for (uint32_t i = (uint32_t)from; i < NTOK; i++) {
+		const char *o = TOK(i);
+		size_t k = 0;
+		while (k < sizeof opts / sizeof opts[0] && strcmp(o, opts[k].name))
+			k++;
+		if (k < sizeof opts / sizeof opts[0]) {
+			m->r.flags = opts[k].on ? (m->r.flags | opts[k].bit) : (m->r.flags & ~opts[k].bit);
+		} else if (m->r.kind == CFG_MOUNT_TMPFS && !strncmp(o, "size=", 5)) {
+			uint64_t v;
+			if (val_size(o + 5, &v) || v % 1024 || v / 1024 > UINT32_MAX)
+				return perr(p, COL(i), "expected size= a whole number of KiB like 16M, got '%s'", o);
+			m->r.size = (uint32_t)(v / 1024);
+		} else if (m->r.kind == CFG_MOUNT_TMPFS && !strncmp(o, "mode=", 5)) {
+			char *end;
+			unsigned long v = strtoul(o + 5, &end, 8);
+			if (!o[5] || *end || v > 07777)
+				return perr(p, COL(i), "expected mode= an octal mode like 1777, got '%s'", o);
+			m->r.mode = (uint32_t)v;
+		} else {
+			return perr(p, COL(i), "unknown option '%s' (%s)", o,
+				    m->r.kind == CFG_MOUNT_TMPFS ? "size=, mode=, ro, dev, noexec, suid"
+								 : "ro, rw, dev, noexec, suid");
+		}
+	}
+	return 0;
+}
+
+static int svc_tmpfs(struct pctx *p)
+{
+	struct h_mount m = {{CFG_MOUNT_TMPFS, CFG_MOUNT_DEFAULT_FLAGS, 0, 0, 0, CFG_TMPFS_DEFAULT_MODE}, NULL, NULL};
+	if (get_abspath(p, 0, &m.target) || mount_opts(p, 1, &m))
+		return -1;
+	VEC_PUSH(p->svc->mounts, m);
+	return 0;
+}
+
+static int svc_volume(struct pctx *p)
+{
+	struct h_mount m = {{CFG_MOUNT_BIND, CFG_MOUNT_DEFAULT_FLAGS, 0, 0, 0, 0}, NULL, NULL};
+	const char *s = TOK(0), *colon = strchr(s, ':');
+	if (!colon || s[0] != '/' || colon[1] != '/')
+		return perr(p, COL(0), "expected /SOURCE:/TARGET (absolute paths), got '%s'", s);
+	m.source = xstrdup(s);
+	m.source[colon - s] = '\0';
+	m.target = xstrdup(colon + 1);
+	if (val_abspath(m.source) || val_abspath(m.target) || strchr(m.target, ':'))
+		return perr(p, COL(0), "expected /SOURCE:/TARGET (absolute paths), got '%s'", s);
+	if (mount_opts(p, 1, &m))
+		return -1;
+	VEC_PUSH(p->svc->mounts, m);
+	return 0;
+}
+
+static int svc_device(struct pctx *p)
+{
+	struct h_device d = {{0, 0, 0, 0, CFG_DEV_READ | CFG_DEV_WRITE, CFG_DEVICE_DEFAULT_MODE}, NULL};
+	if (get_abspath(p, 0, &d.path))
+		return -1;
+	if (strcmp(TOK(1), "c") && strcmp(TOK(1), "b"))
+		return perr(p, COL(1), "expected c (character) or b (block), got '%s'", TOK(1));
+	d.r.type = (uint32_t)TOK(1)[0];
+	if (get_u32(p, 2, 0, 4095, &d.r.major) || get_u32(p, 3, 0, 1048575, &d.r.minor))
+		return -1;
+	if (NTOK > 4) {
+		d.r.access = 0;
+		for (const char *a = TOK(4); *a; a++) {
+			uint32_t bit = *a == 'r' ? CFG_DEV_READ : *a == 'w' ? CFG_DEV_WRITE : *a == 'm' ? CFG_DEV_MKNOD : 0;
+			if (!bit || (d.r.access & bit))
+				return perr(p, COL(4), "expected access letters from r, w, m, got '%s'", TOK(4));
+			d.r.access |= bit;
+		}
+	}
+	if (NTOK > 5) {
+		char *end;
+		unsigned long v = strtoul(TOK(5), &end, 8);
+		if (!TOK(5)[0] || *end || v > 07777)
+			return perr(p, COL(5), "expected an octal mode like 0660, got '%s'", TOK(5));
+		d.r.mode = (uint32_t)v;
+	}
+	VEC_PUSH(p->svc->devices, d);
+	return 0;
+}
+
+static int svc_network(struct pctx *p)
+{
+	if (val_name(TOK(0)))
+		return perr(p, COL(0), "expected a network name, got '%s'", TOK(0));
+	p->svc->network.name = xstrdup(TOK(0));
+	p->svc->network.at = (struct loc){p->l->line, COL(0)};
+	return 0;
+}
+
+static int svc_address(struct pctx *p) { return get_ipv4(p, 0, &p->svc->r.address); }
+
+static int svc_publish(struct pctx *p)
+{
+	struct cfg_port x = {0, 0, 0, 0};
+	if (!strcmp(TOK(0), "tcp"))
+		x.proto = CFG_PROTO_TCP;
+	else if (!strcmp(TOK(0), "udp"))
+		x.proto = CFG_PROTO_UDP;
+	else
+		return perr(p, COL(0), "expected tcp or udp, got '%s'", TOK(0));
+	char *colon = strchr(TOK(1), ':');
+	uint32_t h = 0, c = 0;
+	if (colon)
+		*colon = '\0';
+	int ok = colon && !val_u32(TOK(1), 1, 65535, &h) && !val_u32(colon + 1, 1, 65535, &c);
+	if (colon)
+		*colon = ':';
+	if (!ok)
+		return perr(p, COL(1), "expected HOST_PORT:CONTAINER_PORT (1..65535), got '%s'", TOK(1));
+	x.host_port = (uint16_t)h;
+	x.container_port = (uint16_t)c;
+	VEC_PUSH(p->svc->ports, x);
+	return 0;
+}
+
+static int svc_cpu_max(struct pctx *p)
+{
+	struct cfg_service *r = &p->svc->r;
+	if (!strcmp(TOK(0), "max")) {
+		r->cpu_max_quota_us = CFG_U64_MAX;
+	} else {
+		uint64_t q;
+		if (val_u64(TOK(0), &q) || q < 1000 || q > 1000000000000ull)
+			return perr(p, COL(0), "expected a quota in microseconds (1000..) or 'max', got '%s'", TOK(0));
+		r->cpu_max_quota_us = q;
+	}
+	return NTOK > 1 ? get_u32(p, 1, 1000, 1000000, &r->cpu_max_period_us) : 0;
+}
+
+static int svc_cpu_weight(struct pctx *p) { return get_u32(p, 0, 1, 10000, &p->svc->r.cpu_weight); }
+static int svc_io_weight(struct pctx *p) { return get_u32(p, 0, 1, 10000, &p->svc->r.io_weight); }
+static int svc_memory_max(struct pctx *p) { return get_size(p, 0, 1, 4096, CFG_U64_MAX - 1, &p->svc->r.memory_max); }
+static int svc_memory_high(struct pctx *p) { return get_size(p, 0, 1, 4096, CFG_U64_MAX - 1, &p->svc->r.memory_high); }
+static int svc_memory_swap_max(struct pctx *p)
+{
+	return get_size(p, 0, 1, 0, CFG_U64_MAX - 1, &p->svc->r.memory_swap_max);
+}
+static int svc_pids_max(struct pctx *p) { return get_count(p, 0, &p->svc->r.pids_max); }
+
+static int svc_cpuset_cpus(struct pctx *p)
+{
+	const char *s = TOK(0);
+	if (strspn(s, "0123456789,-") != strlen(s) || !isdigit((unsigned char)s[0]))
+		return perr(p, COL(0), "expected a CPU list like 0-1,3, got '%s'", s);
+	p->svc->cpuset_cpus = xstrdup(s);
+	return 0;
+}
+
+static int svc_io_max(struct pctx *p)
+{
+	struct h_iolimit x = {{0, 0, CFG_U64_UNSET, CFG_U64_UNSET, CFG_U64_UNSET, CFG_U64_UNSET}, NULL};
+	if (get_abspath(p, 0, &x.device))
+		return -1;
+	for (uint32_t i = 1; i < NTOK; i++) {
+		static const char *const keys[] = {"rbps", "wbps", "riops", "wiops", NULL};
+		char *eq = strchr(TOK(i), '=');
+		int k = -1;
+		if (eq) {
+			*eq = '\0';
+			k = word(TOK(i), keys);
+			*eq = '=';
+		}
+		if (k < 0)
+			return perr(p, COL(i), "expected rbps=, wbps=, riops= or wiops=, got '%s'", TOK(i));
+		uint64_t *slot = k == 0 ? &x.r.rbps : k == 1 ? &x.r.wbps : k == 2 ? &x.r.riops : &x.r.wiops;
+		const char *v = eq + 1;
+		if (!strcmp(v, "max"))
+			*slot = CFG_U64_MAX;
+		else if ((k < 2 ? val_size(v, slot) : val_u64(v, slot)) || *slot >= CFG_U64_MAX || !*slot)
+			return perr(p, COL(i), "expected %s or 'max', got '%s'", k < 2 ? "a rate like 1M" : "a number",
+				    TOK(i));
+	}
+	VEC_PUSH(p->svc->io_max, x);
+	return 0;
+}
+
+static int svc_log_buffer(struct pctx *p)
+{
+	uint64_t v;
+	if (get_size(p, 0, 0, 4096, 64u << 20, &v))
+		return -1;
+	p->svc->r.log_buffer = (uint32_t)v;
+	return 0;
+}
+
+/* ---- key tables ------------------------------------------------------------------------------- */
+
+#define MANY 0xffff
+#define REPEAT 1
+
+struct key {
+	const char *name;
+	int (*fn)(struct pctx *);
+	uint16_t min, max;      /* number of values */
+	unsigned flags;
+};
+
+static const struct key system_keys[] = {
+	{"hostname", sys_hostname, 1, 1, 0},
+	{"modules", sys_modules, 1, MANY, REPEAT},
+	{"sysctl", sys_sysctl, 1, 1, REPEAT},
+	{"console_shell", sys_console_shell, 1, 1, 0},
+	{"console_log_level", sys_console_log_level, 1, 1, 0},
+	{"ctrl_alt_del", sys_ctrl_alt_del, 1, 1, 0},
+	{"watchdog", sys_watchdog, 2, 2, 0},
+	{"data", sys_data, 2, 3, 0},
+	{"log_buffer", sys_log_buffer, 1, 1, 0},
+	{"ip_forward", sys_ip_forward, 1, 1, 0},
+	{NULL, NULL, 0, 0, 0},
+};
+
+static const struct key network_keys[] = {
+	{"bridge", net_bridge, 1, 1, 0},
+	{"address", net_address, 1, 1, 0},
+	{"mtu", net_mtu, 1, 1, 0},
+	{"uplink", net_uplink, 1, 1, 0},
+	{"uplink_address", net_uplink_address, 1, 1, 0},
+	{"gateway", net_gateway, 1, 1, 0},
+	{"masquerade", net_masquerade, 1, 1, 0},
+	{NULL, NULL, 0, 0, 0},
+};
+
+static const struct key service_keys[] = {
+	{"layers", svc_layers, 1, MANY, REPEAT},
+	{"exec", svc_exec, 1, MANY, 0},
+	{"env", svc_env, 1, 1, REPEAT},
+	{"workdir", svc_workdir, 1, 1, 0},
+	{"hostname", svc_hostname, 1, 1, 0},
+	{"user", svc_user, 1, 1, 0},
+	{"groups", svc_groups, 1, MANY, REPEAT},
+	{"restart", svc_restart, 1, 1, 0},
+	{"backoff", svc_backoff, 2, 2, 0},
+	{"backoff_reset", svc_backoff_reset, 1, 1, 0},
+	{"start_limit", svc_start_limit, 2, 2, 0},
+	{"depends", svc_depends, 1, MANY, REPEAT},
+	{"after", svc_after, 1, MANY, REPEAT},
+	{"ready", svc_ready, 1, 1, 0},
+	{"stop", svc_stop, 1, 2, 0},
+	{"caps_add", svc_caps_add, 1, MANY, REPEAT},
+	{"caps_drop", svc_caps_drop, 1, MANY, REPEAT},
+	{"seccomp", svc_seccomp, 1, 1, 0},
+	{"syscall", svc_syscall, 2, 2, REPEAT},
+	{"no_new_privs", svc_no_new_privs, 1, 1, 0},
+	{"reaper", svc_reaper, 1, 1, 0},
+	{"log_console", svc_log_console, 1, 1, 0},
+	{"allow_userns", svc_allow_userns, 1, 1, 0},
+	{"namespaces", svc_namespaces, 1, MANY, 0},
+	{"uid_map", svc_uid_map, 3, 3, REPEAT},
+	{"gid_map", svc_gid_map, 3, 3, REPEAT},
+	{"rlimit", svc_rlimit, 2, 3, REPEAT},
+	{"tmpfs", svc_tmpfs, 1, MANY, REPEAT},
+	{"volume", svc_volume, 1, MANY, REPEAT},
+	{"device", svc_device, 4, 6, REPEAT},
+	{"network", svc_network, 1, 1, 0},
+	{"address", svc_address, 1, 1, 0},
+	{"publish", svc_publish, 2, 2, REPEAT},
+	{"cpu_max", svc_cpu_max, 1, 2, 0},
+	{"cpu_weight", svc_cpu_weight, 1, 1, 0},
+	{"memory_max", svc_memory_max, 1, 1, 0},
+	{"memory_high", svc_memory_high, 1, 1, 0},
+	{"memory_swap_max", svc_memory_swap_max, 1, 1, 0},
+	{"pids_max", svc_pids_max, 1, 1, 0},
+	{"io_max", svc_io_max, 2, 5, REPEAT},
+	{"io_weight", svc_io_weight, 1, 1, 0},
+	{"cpuset_cpus", svc_cpuset_cpus, 1, 1, 0},
+	{"log_buffer", svc_log_buffer, 1, 1, 0},
+	{NULL, NULL, 0, 0, 0},
+};
+
+static int do_key(struct pctx *p)
+{
+	const struct key *tab = p->sect == S_SYSTEM ? system_keys : p->sect == S_NETWORK ? network_keys : service_keys;
+	int i = 0;
+	while (tab[i].name && strcmp(tab[i].name, p->l->key))
+		i++;
+	if (!tab[i].name)
+		return perr(p, p->l->key_col, "unknown key '%s'", p->l->key);
+	p->key = tab[i].name;
+	if (!(tab[i].flags & REPEAT) && (p->seen & (1ull << i)))
+		return perr(p, p->l->key_col, "given twice (only lists and repeatable keys may repeat)");
+	p->seen |= 1ull << i;
+	uint32_t n = NTOK;
+	if (n < tab[i].min)
+		return perr(p, n ? COL(n - 1) : p->l->key_col, "expected %u value%s, got %u", tab[i].min,
+			    tab[i].min == 1 ? "" : "s", n);
+	if (n > tab[i].max)
+		return perr(p, COL(tab[i].max), "expected at most %u value%s, got %u (quote a value with spaces)",
+			    tab[i].max, tab[i].max == 1 ? "" : "s", n);
+	for (uint32_t k = 0; k < n; k++)
+		if (!TOK(k)[0] && tab[i].fn != svc_exec)
+			return perr(p, COL(k), "empty value");
+	int rc = tab[i].fn(p);
+	p->key = NULL;
+	return rc;
+}
+
+/* ---- sections --------------------------------------------------------------------------------- */
+
+/* Checks that need the whole section: called when the next section starts and at the end. */
+static int end_section(struct pctx *p, struct loc at)
+{
+	struct h_service *s = p->svc;
+	int line = p->l->line;
+	p->l->line = at.line;
+	int rc = 0;
+	if (p->sect == S_NETWORK && !p->net->bridge)
+		rc = perr(p, at.col, "missing bridge");
+	if (p->sect == S_SERVICE) {
+		if (!s->argv.n)
+			rc = perr(p, at.col, "missing exec");
+		else if (!s->layers.n)
+			rc = perr(p, at.col, "missing layers");
+		else if (s->network.name && !(s->r.namespaces & CFG_NS_NET))
+			rc = perr(p, at.col, "network needs the net namespace");
+		else if ((s->ports.n || s->r.address) && !s->network.name)
+			rc = perr(p, at.col, "publish and address need a network");
+		else if (s->idmaps.n && !(s->r.namespaces & CFG_NS_USER))
+			rc = perr(p, at.col, "uid_map/gid_map need the user namespace");
+	}
+	p->l->line = line;
+	return rc;
+}
+
+static int do_section(struct pctx *p)
+{
+	uint32_t n = NTOK;
+	p->where[0] = '\0';
+	p->seen = 0;
+	p->sys = NULL;
+	p->net = NULL;
+	p->svc = NULL;
+	if (n == 1 && !strcmp(TOK(0), "system")) {
+		if (p->system_seen)
+			return perr(p, p->l->key_col, "[system] given twice");
+		p->system_seen = 1;
+		p->sect = S_SYSTEM;
+		p->sys = &p->m->system;
+		snprintf(p->where, sizeof p->where, "system");
+		return 0;
+	}
+	if (n != 2 || (strcmp(TOK(0), "network") && strcmp(TOK(0), "service")))
+		return perr(p, n ? COL(0) : p->l->key_col,
+			    "unknown section '%s' (expected [system], [network NAME] or [service NAME])", n ? TOK(0) : "");
+	if (val_name(TOK(1)))
+		return perr(p, COL(1), "%s name '%s': expected 1..32 of a-z 0-9 _ -", TOK(0), TOK(1));
+	struct loc at = {p->l->line, p->l->key_col};
+	if (!strcmp(TOK(0), "network")) {
+		for (uint32_t i = 0; i < p->m->networks.n; i++)
+			if (!strcmp(p->m->networks.v[i].name, TOK(1)))
+				return perr(p, COL(1), "duplicate network '%s' (first at line %d)", TOK(1),
+					    p->m->networks.v[i].at.line);
+		struct h_network x;
+		memset(&x, 0, sizeof x);
+		cfg_network_defaults(&x.r);
+		x.name = xstrdup(TOK(1));
+		x.at = at;
+		VEC_PUSH(p->m->networks, x);
+		p->sect = S_NETWORK;
+		p->net = &p->m->networks.v[p->m->networks.n - 1];
+		snprintf(p->where, sizeof p->where, "network '%s'", TOK(1));
+		return 0;
+	}
+	for (uint32_t i = 0; i < p->m->services.n; i++)
+		if (!strcmp(p->m->services.v[i].name, TOK(1)))
+			return perr(p, COL(1), "duplicate service '%s' (first at line %d)", TOK(1),
+				    p->m->services.v[i].at.line);
+	struct h_service x;
+	memset(&x, 0, sizeof x);
+	cfg_service_defaults(&x.r);
+	x.name = xstrdup(TOK(1));
+	x.at = at;
+	VEC_PUSH(p->m->services, x);
+	p->sect = S_SERVICE;
+	p->svc = &p->m->services.v[p->m->services.n - 1];
+	snprintf(p->where, sizeof p->where, "service '%s'", TOK(1));
+	return 0;
+}
+
+/* ---- whole-file checks -------------------------------------------------------------------------- */
+
+static int ref_err(const char *file, const struct h_service *s, const char *key, const struct nameref *r,
+		   const char *what, struct err *e)
+{
+	return err_set(e, 0, "%s:%d:%d: service '%s': %s: %s", file, r->at.line, r->at.col, s->name, key, what);
+}
+
+static int find_service(const struct model *m, const char *name)
+{
+	for (uint32_t i = 0; i < m->services.n; i++)
+		if (!strcmp(m->services.v[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* Depth-first search over depends+after; a back edge is a cycle no start order can satisfy. */
+static int cycle_from(const struct model *m, int i, uint8_t *state, const char *file, struct err *e)
+{
+	const struct h_service *s = &m->services.v[i];
+	state[i] = 1;
+	const refvec *lists[2] = {&s->depends, &s->after};
+	for (int l = 0; l < 2; l++)
+		for (uint32_t k = 0; k < lists[l]->n; k++) {
+			int j = find_service(m, lists[l]->v[k].name);
+			if (state[j] == 1) {
+				char msg[160];
+				snprintf(msg, sizeof msg, "'%s' closes a dependency cycle", lists[l]->v[k].name);
+				return ref_err(file, s, l ? "after" : "depends", &lists[l]->v[k], msg, e);
+			}
+			if (!state[j] && cycle_from(m, j, state, file, e))
+				return -1;
+		}
+	state[i] = 2;
+	return 0;
+}
+
+static int check_model(const struct model *m, const char *file, struct err *e)
+{
+	char msg[160];
+	for (uint32_t i = 0; i < m->services.n; i++) {
+		const struct h_service *s = &m->services.v[i];
+		const refvec *lists[2] = {&s->depends, &s->after};
+		for (int l = 0; l < 2; l++)
+			for (uint32_t k = 0; k < lists[l]->n; k++) {
+				const struct nameref *r = &lists[l]->v[k];
+				const char *key = l ? "after" : "depends";
+				if (!strcmp(r->name, s->name))
+					return ref_err(file, s, key, r, "a service cannot wait for itself", e);
+				if (find_service(m, r->name) < 0) {
+					snprintf(msg, sizeof msg, "unknown service '%s'", r->name);
+					return ref_err(file, s, key, r, msg, e);
+				}
+				for (uint32_t q = 0; q < k; q++)
+					if (!strcmp(lists[l]->v[q].name, r->name)) {
+						snprintf(msg, sizeof msg, "'%s' is listed twice", r->name);
+						return ref_err(file, s, key, r, msg, e);
+					}
+			}
+		if (s->network.name) {
+			uint32_t k = 0;
+			while (k < m->networks.n && strcmp(m->networks.v[k].name, s->network.name))
+				k++;
+			if (k == m->networks.n) {
+				snprintf(msg, sizeof msg, "unknown network '%s'", s->network.name);
+				return ref_err(file, s, "network", &s->network, msg, e);
+			}
+		}
+	}
+	uint8_t *state = xrealloc(NULL, m->services.n + 1);
+	memset(state, 0, m->services.n + 1);
+	int rc = 0;
+	for (uint32_t i = 0; !rc && i < m->services.n; i++)
+		if (!state[i])
+			rc = cycle_from(m, (int)i, state, file, e);
+	free(state);
+	return rc;
+}
+
+int model_parse(struct model *m, const char *file, const char *text, size_t len, const struct layer_index *ix,
+		struct err *e)
+{
+	memset(m, 0, sizeof *m);
+	cfg_system_defaults(&m->system.r);
+	struct lex_line l;
+	memset(&l, 0, sizeof l);
+	l.file = file;
+	struct pctx p = {&l, e, m, ix, S_NONE, "", NULL, 0, 0, NULL, NULL, NULL};
+	struct loc section_at = {0, 0};
+	size_t pos = 0;
+	int rc = 0;
+	while (!rc && pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		l.line++;
+		if (memchr(text + pos, '\0', n)) {
+			rc = err_set(e, 0, "%s:%d:1: a NUL byte in a text config", file, l.line);
+			break;
+		}
+		rc = lex_line(&l, text + pos, n, e);
+		pos += n + 1;
+		if (rc || l.kind == LEX_BLANK)
+			continue;
+		if (l.kind == LEX_SECTION) {
+			rc = end_section(&p, section_at) || do_section(&p);
+			section_at = (struct loc){l.line, l.key_col};
+		} else if (p.sect == S_NONE) {
+			rc = perr(&p, l.key_col, "'%s' is outside a section (start with [system] or [service NAME])", l.key);
+		} else {
+			rc = do_key(&p);
+		}
+	}
+	if (!rc)
+		rc = end_section(&p, section_at) || check_model(m, file, e);
+	for (uint32_t k = 0; k < l.toks.n; k++)
+		free(l.toks.v[k].s);
+	free(l.toks.v);
+	return rc ? -1 : 0;
+}
