@@ -109,6 +109,10 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	struct err e;
 	char go;
 
+	/* keel run holds the forwarded signals blocked; the service must start with none blocked. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Die with keel run rather than linger if it is killed before we exec. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");

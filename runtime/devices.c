@@ -66,6 +66,21 @@ static void emit_rule(struct prog *p, const struct dev_rule *r)
 	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
+/* The verifier's log ends with a statistics line; the reason is the line before it. */
+static const char *verifier_reason(char *log, size_t size)
+{
+	log[size - 1] = '\0';
+	char *end = log + strlen(log);
+	while (end > log && end[-1] == '\n')
+		*--end = '\0';
+	char *last = strrchr(log, '\n');
+	if (last && !strncmp(last + 1, "processed ", 10)) {
+		*last = '\0';
+		last = strrchr(log, '\n');
+	}
+	return last ? last + 1 : log;
+}
+
 int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service *svc, struct err *e)
 {
 	struct prog p; /* 4 KiB on the stack */
@@ -76,8 +91,8 @@ int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service 
 	emit(&p, BPF_ALU64 | BPF_AND | BPF_K, 3, 0, 0, 0xffff);
 	emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0);
 	emit(&p, BPF_ALU64 | BPF_RSH | BPF_K, 4, 0, 0, 16);
-	emit(&p, BPF_LDX | BPF_MEM | BPF_W, 5, 1, 0, 4);
-	emit(&p, BPF_LDX | BPF_MEM | BPF_W, 6, 1, 0, 8);
+	emit(&p, BPF_LDX | BPF_MEM | BPF_W, 5, 1, 4, 0);
+	emit(&p, BPF_LDX | BPF_MEM | BPF_W, 6, 1, 8, 0);
 	for (size_t i = 0; i < sizeof std_rules / sizeof std_rules[0]; i++)
 		emit_rule(&p, &std_rules[i]);
 	for (uint32_t i = 0; i < svc->devices.count; i++) {
@@ -104,6 +119,16 @@ int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service 
 	a.insn_cnt = p.n;
 	a.license = (uint64_t)(uintptr_t)"GPL";
 	int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a);
+	if (fd < 0 && errno == EINVAL) {
+		/* Load again with the verifier's log: its last line says what it refused. */
+		char log[4096];
+		a.log_buf = (uint64_t)(uintptr_t)log;
+		a.log_size = sizeof log;
+		a.log_level = 1;
+		log[0] = '\0';
+		if ((int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a) < 0)
+			return err_set(e, EINVAL, "device program: bpf BPF_PROG_LOAD: %s", verifier_reason(log, sizeof log));
+	}
 	if (fd < 0)
 		return err_sys(e, errno, "device program: bpf BPF_PROG_LOAD");
 	memset(&a, 0, sizeof a);

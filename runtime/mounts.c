@@ -198,6 +198,8 @@ static int setup_service_mounts(const struct container_spec *s, struct err *e)
 			fl |= MS_NODEV;
 		if (!(m->flags & CFG_MOUNT_SUID))
 			fl |= MS_NOSUID;
+		if (!(m->flags & CFG_MOUNT_EXEC))
+			fl |= MS_NOEXEC;
 		if (m->kind == CFG_MOUNT_TMPFS) {
 			char opt[64];
 			int n = snprintf(opt, sizeof opt, "mode=%o", m->mode ? m->mode : 01777);
@@ -215,7 +217,7 @@ static int setup_service_mounts(const struct container_spec *s, struct err *e)
 			struct statvfs sv;
 			if (statvfs(p, &sv) < 0)
 				return err_sys(e, errno, "statvfs volume %s", target);
-			unsigned long keep = sv.f_flag & (ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+			unsigned long keep = sv.f_flag & (ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
 			if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | keep | fl, NULL) < 0)
 				return err_sys(e, errno, "remount volume %s", target);
 		}
