@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../lib/err.h"
 #include "layout.h"
@@ -59,5 +60,9 @@ const struct cfg_syscall_rule *cfg_syscall(const struct cfg *c, struct cfg_range
 const struct cfg_io_limit *cfg_iolimit(const struct cfg *c, struct cfg_range r, uint32_t i);
 const struct cfg_port *cfg_port(const struct cfg *c, struct cfg_range r, uint32_t i);
 const struct cfg_device *cfg_device(const struct cfg *c, struct cfg_range r, uint32_t i);
+
+/* Print the config as text that keelc compiles back to the same bytes (format/print.c); keys at
+ * their default are left out. Returns -1 on a write error. */
+int cfg_print(const struct cfg *c, FILE *out);
 
 #endif

@@ -566,10 +566,10 @@ static int svc_device(struct pctx *p)
 		return -1;
 	if (NTOK > 4) {
 		d.r.access = 0;
-		for (const char *a = TOK(4); *a; a++) {
+		for (const char *a = strcmp(TOK(4), "-") ? TOK(4) : ""; *a; a++) {
 			uint32_t bit = *a == 'r' ? CFG_DEV_READ : *a == 'w' ? CFG_DEV_WRITE : *a == 'm' ? CFG_DEV_MKNOD : 0;
 			if (!bit || (d.r.access & bit))
-				return perr(p, COL(4), "expected access letters from r, w, m, got '%s'", TOK(4));
+				return perr(p, COL(4), "expected access letters from r, w, m (or - for none), got '%s'", TOK(4));
 			d.r.access |= bit;
 		}
 	}
