@@ -76,28 +76,8 @@ static void exec_service(const struct container_spec *s, int sync)
 	for (uint32_t i = 0; i < svc->env.count; i++)
 		envp[i] = (char *)cfg_strlist(c, svc->env, i);
 	envp[svc->env.count] = NULL;
-	/* execve does not search PATH; argv[0] with a slash is used as is, else look in the env's PATH. */
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, envp);
-	} else {
-		const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-		for (uint32_t i = 0; i < svc->env.count; i++)
-			if (!strncmp(envp[i], "PATH=", 5))
-				path = envp[i] + 5;
-		char buf[4096];
-		int saved = ENOENT;
-		for (const char *p = path; *p;) {
-			const char *end = strchrnul(p, ':');
-			int n = snprintf(buf, sizeof buf, "%.*s/%s", (int)(end - p), p, argv[0]);
-			if (n > 0 && (size_t)n < sizeof buf) {
-				execve(buf, argv, envp);
-				if (errno != ENOENT)
-					saved = errno;
-			}
-			p = *end ? end + 1 : end;
-		}
-		errno = saved;
-	}
+	/* keelc insists on an absolute program path: no PATH search. */
+	execve(argv[0], argv, envp);
 	err_sys(&e, errno, "execve %s", argv[0]);
 	child_fail(sync, &e);
 }
