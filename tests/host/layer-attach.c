@@ -1,6 +1,8 @@
 /* Test driver for runtime/layers.c and lib/digest.c (built by the 2x layer tests, not by make):
  *   layer-attach attach IMAGES_DIR RUN_DIR sha256:HEX   mount a layer, print its path
- *   layer-attach hash FILE                              print the digest and hashing speed */
+ *   layer-attach hash FILE                              print the digest and hashing speed
+ *   layer-attach xattr PATH NAME                        print an xattr's value (no getfattr here) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,12 +79,41 @@ static int hash_speed(const char *path)
 	return 0;
 }
 
+/* Open fds besides stdio: layer_attach must close all it opens (image, loop device, lock), on
+ * success and failure alike, or a long-lived PID 1 would pin loop devices. */
+static int fds_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] != '.' && fd > 2 && fd != dirfd(d))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "hash") == 0)
 		return hash_speed(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "xattr") == 0) {
+		char v[256];
+		ssize_t n = lgetxattr(argv[2], argv[3], v, sizeof v - 1);
+		if (n < 0) {
+			fprintf(stderr, "%s: %s: %s\n", argv[2], argv[3], strerror(errno));
+			return 1;
+		}
+		v[n] = '\0';
+		printf("%s\n", v);
+		return 0;
+	}
 	if (argc != 5 || strcmp(argv[1], "attach") != 0) {
-		fprintf(stderr, "usage: layer-attach attach IMAGES_DIR RUN_DIR sha256:HEX | hash FILE\n");
+		fprintf(stderr, "usage: layer-attach attach IMAGES_DIR RUN_DIR sha256:HEX | hash FILE | xattr PATH NAME\n");
 		return 2;
 	}
 	uint8_t d[DIGEST_LEN];
@@ -92,7 +124,14 @@ int main(int argc, char **argv)
 	struct layer_store st = {.images_dir = argv[2], .run_dir = argv[3]};
 	struct err e;
 	char path[4096];
-	if (layer_attach(&st, d, path, sizeof path, &e) != 0) {
+	int before = fds_open();
+	int rc = layer_attach(&st, d, path, sizeof path, &e);
+	int after = fds_open();
+	if (after != before) {
+		fprintf(stderr, "layer_attach left %d fds open\n", after - before);
+		return 3;
+	}
+	if (rc != 0) {
 		fprintf(stderr, "%s\n", e.msg);
 		return 1;
 	}

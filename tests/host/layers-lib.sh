@@ -1,6 +1,25 @@
-# Shell helpers for the layer tests: write an OCI image layout by hand (no network, no skopeo).
-# Source it, then: oci_init DIR; oci_layer DIR TREE... (each a directory, bottom first, tarred and
-# gzipped as a blob); oci_finish DIR TAG. The layout is what umoci and skopeo write: oci-layout,
+# Shell helpers for the layer tests (2x-*.test): build the layer_attach driver, write an OCI image
+# layout by hand (no network, no skopeo), look at loop devices and mounts.
+
+# Build tests/host/layer-attach.c against the real device sources: $LA with the device toolchain
+# (static musl, BearSSL built for the device), $LA_ASAN with glibc + ASan/UBSan.
+LA=build/host/tests/layer-attach
+LA_ASAN=build/host/tests/layer-attach-asan
+layers_build_driver() {
+  local srcs="tests/host/layer-attach.c lib/err.c lib/digest.c runtime/layers.c" d=build/deps/x86_64
+  mkdir -p build/host/tests
+  musl-gcc -std=gnu11 -Os -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -I. \
+    -I$d/include -I$d/khdr -D_GNU_SOURCE -static -o $LA $srcs -L$d/lib -lbearssl &&
+  gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -I. \
+    -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=undefined -o $LA_ASAN $srcs -lbearssl
+}
+
+# Loop devices whose backing file lies under $1, and mounts under $1 (in this mount namespace).
+loops_under() { grep -ls "^$1" /sys/block/loop*/loop/backing_file 2>/dev/null | wc -l; }
+mounts_under() { awk -v p="$1" 'index($5, p) == 1' /proc/self/mountinfo | wc -l; }
+
+# OCI layout: oci_init DIR; oci_layer DIR TREE (once per layer, bottom first: the tree is tarred
+# and gzipped into a blob); oci_finish DIR TAG. The layout is what umoci and skopeo write: oci-layout,
 # index.json -> manifest -> config + layers, every blob at blobs/sha256/<hex> with its size.
 
 oci_init() { rm -rf "$1"; mkdir -p "$1/blobs/sha256"; printf '{"imageLayoutVersion":"1.0.0"}' > "$1/oci-layout"; : > "$1/.layers"; }
