@@ -70,6 +70,10 @@ static int pack_one(const struct opts *o, const char *layers, const char *src,
 			return err_set(e, EINVAL, "%s: expected a directory, a tar file or oci:DIR[:TAG]", src);
 	}
 
+	/* Extracting as anyone else would silently lose owners, device nodes and overlay xattrs. */
+	if (geteuid() != 0)
+		return err_set(e, EPERM, "%s: tar and OCI sources need root (owners, device nodes, "
+				      "trusted.overlay.* xattrs)", src);
 	char work[4096];
 	if (pathf(e, work, sizeof work, "%s/.work-XXXXXX", layers) != 0)
 		return -1;
