@@ -214,25 +214,40 @@ static const void *entry(const struct cfg_list *l, uint32_t i)
 	return l->base + (size_t)i * l->entry_size;
 }
 
-/* A string reference must point at the first byte of a string inside the table. */
-static int check_str(struct rd *r, const uint32_t *ref, const char *what, uint32_t idx)
+#define NO_INDEX UINT32_MAX
+
+/* A string reference must point at the first byte of a string inside the table. The field is named
+ * as what[idx].field[sub] (either index may be NO_INDEX) only when something is wrong. */
+static int check_str(struct rd *r, const uint32_t *ref, const char *what, uint32_t idx, const char *field,
+		     uint32_t sub)
 {
 	const struct cfg *c = r->c;
-	if (*ref >= c->strings_size)
-		return bad(r, ref, "%s[%u]: string offset 0x%x out of range (table is %u bytes)", what, idx, *ref,
-			   c->strings_size);
-	if (*ref && c->strings[*ref - 1])
-		return bad(r, ref, "%s[%u]: string offset 0x%x is not the start of a string", what, idx, *ref);
-	return 0;
+	int out = *ref >= c->strings_size;
+	if (!out && !(*ref == 0 || c->strings[*ref - 1] == '\0'))
+		out = 2;
+	if (!out)
+		return 0;
+	char i1[16] = "", i2[16] = "";
+	if (idx != NO_INDEX)
+		snprintf(i1, sizeof i1, "[%u]", idx);
+	if (sub != NO_INDEX)
+		snprintf(i2, sizeof i2, "[%u]", sub);
+	if (out == 1)
+		return bad(r, ref, "%s%s.%s%s: string offset 0x%x out of range (table is %u bytes)", what, i1, field, i2,
+			   *ref, c->strings_size);
+	return bad(r, ref, "%s%s.%s%s: string offset 0x%x is not the start of a string", what, i1, field, i2, *ref);
 }
 
 static int check_range(struct rd *r, const struct cfg_range *rg, const struct cfg_list *l, const char *what,
 		       uint32_t idx, const char *field)
 {
-	if ((uint64_t)rg->first + rg->count > l->count)
-		return bad(r, rg, "%s[%u].%s: entries %u..+%u out of range (list has %u)", what, idx, field, rg->first,
-			   rg->count, l->count);
-	return 0;
+	if ((uint64_t)rg->first + rg->count <= l->count)
+		return 0;
+	char i1[16] = "";
+	if (idx != NO_INDEX)
+		snprintf(i1, sizeof i1, "[%u]", idx);
+	return bad(r, rg, "%s%s.%s: entries %u..+%u out of range (the list has %u)", what, i1, field, rg->first,
+		   rg->count, l->count);
 }
 
 /* A range of string refs in STRLIST: the range and every string it names. */
@@ -241,23 +256,21 @@ static int check_strs(struct rd *r, const struct cfg_range *rg, const char *what
 	const struct cfg *c = r->c;
 	if (check_range(r, rg, &c->strlist, what, idx, field))
 		return -1;
-	for (uint32_t i = 0; i < rg->count; i++) {
-		const uint32_t *ref = entry(&c->strlist, rg->first + i);
-		if (*ref >= c->strings_size || (*ref && c->strings[*ref - 1]))
-			return bad(r, ref, "%s[%u].%s[%u]: string offset 0x%x out of range or not a string start", what,
-				   idx, field, i, *ref);
-	}
+	for (uint32_t i = 0; i < rg->count; i++)
+		if (check_str(r, entry(&c->strlist, rg->first + i), what, idx, field, i))
+			return -1;
 	return 0;
 }
 
-#define STR(rec, field, what, idx) check_str(r, &(rec)->field, what "." #field, idx)
+#define STR(rec, field, what, idx) check_str(r, &(rec)->field, what, idx, #field, NO_INDEX)
 
 static int check_system(struct rd *r)
 {
 	const struct cfg_system *s = r->c->system;
-	if (STR(s, hostname, "system", 0) || STR(s, watchdog_device, "system", 0) || STR(s, data_device, "system", 0) ||
-	    STR(s, data_fstype, "system", 0) || STR(s, data_options, "system", 0) ||
-	    check_strs(r, &s->modules, "system", 0, "modules") || check_strs(r, &s->sysctls, "system", 0, "sysctls"))
+	if (STR(s, hostname, "system", NO_INDEX) || STR(s, watchdog_device, "system", NO_INDEX) ||
+	    STR(s, data_device, "system", NO_INDEX) || STR(s, data_fstype, "system", NO_INDEX) ||
+	    STR(s, data_options, "system", NO_INDEX) || check_strs(r, &s->modules, "system", NO_INDEX, "modules") ||
+	    check_strs(r, &s->sysctls, "system", NO_INDEX, "sysctls"))
 		return -1;
 	if (s->console_log_level > 8 && s->console_log_level != CFG_U32_UNSET)
 		return bad(r, &s->console_log_level, "system.console_log_level: %u, expected 0..8", s->console_log_level);
@@ -301,9 +314,11 @@ static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32
 		return -1;
 	if (!s->argv.count)
 		return bad(r, &s->argv, "service[%u].argv: empty (nothing to execute)", i);
+	if (!s->layers.count)
+		return bad(r, &s->layers, "service[%u].layers: empty (no root file system)", i);
 	for (uint32_t j = 0; j < s->syscalls.count; j++) {
 		const struct cfg_syscall_rule *x = cfg_syscall(c, s->syscalls, j);
-		if (check_str(r, &x->name, "syscall", s->syscalls.first + j))
+		if (check_str(r, &x->name, "service", i, "syscalls", j))
 			return -1;
 		if (!x->name || x->action < CFG_SC_ALLOW || x->action > CFG_SC_KILL || x->errno_value > 4095)
 			return bad(r, x, "service[%u].syscalls[%u]: bad rule", i, j);
@@ -320,8 +335,8 @@ static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32
 	}
 	for (uint32_t j = 0; j < s->mounts.count; j++) {
 		const struct cfg_mount *x = cfg_mount(c, s->mounts, j);
-		if (check_str(r, &x->source, "mount.source", s->mounts.first + j) ||
-		    check_str(r, &x->target, "mount.target", s->mounts.first + j))
+		if (check_str(r, &x->source, "service", i, "mounts.source", j) ||
+		    check_str(r, &x->target, "service", i, "mounts.target", j))
 			return -1;
 		if (x->kind != CFG_MOUNT_TMPFS && x->kind != CFG_MOUNT_BIND)
 			return bad(r, x, "service[%u].mounts[%u].kind: %u is unknown", i, j, x->kind);
@@ -330,7 +345,7 @@ static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32
 	}
 	for (uint32_t j = 0; j < s->devices.count; j++) {
 		const struct cfg_device *x = cfg_device(c, s->devices, j);
-		if (check_str(r, &x->path, "device.path", s->devices.first + j))
+		if (check_str(r, &x->path, "service", i, "devices.path", j))
 			return -1;
 		if ((x->type != 'c' && x->type != 'b') || cfg_str(c, x->path)[0] != '/')
 			return bad(r, x, "service[%u].devices[%u]: expected type 'c' or 'b' and an absolute path", i, j);
@@ -342,7 +357,7 @@ static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32
 	}
 	for (uint32_t j = 0; j < s->io_max.count; j++) {
 		const struct cfg_io_limit *x = cfg_iolimit(c, s->io_max, j);
-		if (check_str(r, &x->device, "iolimit.device", s->io_max.first + j))
+		if (check_str(r, &x->device, "service", i, "io_max.device", j))
 			return -1;
 		if (cfg_str(c, x->device)[0] != '/')
 			return bad(r, &x->device, "service[%u].io_max[%u].device: expected an absolute path", i, j);

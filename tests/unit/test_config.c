@@ -1,13 +1,17 @@
 /* Unit tests of the binary config reader over configs compiled by keelc: valid files open and read
- * back; every kind of damage is refused with a one-line message naming the file and offset. */
+ * back through every accessor; every kind of damage is refused with a one-line message naming the
+ * file and the offset, without reading outside the buffer (this runs under ASan/UBSan). */
 #include <bearssl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "format/config.h"
 #include "test.h"
+
+#define NAME "small.bin"
 
 /* Read a whole file into an 8-byte aligned buffer (what keel does on the device). */
 static uint8_t *slurp(const char *path, size_t *len)
@@ -29,34 +33,448 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static int compile(const char *conf, const char *out)
+static int run(const char *cmd)
+{
+	return system(cmd);
+}
+
+static int compile(const char *conf, const char *out, const char *extra)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "build/host/keelc %s -o %s --layers tests/unit/data/layers", conf, out);
-	return system(cmd);
+	snprintf(cmd, sizeof cmd, "build/host/keelc %s -o %s --layers tests/unit/data/layers %s", conf, out, extra);
+	return run(cmd);
+}
+
+/* Recompute the digest as keelc would, over at most `len` bytes (a damaged total_size may lie). */
+static void redigest_n(uint8_t *buf, size_t len)
+{
+	struct cfg_header *h = (struct cfg_header *)buf;
+	size_t end = h->total_size < len ? h->total_size : len;
+	if (end < sizeof *h)
+		return;
+	br_sha256_context sha;
+	br_sha256_init(&sha);
+	br_sha256_update(&sha, buf, offsetof(struct cfg_header, digest));
+	br_sha256_update(&sha, buf + sizeof *h, end - sizeof *h);
+	br_sha256_out(&sha, h->digest);
+}
+
+static size_t good_len;
+#define redigest(b) redigest_n(b, good_len)
+
+/* The good file and one scratch copy per attempt, each exactly as long as the input (ASan sees any
+ * read past the end). */
+static const uint8_t *good;
+static struct err e;
+
+static uint8_t *copy(size_t len)
+{
+	uint8_t *b = aligned_alloc(8, (len + 7) & ~(size_t)7);
+	memcpy(b, good, len < good_len ? len : good_len);
+	return b;
+}
+
+/* Open `b` (len bytes, copied to an exact-size heap buffer so ASan catches any overread); 0 or -1. */
+static int open_exact(const uint8_t *b, size_t len)
+{
+	uint8_t *x = malloc(len ? len : 1);
+	memcpy(x, b, len);
+	struct cfg c;
+	err_clear(&e);
+	int rc = cfg_open(&c, x, len, NAME, &e);
+	if (rc == 0) {
+		/* Walk every accessor: it must stay inside the buffer. */
+		FILE *null = fopen("/dev/null", "w");
+		cfg_print(&c, null);
+		fclose(null);
+	}
+	free(x);
+	return rc;
+}
+
+/* Patch `n` bytes at `off` (with a fresh digest unless told not to) and expect a refusal whose
+ * message contains `want`. */
+static void expect_bad(const char *name, size_t off, const void *val, size_t n, int fix_digest, const char *want)
+{
+	uint8_t *b = copy(good_len);
+	memcpy(b + off, val, n);
+	if (fix_digest)
+		redigest(b);
+	int rc = open_exact(b, good_len);
+	int one_line = !strchr(e.msg, '\n');
+	int named = !strncmp(e.msg, NAME ": offset 0x", strlen(NAME ": offset 0x"));
+	CHECK(name, rc == -1 && strstr(e.msg, want) && one_line && named, "rc %d, message '%s', wanted '%s'", rc, e.msg,
+	      want);
+	free(b);
+}
+
+static void put32(const char *name, const void *field, uint32_t v, const char *want)
+{
+	expect_bad(name, (size_t)((const uint8_t *)field - good), &v, 4, 1, want);
+}
+
+static size_t off_of(const void *p)
+{
+	return (size_t)((const uint8_t *)p - good);
+}
+
+/* A copy with one more section-table entry (type, flags) pointing at the strings; sections move
+ * down by 24 bytes, which keeps their 8-byte alignment. */
+static uint8_t *with_extra_section(uint16_t type, uint16_t flags, size_t *len)
+{
+	const struct cfg_header *h = (const void *)good;
+	size_t table_end = h->section_offset + h->section_count * sizeof(struct cfg_section);
+	*len = good_len + sizeof(struct cfg_section);
+	uint8_t *b = aligned_alloc(8, *len);
+	memcpy(b, good, table_end);
+	memcpy(b + table_end + sizeof(struct cfg_section), good + table_end, good_len - table_end);
+	struct cfg_header *nh = (void *)b;
+	struct cfg_section *t = (void *)(b + nh->section_offset);
+	for (uint32_t i = 0; i < nh->section_count; i++)
+		t[i].offset += sizeof(struct cfg_section);
+	struct cfg_section x = {type, flags, t[0].offset, t[0].size, 0, 1, 0};
+	t[nh->section_count] = x;
+	nh->section_count++;
+	nh->total_size += sizeof(struct cfg_section);
+	redigest_n(b, *len);
+	return b;
+}
+
+static void test_valid(void)
+{
+	struct cfg c;
+	size_t len;
+	CHECK("config_full_compiles", compile("configs/full.conf", "build/tests/full.bin", "") == 0, "keelc failed");
+	uint8_t *buf = slurp("build/tests/full.bin", &len);
+	int rc = buf ? cfg_open(&c, buf, len, "full.bin", &e) : -1;
+	CHECK("config_full_opens", rc == 0, "%s", buf ? e.msg : "no file");
+	if (rc) {
+		free(buf);
+		return;
+	}
+	const struct cfg_system *sys = c.system;
+	CHECK("config_full_system", !strcmp(cfg_str(&c, sys->hostname), "full-appliance") && sys->modules.count == 4 &&
+		!strcmp(cfg_strlist(&c, sys->modules, 3), "softdog") && sys->watchdog_timeout_s == 10 &&
+		sys->ctrl_alt_del == CFG_ACT_POWEROFF && sys->log_buffer == 128 * 1024 &&
+		(sys->flags & CFG_SYS_IP_FORWARD) && !(sys->flags & CFG_SYS_CONSOLE_SHELL) && sys->console_log_level == 3,
+	      "system fields wrong");
+	const struct cfg_network *lan = cfg_network_by_name(&c, "lan");
+	CHECK("config_full_network", lan && cfg_network_count(&c) == 2 && lan->address == 0x0a580001 &&
+		lan->prefix == 24 && lan->mtu == 1400 && lan->gateway == 0xc0a80101 && (lan->flags & CFG_NET_MASQUERADE) &&
+		!strcmp(cfg_str(&c, lan->bridge), "br-lan") && !cfg_network_by_name(&c, "nope"),
+	      "network fields wrong");
+	const struct cfg_service *w = cfg_service_by_name(&c, "web");
+	CHECK("config_full_service_count", cfg_service_count(&c) == 4 && w == cfg_service(&c, 1), "count %u",
+	      cfg_service_count(&c));
+	if (!w) {
+		free(buf);
+		return;
+	}
+	CHECK("config_full_web_argv", w->argv.count == 10 && !strcmp(cfg_strlist(&c, w->argv, 6), "arg with spaces") &&
+		!strcmp(cfg_strlist(&c, w->argv, 7), "single # quoted") && !strcmp(cfg_strlist(&c, w->argv, 8), "tab\there") &&
+		!strcmp(cfg_strlist(&c, w->argv, 9), ""), "argv wrong");
+	CHECK("config_full_web_env", w->env.count == 3 && !strcmp(cfg_strlist(&c, w->env, 1), "GREETING=hello world") &&
+		!strcmp(cfg_strlist(&c, w->env, 2), "COLOR=#fff"), "env wrong");
+	CHECK("config_full_web_ids", w->uid == 1000 && w->gid == 1000 && w->groups.count == 3 &&
+		cfg_u32list(&c, w->groups, 2) == 30, "ids wrong");
+	CHECK("config_full_web_layers", w->layers.count == 3 && cfg_digest(&c, w->layers, 2)[0] == 0x01 &&
+		cfg_digest(&c, w->layers, 2)[31] == 0xef, "layers wrong");
+	CHECK("config_full_web_policy", w->restart == CFG_RESTART_ON_FAILURE && w->backoff_initial_ms == 250 &&
+		w->backoff_max_ms == 60000 && w->backoff_reset_s == 120 && w->start_limit_burst == 5 &&
+		w->start_limit_interval_s == 60 && w->stop_signal == 2 && w->stop_timeout_ms == 1500,
+	      "policy wrong");
+	CHECK("config_full_web_caps", w->caps_add == ((1ull << 12) | (1ull << 10) | (1ull << 25)) &&
+		w->caps_drop == (1ull << 13), "caps wrong: %llx %llx", (unsigned long long)w->caps_add,
+	      (unsigned long long)w->caps_drop);
+	const struct cfg_syscall_rule *sc = cfg_syscall(&c, w->syscalls, 2);
+	CHECK("config_full_web_syscalls", w->syscalls.count == 4 && !strcmp(cfg_str(&c, sc->name), "add_key") &&
+		sc->action == CFG_SC_ERRNO && sc->errno_value == 38, "syscalls wrong");
+	const struct cfg_mount *m = cfg_mount(&c, w->mounts, 1);
+	CHECK("config_full_web_mounts", w->mounts.count == 4 && m->kind == CFG_MOUNT_TMPFS && m->size == 1024 &&
+		m->mode == 0755 && !(m->flags & CFG_MOUNT_EXEC) &&
+		(cfg_mount(&c, w->mounts, 2)->flags & CFG_MOUNT_RO) &&
+		!strcmp(cfg_str(&c, cfg_mount(&c, w->mounts, 2)->source), "/data/web"), "mounts wrong");
+	const struct cfg_device *d = cfg_device(&c, w->devices, 1);
+	CHECK("config_full_web_devices", w->devices.count == 2 && d->type == 'b' && d->major == 7 && d->mode == 0600 &&
+		d->access == (CFG_DEV_READ | CFG_DEV_WRITE | CFG_DEV_MKNOD), "devices wrong");
+	const struct cfg_port *p = cfg_port(&c, w->ports, 1);
+	CHECK("config_full_web_ports", w->ports.count == 2 && p->proto == CFG_PROTO_UDP && p->host_port == 5353 &&
+		p->container_port == 53 && w->address == 0x0a58000a && !strcmp(cfg_str(&c, w->network), "lan"),
+	      "ports wrong");
+	CHECK("config_full_web_cgroup", w->cpu_max_quota_us == 20000 && w->cpu_max_period_us == 100000 &&
+		w->cpu_weight == 50 && w->memory_max == 64u << 20 && w->memory_high == 48u << 20 &&
+		w->memory_swap_max == CFG_U64_UNSET && w->pids_max == 64 && !strcmp(cfg_str(&c, w->cpuset_cpus), "0-1") &&
+		w->log_buffer == 32 * 1024, "cgroup wrong");
+	const struct cfg_service *db = cfg_service_by_name(&c, "db");
+	const struct cfg_io_limit *io = cfg_iolimit(&c, db->io_max, 0);
+	const struct cfg_rlimit *rl = cfg_rlimit(&c, db->rlimits, 0);
+	CHECK("config_full_db", db->io_max.count == 2 && io->rbps == 10u << 20 && io->wiops == CFG_U64_MAX &&
+		io->riops == 1000 && rl->resource == 7 && rl->soft == 1024 && rl->hard == 4096 &&
+		db->memory_max == CFG_U64_MAX && db->memory_swap_max == 0 && db->readiness == CFG_READY_NOTIFY,
+	      "db wrong");
+	const struct cfg_service *sb = cfg_service_by_name(&c, "sandbox");
+	const struct cfg_idmap *im = cfg_idmap(&c, sb->idmaps, 1);
+	CHECK("config_full_sandbox", sb->idmaps.count == 3 && im->kind == CFG_IDMAP_GID && im->outside == 100000 &&
+		sb->namespaces == (CFG_NS_PID | CFG_NS_MOUNT | CFG_NS_USER) && sb->seccomp == CFG_SECCOMP_UNCONFINED &&
+		(sb->flags & CFG_SVC_USERNS_ALLOW) && sb->caps_drop == (2ull << 40) - 1, "sandbox wrong");
+	const struct cfg_service *lg = cfg_service_by_name(&c, "logger");
+	CHECK("config_full_logger", lg->restart == CFG_RESTART_NEVER && !(lg->flags & CFG_SVC_REAPER) &&
+		!(lg->flags & CFG_SVC_NO_NEW_PRIVS) && lg->cpu_max_quota_us == CFG_U64_MAX && lg->pids_max == CFG_U64_MAX,
+	      "logger wrong");
+	CHECK("config_full_unsigned", c.sig == NULL, "sig set");
+	free(buf);
+}
+
+/* Every prefix of a valid file is refused, with a message naming the file. */
+static void test_truncation(void)
+{
+	size_t failures = 0, ok = 0;
+	for (size_t n = 0; n < good_len; n++) {
+		int rc = open_exact(good, n);
+		if (rc == -1 && !strncmp(e.msg, NAME ": offset 0x", strlen(NAME ": offset 0x")))
+			ok++;
+		else
+			failures++;
+	}
+	CHECK("config_bad_truncated_every_offset", failures == 0, "%zu of %zu prefixes not refused cleanly", failures,
+	      good_len);
+	printf("# truncation: %zu prefixes refused\n", ok);
+}
+
+/* Every single-bit flip is caught (by the digest, or by the header checks before it). Then with the
+ * digest fixed after the flip, the structural checks run: anything may happen but a crash. */
+static void test_bitflips(void)
+{
+	size_t missed = 0, refused = 0;
+	uint8_t *b = copy(good_len);
+	for (size_t i = 0; i < good_len; i++)
+		for (int bit = 0; bit < 8; bit++) {
+			memcpy(b, good, good_len);
+			b[i] ^= (uint8_t)(1u << bit);
+			if (open_exact(b, good_len) == 0)
+				missed++;
+			if (i >= 64 || i < 32) {
+				redigest(b);
+				refused += open_exact(b, good_len) == -1;
+			}
+		}
+	free(b);
+	CHECK("config_bad_bitflip_every_bit", missed == 0, "%zu flips not detected", missed);
+	printf("# bit flips with a fixed digest: %zu of %zu refused by structure checks\n", refused, good_len * 8 - 256);
+}
+
+static void test_header(const struct cfg *c)
+{
+	const struct cfg_header *h = c->hdr;
+	expect_bad("config_bad_magic", 0, "KEELCFX", 7, 0, "header.magic: not a keel binary config");
+	uint16_t v = 2;
+	expect_bad("config_bad_newer_major", off_of(&h->major), &v, 2, 1,
+		   "header.major: version 2.0 is not readable by this keel (reads 1.x)");
+	v = 0;
+	expect_bad("config_bad_major_zero", off_of(&h->major), &v, 2, 1, "header.major");
+	v = 7;
+	uint8_t *b = copy(good_len);
+	memcpy(b + off_of(&h->minor), &v, 2);
+	redigest(b);
+	CHECK("config_newer_minor_accepted", open_exact(b, good_len) == 0, "%s", e.msg);
+	free(b);
+	put32("config_bad_header_size", &h->header_size, 32, "header.header_size");
+	put32("config_bad_total_size_past_end", &h->total_size, h->total_size + 8, "header.total_size");
+	put32("config_bad_total_size_unaligned", &h->total_size, h->total_size - 4, "header.total_size");
+	put32("config_bad_total_size_over_limit", &h->total_size, CFG_MAX_SIZE + 8, "over the 16777216-byte limit");
+	put32("config_bad_flags", &h->flags, 0x80, "header.flags: unknown flags 0x80");
+	put32("config_bad_section_offset", &h->section_offset, h->total_size, "header.section_offset");
+	put32("config_bad_section_count", &h->section_count, 0x10000000, "header.section_offset");
+	expect_bad("config_bad_digest_only", off_of(h->digest), "\xff", 1, 0, "SHA-256 mismatch (the file is corrupt)");
+
+	/* bytes after total_size in an unsigned file */
+	size_t len = good_len + 8;
+	b = copy(len);
+	memset(b + good_len, 0, 8);
+	int rc = open_exact(b, len);
+	CHECK("config_bad_trailing_bytes", rc == -1 && strstr(e.msg, "8 unexpected bytes after total_size"), "%s", e.msg);
+	free(b);
+	/* a misaligned buffer is a caller bug, refused */
+	b = aligned_alloc(8, good_len + 8);
+	memcpy(b + 4, good, good_len);
+	struct cfg c2;
+	rc = cfg_open(&c2, b + 4, good_len, NAME, &e);
+	CHECK("config_bad_buffer_alignment", rc == -1 && strstr(e.msg, "not 8-byte aligned"), "%s", e.msg);
+	free(b);
+}
+
+static const struct cfg_section *section(const struct cfg *c, uint16_t type)
+{
+	const struct cfg_section *t = (const void *)(good + c->hdr->section_offset);
+	for (uint32_t i = 0; i < c->hdr->section_count; i++)
+		if (t[i].type == type)
+			return &t[i];
+	return NULL;
+}
+
+static void test_sections(const struct cfg *c)
+{
+	const struct cfg_section *svc = section(c, CFG_SEC_SERVICES), *str = section(c, CFG_SEC_STRINGS);
+	put32("config_bad_section_misaligned", &svc->offset, svc->offset + 4, "is not 8-byte aligned");
+	put32("config_bad_section_past_end", &svc->offset, c->hdr->total_size - 8, "out of range");
+	put32("config_bad_section_over_table", &svc->offset, 64, "out of range");
+	put32("config_bad_section_size", &svc->size, svc->size + 8, "section[3] (services)");
+	put32("config_bad_entry_size", &svc->entry_size, 8, "entry_size 8, expected a multiple of 8 >= 288");
+	put32("config_bad_count", &svc->count, svc->count + 1, "count 3 x entry_size 288 != size 576");
+	put32("config_bad_duplicate_section", &svc->type, CFG_SEC_NETWORKS, "appears twice");
+	put32("config_bad_no_system", &section(c, CFG_SEC_SYSTEM)->type, 200, "no system section");
+	put32("config_bad_strings_unterminated", &str->size, str->size - 1, "must start and end with a NUL byte");
+	const struct cfg_section *sl = section(c, CFG_SEC_STRLIST);
+	put32("config_bad_strlist_entry_size", &sl->entry_size, 8, "entry_size 8, expected 4");
+
+	size_t len;
+	uint8_t *b = with_extra_section(99, CFG_SECF_REQUIRED, &len);
+	int rc = open_exact(b, len);
+	CHECK("config_bad_unknown_required_section", rc == -1 && strstr(e.msg, "type 99 is required but unknown"), "%s",
+	      e.msg);
+	free(b);
+	b = with_extra_section(99, 0, &len);
+	rc = open_exact(b, len);
+	CHECK("config_unknown_optional_section_skipped", rc == 0, "%s", e.msg);
+	free(b);
+}
+
+static void test_records(const struct cfg *c)
+{
+	const struct cfg_service *a = cfg_service(c, 0), *b = cfg_service(c, 1);
+	const struct cfg_system *s = c->system;
+	put32("config_bad_string_out_of_range", &a->name, 0xffff,
+	      "service[0].name: string offset 0xffff out of range");
+	put32("config_bad_string_not_start", &a->name, a->name + 1, "service[0].name: string offset");
+	put32("config_bad_system_string", &s->hostname, 0x10000, "system.hostname: string offset 0x10000 out of range");
+	put32("config_bad_list_range", &a->argv.first, 1000, "service[0].argv: entries 1000..+2 out of range");
+	put32("config_bad_list_count_overflow", &a->argv.count, 0xffffffff, "service[0].argv: entries");
+	put32("config_bad_modules_range", &s->modules.count, 99, "system.modules: entries 0..+99 out of range");
+	put32("config_bad_strlist_entry", cfg_strlist(c, a->argv, 0) - cfg_strlist(c, a->argv, 0) +
+		      (const uint32_t *)(c->strlist.base + a->argv.first * 4), 0x7fff,
+	      "service[0].argv[0]: string offset 0x7fff out of range");
+	put32("config_bad_empty_argv", &b->argv.count, 0, "service[1].argv: empty");
+	put32("config_bad_no_layers", &b->layers.count, 0, "service[1].layers: empty");
+	put32("config_bad_digest_range", &b->layers.first, 3, "service[1].layers: entries 3..+2 out of range");
+	put32("config_bad_restart", &a->restart, 7, "service[0].restart: unknown policy 7");
+	put32("config_bad_readiness", &a->readiness, 2, "service[0].readiness");
+	put32("config_bad_stop_signal", &a->stop_signal, 0, "service[0].stop_signal: 0, expected 1..64");
+	put32("config_bad_namespaces", &a->namespaces, 0x100, "service[0].namespaces: unknown bits");
+	put32("config_bad_cpu_weight", &a->cpu_weight, 10001, "cpu_weight");
+	put32("config_bad_duplicate_service", &b->name, a->name, "service[1].name: 'a' is used twice");
+	put32("config_bad_unknown_network", &a->network, b->name, "service[0].network: 'b' is not a network");
+	const uint32_t *dep = (const uint32_t *)(c->strlist.base + (size_t)b->depends.first * 4);
+	put32("config_bad_unknown_depends", dep, s->hostname,
+	      "service[1].depends[0]: 'small' is not a service");
+	put32("config_bad_console_log_level", &s->console_log_level, 9, "system.console_log_level: 9");
+	put32("config_bad_ctrl_alt_del", &s->ctrl_alt_del, 4, "system.ctrl_alt_del: unknown action 4");
+	put32("config_bad_mount_kind", &cfg_mount(c, a->mounts, 0)->kind, 3, "service[0].mounts[0].kind: 3 is unknown");
+	put32("config_bad_mount_target", &cfg_mount(c, a->mounts, 0)->target, a->name, "paths must be absolute");
+	put32("config_bad_device_type", &cfg_device(c, a->devices, 0)->type, 'x', "service[0].devices[0]");
+	put32("config_bad_idmap_kind", &cfg_idmap(c, a->idmaps, 0)->kind, 0, "service[0].idmaps[0].kind");
+	put32("config_bad_rlimit", &cfg_rlimit(c, a->rlimits, 0)->resource, 16, "is not an RLIMIT_");
+	put32("config_bad_syscall_action", &cfg_syscall(c, a->syscalls, 0)->action, 9, "service[0].syscalls[0]: bad rule");
+	put32("config_bad_syscall_name", &cfg_syscall(c, a->syscalls, 0)->name, 0x9999, "service[0].syscalls[0]");
+	put32("config_bad_iolimit_device", &cfg_iolimit(c, a->io_max, 0)->device, 0x9999, "service[0].io_max.device[0]");
+	uint16_t proto = 1;
+	expect_bad("config_bad_port_proto", off_of(&cfg_port(c, a->ports, 0)->proto), &proto, 2, 1,
+		   "service[0].ports[0]");
+	const struct cfg_network *n = cfg_network(c, 0);
+	put32("config_bad_network_prefix", &n->prefix, 33, "network[0].prefix: expected 0..32");
+	put32("config_bad_network_name", &n->name, 0, "network[0].name: empty");
+}
+
+static void test_signatures(void)
+{
+	int rc = run("rm -rf build/tests/keys build/tests/keys-other build/tests/keys-none && "
+		     "mkdir -p build/tests/keys build/tests/keys-other build/tests/keys-none && "
+		     "openssl ecparam -name prime256v1 -genkey -noout -out build/tests/k1.pem && "
+		     "openssl ecparam -name prime256v1 -genkey -noout -out build/tests/k2.pem && "
+		     "build/host/keelc --pubkey build/tests/k1.pem -o build/tests/keys/k1.pub && "
+		     "build/host/keelc --pubkey build/tests/k2.pem -o build/tests/keys-other/k2.pub");
+	CHECK("config_sig_keys_made", rc == 0, "openssl/keelc --pubkey failed");
+	rc = compile("tests/unit/data/small.conf", "build/tests/small-signed.bin", "--sign build/tests/k1.pem");
+	CHECK("config_sig_signed_compiles", rc == 0, "keelc --sign failed");
+	size_t len;
+	uint8_t *buf = slurp("build/tests/small-signed.bin", &len);
+	if (!buf)
+		return;
+	struct cfg c;
+	rc = cfg_open(&c, buf, len, "signed.bin", &e);
+	CHECK("config_sig_opens", rc == 0 && c.sig && len == good_len + 80, "%s", e.msg);
+	if (rc) {
+		free(buf);
+		return;
+	}
+	rc = cfg_verify_signature(&c, "build/tests/keys", "signed.bin", &e);
+	CHECK("config_sig_verifies", rc == 0, "%s", e.msg);
+	rc = cfg_verify_signature(&c, "build/tests/keys-none", "signed.bin", &e);
+	CHECK("config_sig_no_keys_accepts", rc == 0, "%s", e.msg);
+	rc = cfg_verify_signature(&c, "build/tests/keys-absent", "signed.bin", &e);
+	CHECK("config_sig_no_dir_accepts", rc == 0, "%s", e.msg);
+	rc = cfg_verify_signature(&c, "build/tests/keys-other", "signed.bin", &e);
+	CHECK("config_sig_wrong_key_refused", rc == -1 && strstr(e.msg, "signed.bin: offset 0x5d0: signature: no key in build/tests/keys-other verifies it"),
+	      "%s", e.msg);
+	/* a flipped bit in the signature bytes: structure fine, signature not */
+	buf[len - 1] ^= 1;
+	rc = cfg_open(&c, buf, len, "signed.bin", &e) || cfg_verify_signature(&c, "build/tests/keys", "signed.bin", &e) ? -1 : 0;
+	CHECK("config_sig_mismatch_refused", rc == -1 && strstr(e.msg, "no key in build/tests/keys verifies it"), "%s",
+	      e.msg);
+	buf[len - 1] ^= 1;
+	/* the signed digest covers the flags: clearing SIGNED breaks the digest */
+	((struct cfg_header *)buf)->flags = 0;
+	rc = cfg_open(&c, buf, len, "signed.bin", &e);
+	CHECK("config_sig_flag_cleared_refused", rc == -1, "opened");
+	((struct cfg_header *)buf)->flags = CFG_F_SIGNED;
+	struct cfg_sig_trailer *t = (void *)(buf + ((struct cfg_header *)buf)->total_size);
+	t->sig_len = 32;
+	rc = cfg_open(&c, buf, len, "signed.bin", &e);
+	CHECK("config_sig_bad_len", rc == -1 && strstr(e.msg, "sig_len: 32, expected 64"), "%s", e.msg);
+	t->sig_len = 64;
+	t->magic[0] = 'X';
+	rc = cfg_open(&c, buf, len, "signed.bin", &e);
+	CHECK("config_sig_bad_magic", rc == -1 && strstr(e.msg, "trailer.magic"), "%s", e.msg);
+	t->magic[0] = 'K';
+	rc = cfg_open(&c, buf, len - 70, "signed.bin", &e);
+	CHECK("config_sig_truncated_trailer", rc == -1 && strstr(e.msg, "truncated (10 of 16 bytes)"), "%s", e.msg);
+	/* unsigned config, keys present */
+	rc = cfg_open(&c, good, good_len, "small.bin", &e) || cfg_verify_signature(&c, "build/tests/keys", "small.bin", &e) ? -1 : 0;
+	CHECK("config_sig_unsigned_refused_with_keys", rc == -1 &&
+		!strcmp(e.msg, "small.bin: config is not signed, but 1 public key(s) in build/tests/keys require a signature"),
+	      "%s", e.msg);
+	/* a malformed key file is named */
+	run("head -c 64 build/tests/keys/k1.pub > build/tests/keys-other/short.pub");
+	rc = cfg_open(&c, buf, len, "signed.bin", &e) || cfg_verify_signature(&c, "build/tests/keys-other", "signed.bin", &e) ? -1 : 0;
+	CHECK("config_sig_bad_key_file", rc == -1 && strstr(e.msg, "expected a 65-byte uncompressed P-256 point"), "%s",
+	      e.msg);
+	/* deterministic signing: the same input signs to the same bytes */
+	rc = compile("tests/unit/data/small.conf", "build/tests/small-signed2.bin", "--sign build/tests/k1.pem") ||
+	     run("cmp -s build/tests/small-signed.bin build/tests/small-signed2.bin");
+	CHECK("config_sig_deterministic", rc == 0, "two signatures differ");
+	free(buf);
 }
 
 int main(void)
 {
-	struct err e;
-	struct cfg c;
-	size_t len = 0;
-	CHECK("config_minimal_compiles", compile("configs/minimal.conf", "build/tests/minimal.bin") == 0, "keelc failed");
-	uint8_t *buf = slurp("build/tests/minimal.bin", &len);
-	CHECK("config_minimal_read", buf != NULL, "no output");
+	mkdir("build/tests", 0755);
+	test_valid();
+	CHECK("config_small_compiles", compile("tests/unit/data/small.conf", "build/tests/small.bin", "") == 0,
+	      "keelc failed");
+	uint8_t *buf = slurp("build/tests/small.bin", &good_len);
 	if (!buf)
 		TEST_EXIT();
-	int rc = cfg_open(&c, buf, len, "minimal.bin", &e);
-	CHECK("config_minimal_opens", rc == 0, "%s", e.msg);
-	if (rc == 0) {
-		CHECK("config_minimal_hostname", !strcmp(cfg_str(&c, c.system->hostname), "minimal"), "got '%s'",
-		      cfg_str(&c, c.system->hostname));
-		const struct cfg_service *s = cfg_service_by_name(&c, "hello");
-		CHECK("config_minimal_service", s && s->argv.count == 3 && !strcmp(cfg_strlist(&c, s->argv, 0), "/bin/sh") &&
-			!strcmp(cfg_strlist(&c, s->argv, 2), "echo hello from keel; sleep 3600"), "argv wrong");
-		CHECK("config_minimal_layer", s && s->layers.count == 1 && cfg_digest(&c, s->layers, 0)[0] == 0x5f,
-		      "layer wrong");
-	}
+	good = buf;
+	struct cfg c;
+	int rc = cfg_open(&c, good, good_len, NAME, &e);
+	CHECK("config_small_opens", rc == 0, "%s", e.msg);
+	if (rc)
+		TEST_EXIT();
+	test_header(&c);
+	test_sections(&c);
+	test_records(&c);
+	test_truncation();
+	test_bitflips();
+	test_signatures();
 	free(buf);
 	TEST_EXIT();
 }
