@@ -65,8 +65,8 @@ static int index_read(const char *path, struct index_entry *ents, size_t *n, str
 		size_t len = strlen(line);
 		if (len && line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (len == 0)
-			continue;
+		if (len == 0 || line[0] == '#')
+			continue; /* as keelc reads it; the rewrite does not keep comments */
 		struct index_entry ent;
 		if (index_parse_line(line, &ent) != 0) {
 			rc = err_set(e, EINVAL, "%s:%d: expected 'NAME sha256:<64 hex>', got '%.80s'", path,

@@ -64,23 +64,24 @@ static char *blob_check(const char *dir, json_t *desc, const char *what, struct 
 	return path;
 }
 
+/* Errors name `what`; the caller prefixes the layout. */
 static json_t *json_file(const char *path, const char *what, struct err *e)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		err_sys(e, errno, "%s: %s", what, path);
+		err_sys(e, errno, "%s", what);
 		return NULL;
 	}
 	if (st.st_size > MAX_JSON) {
-		err_set(e, EFBIG, "%s: %s: larger than %d bytes", what, path, MAX_JSON);
+		err_set(e, EFBIG, "%s: larger than %d bytes", what, MAX_JSON);
 		return NULL;
 	}
 	json_error_t je;
 	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!j)
-		err_set(e, EINVAL, "%s: %s:%d: %s", what, path, je.line, je.text);
+		err_set(e, EINVAL, "%s: line %d: %s", what, je.line, je.text);
 	else if (!json_is_object(j)) {
-		err_set(e, EINVAL, "%s: %s: expected a JSON object", what, path);
+		err_set(e, EINVAL, "%s: expected a JSON object", what);
 		json_decref(j);
 		j = NULL;
 	}
