@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -104,7 +105,18 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 		err_sys(&e, r < 0 ? errno : EPIPE, "waiting for the parent");
 		child_fail(sync, &e);
 	}
-	if (mounts_setup(s, !!(svc->namespaces & CFG_NS_USER), &e) < 0)
+	if (mounts_root(s, &e) < 0)
+		child_fail(sync, &e);
+	/* In a new user namespace we still run as the host's ids until we switch to the mapped root;
+	 * files we create would otherwise have no owner the namespace can express (EOVERFLOW). The
+	 * host's supplementary groups are unmapped there: drop them. */
+	if (svc->namespaces & CFG_NS_USER) {
+		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+			err_sys(&e, errno, "user namespace: becoming its root");
+			child_fail(sync, &e);
+		}
+	}
+	if (mounts_finish(s, !!(svc->namespaces & CFG_NS_USER), &e) < 0)
 		child_fail(sync, &e);
 	const char *host = cfg_str(c, svc->hostname);
 	if (!*host)

@@ -42,9 +42,11 @@ int container_wait(struct container *c, int *status, struct err *e);
 
 /* ---- pieces, each in its own file; all but the host-side ones run in the cloned child ---- */
 
-/* mounts.c: assemble the root on s->root_dir, /proc, /sys, /dev, tmpfs and volumes, masked and
- * read-only paths, then pivot_root into it. */
-int mounts_setup(const struct container_spec *s, int in_userns, struct err *e);
+/* mounts.c: mounts_root puts the read-only root on s->root_dir and enters it (with the host's
+ * ids); mounts_finish adds /proc, /sys, /dev, tmpfs and volumes, masked and read-only paths, then
+ * pivot_roots into it (as the namespace's root in a user namespace). */
+int mounts_root(const struct container_spec *s, struct err *e);
+int mounts_finish(const struct container_spec *s, int in_userns, struct err *e);
 
 /* privs.c: the capability set a service ends with (Docker's default, + add, - drop). */
 uint64_t privs_caps(const struct cfg_service *svc);

@@ -117,7 +117,7 @@ static int setup_dev(const struct container_spec *s, int in_userns, struct err *
 {
 	const struct cfg *c = s->cfg;
 	char dev[4096], p[4096];
-	if (path_in(dev, sizeof dev, s->root_dir, "/dev", e) < 0)
+	if (path_in(dev, sizeof dev, ".", "/dev", e) < 0)
 		return -1;
 	if (do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=755,size=64k",
 		     "/dev (tmpfs)", e) < 0)
@@ -165,7 +165,7 @@ static int setup_dev(const struct container_spec *s, int in_userns, struct err *
 		const char *path = cfg_str(c, d->path);
 		if (strncmp(path, "/dev/", 5) || strstr(path, "/../") || strchr(path + 5, '/'))
 			return err_set(e, EINVAL, "device %s: expected /dev/NAME", path);
-		if (path_in(p, sizeof p, s->root_dir, path, e) < 0 ||
+		if (path_in(p, sizeof p, ".", path, e) < 0 ||
 		    make_node(p, d->mode ? d->mode : 0660, d->type, d->major, d->minor, path, in_userns, e) < 0)
 			return -1;
 	}
@@ -191,7 +191,7 @@ static int setup_service_mounts(const struct container_spec *s, struct err *e)
 		const char *target = cfg_str(c, m->target);
 		if (target[0] != '/' || strstr(target, ".."))
 			return err_set(e, EINVAL, "mount %s: expected an absolute path without '..'", target);
-		if (path_in(p, sizeof p, s->root_dir, target, e) < 0 || mkdir_target(p, target, e) < 0)
+		if (path_in(p, sizeof p, ".", target, e) < 0 || mkdir_target(p, target, e) < 0)
 			return -1;
 		unsigned long fl = 0;
 		if (!(m->flags & CFG_MOUNT_DEV))
@@ -225,14 +225,14 @@ static int setup_service_mounts(const struct container_spec *s, struct err *e)
 	return 0;
 }
 
-static int mask_paths(const struct container_spec *s, struct err *e)
+static int mask_paths(struct err *e)
 {
 	char p[4096], null[4096];
-	if (path_in(null, sizeof null, s->root_dir, "/dev/null", e) < 0)
+	if (path_in(null, sizeof null, ".", "/dev/null", e) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
 		struct stat st;
-		if (path_in(p, sizeof p, s->root_dir, masked[i], e) < 0)
+		if (path_in(p, sizeof p, ".", masked[i], e) < 0)
 			return -1;
 		if (lstat(p, &st) < 0) {
 			if (errno == ENOENT)
@@ -247,7 +247,7 @@ static int mask_paths(const struct container_spec *s, struct err *e)
 		}
 	}
 	for (size_t i = 0; i < sizeof readonly / sizeof readonly[0]; i++) {
-		if (path_in(p, sizeof p, s->root_dir, readonly[i], e) < 0)
+		if (path_in(p, sizeof p, ".", readonly[i], e) < 0)
 			return -1;
 		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
 			if (errno == ENOENT)
@@ -260,36 +260,39 @@ static int mask_paths(const struct container_spec *s, struct err *e)
 	return 0;
 }
 
-int mounts_setup(const struct container_spec *s, int in_userns, struct err *e)
+/* The root goes up on s->root_dir and becomes our working directory. Run with the host's ids even
+ * in a user namespace: the path to the root dir and the layers is root-only on the host. */
+int mounts_root(const struct container_spec *s, struct err *e)
 {
-	const char *r = s->root_dir;
-	char p[4096];
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return err_sys(e, errno, "make mounts private");
 	if (mount_root(s, e) < 0)
 		return -1;
-	if (path_in(p, sizeof p, r, "/proc", e) < 0 ||
-	    do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e) < 0)
-		return -1;
-	if (path_in(p, sizeof p, r, "/sys", e) < 0)
+	/* chdir lands on top of the mount stack, i.e. in the new root; all else is relative to it. */
+	if (chdir(s->root_dir) < 0)
+		return err_sys(e, errno, "chdir %s", s->root_dir);
+	return 0;
+}
+
+int mounts_finish(const struct container_spec *s, int in_userns, struct err *e)
+{
+	if (do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e) < 0)
 		return -1;
 	/* sysfs can be mounted afresh only by the owner of the network namespace. */
 	if (s->svc->namespaces & CFG_NS_NET) {
-		if (do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+		if (do_mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 			     "/sys", e) < 0)
 			return -1;
 	} else {
-		if (do_mount("/sys", p, NULL, MS_BIND | MS_REC, NULL, "/sys (bind)", e) < 0 ||
-		    remount_bind(p, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "/sys", e) < 0)
+		if (do_mount("/sys", "sys", NULL, MS_BIND | MS_REC, NULL, "/sys (bind)", e) < 0 ||
+		    remount_bind("sys", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "/sys", e) < 0)
 			return -1;
 	}
-	if (setup_dev(s, in_userns, e) < 0 || setup_service_mounts(s, e) < 0 || mask_paths(s, e) < 0)
+	if (setup_dev(s, in_userns, e) < 0 || setup_service_mounts(s, e) < 0 || mask_paths(e) < 0)
 		return -1;
 	/* pivot_root(".", "."): the old root ends up stacked under the new one, and detaching "."
 	 * then drops it; no put-old directory is needed in the read-only image. */
-	if (chdir(r) < 0)
-		return err_sys(e, errno, "chdir %s", r);
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return err_sys(e, errno, "pivot_root");
 	if (umount2(".", MNT_DETACH) < 0)
