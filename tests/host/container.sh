@@ -9,7 +9,7 @@
 #   krun CONFIG SERVICE     keel run with the test's dirs; stdout in $T/out, stderr in $T/err, status in $rc
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-KEEL=$top/build/x86_64/keel
+KEEL=${KEEL_BIN:-$top/build/x86_64/keel}   # KEEL_BIN=build/host/keel-asan runs them under ASan
 KEELC=$top/build/host/keelc
 PACK=$top/build/host/keel-pack
 
