@@ -139,6 +139,11 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 		child_fail(sync, &e);
 	if (privs_drop(c, svc, &e) < 0)
 		child_fail(sync, &e);
+	/* A change of credentials cleared the parent-death signal: arm it again. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");
+		child_fail(sync, &e);
+	}
 	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		err_sys(&e, errno, "prctl PR_SET_NO_NEW_PRIVS");
 		child_fail(sync, &e);
@@ -169,7 +174,9 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		exec_service(s, sync);
 	}
-	close(sync);
+	/* The reaper needs no descriptor but stdio (the sync socket included: EOF tells the parent
+	 * the service exec'd). */
+	syscall(SYS_close_range, 3U, ~0U, 0U);
 	reaper_run(pid, &fwd);
 }
 

@@ -9,7 +9,9 @@
  *   P' = ambient (file caps aside), so without ambient a `user = 1000` service would exec with
  *   no capabilities at all, whatever the config says. uid 0 needs no ambient: execve gives root
  *   P' = inheritable | bounding = C. Ambient caps survive no_new_privs (they are not a gain).
- * The reaper (PID 1 inside) runs with the same identity and sets as the service. */
+ * The reaper (PID 1 inside) runs with the same identity and sets as the service. A cap keel itself
+ * does not hold (not in this kernel, or dropped from our bounding set before we ran) is left out
+ * of every set: capset could not grant it. */
 #include "container.h"
 
 #include <errno.h>
@@ -51,14 +53,20 @@ int privs_rlimits(const struct cfg *c, const struct cfg_service *svc, struct err
 int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e)
 {
 	uint64_t caps = privs_caps(svc);
-	/* Bounding first, while we hold CAP_SETPCAP; PR_CAPBSET_READ says EINVAL past the last cap
-	 * this kernel knows. */
+	/* We can only keep what we have: caps this kernel lacks, or that our own bounding set lost
+	 * before keel ran, are left out rather than failing capset. */
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return err_sys(e, errno, "capget");
+	caps &= (uint64_t)d[1].permitted << 32 | d[0].permitted;
+	/* Bounding first, while we hold CAP_SETPCAP; EINVAL past the kernel's last cap ends it. */
 	for (int cap = 0; cap < 64; cap++) {
-		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-		if (r < 0)
+		if ((caps & CAPBIT(cap)) || prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+			continue;
+		if (errno == EINVAL)
 			break;
-		if (r == 1 && !(caps & CAPBIT(cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-			return err_sys(e, errno, "prctl PR_CAPBSET_DROP %d", cap);
+		return err_sys(e, errno, "prctl PR_CAPBSET_DROP %d", cap);
 	}
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return err_sys(e, errno, "prctl PR_SET_KEEPCAPS");
@@ -73,19 +81,8 @@ int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e
 		return err_sys(e, errno, "setgid %u", svc->gid);
 	if (setresuid(svc->uid, svc->uid, svc->uid) < 0)
 		return err_sys(e, errno, "setuid %u", svc->uid);
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {
-		{.effective = (uint32_t)caps, .permitted = (uint32_t)caps, .inheritable = (uint32_t)caps},
-		{.effective = (uint32_t)(caps >> 32), .permitted = (uint32_t)(caps >> 32),
-		 .inheritable = (uint32_t)(caps >> 32)},
-	};
-	/* Caps this kernel does not know cannot be set: mask with the bounding set we ended with. */
-	for (int cap = 0; cap < 64; cap++)
-		if ((caps & CAPBIT(cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) {
-			d[cap / 32].effective &= ~(1u << (cap % 32));
-			d[cap / 32].permitted &= ~(1u << (cap % 32));
-			d[cap / 32].inheritable &= ~(1u << (cap % 32));
-		}
+	for (int i = 0; i < 2; i++)
+		d[i].effective = d[i].permitted = d[i].inheritable = (uint32_t)(caps >> (32 * i));
 	if (syscall(SYS_capset, &h, d) < 0)
 		return err_sys(e, errno, "capset");
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
@@ -94,7 +91,7 @@ int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e
 		return err_sys(e, errno, "prctl PR_CAP_AMBIENT_CLEAR_ALL");
 	if (svc->uid != 0)
 		for (int cap = 0; cap < 64; cap++)
-			if ((d[cap / 32].permitted >> (cap % 32)) & 1 &&
+			if ((caps & CAPBIT(cap)) &&
 			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 				return err_sys(e, errno, "prctl PR_CAP_AMBIENT_RAISE %d", cap);
 	return 0;
