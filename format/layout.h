@@ -27,6 +27,10 @@
 #define CFG_VERSION_MAJOR 1
 #define CFG_VERSION_MINOR 0
 #define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
+/* Readers refuse more: these bound the reader's name checks (unique names, depends/after and
+ * network references are compared by name) to well under a second on a small device. */
+#define CFG_MAX_SERVICES 256u
+#define CFG_MAX_NETWORKS 64u
 
 /* "unset" and "max" for 64-bit limits (memory.max = max is not the same as not writing it). */
 #define CFG_U64_UNSET UINT64_MAX
@@ -52,7 +56,7 @@ enum cfg_section_type {
 	CFG_SEC_SYSTEM = 2,    /* exactly one struct cfg_system */
 	CFG_SEC_NETWORKS = 3,  /* struct cfg_network[] */
 	CFG_SEC_SERVICES = 4,  /* struct cfg_service[] */
-	CFG_SEC_STRLIST = 5,   /* uint32_t string refs (argv, env, modules, depends, ...) */
+	CFG_SEC_STRLIST = 5,   /* uint32_t string refs (argv, env, modules, depends, ...); 0 = "" */
 	CFG_SEC_U32LIST = 6,   /* uint32_t values (supplementary groups) */
 	CFG_SEC_DIGESTS = 7,   /* uint8_t[32] SHA-256 layer digests */
 	CFG_SEC_MOUNTS = 8,    /* struct cfg_mount[] (tmpfs paths and volumes) */
@@ -198,7 +202,7 @@ enum cfg_mount_kind { CFG_MOUNT_TMPFS = 1, CFG_MOUNT_BIND = 2 };
 
 #define CFG_MOUNT_RO 0x1u       /* read-only (bind) */
 #define CFG_MOUNT_DEV 0x2u      /* allow device nodes (default nodev) */
-#define CFG_MOUNT_EXEC 0x4u     /* allow exec (default: tmpfs noexec off, i.e. exec allowed) */
+#define CFG_MOUNT_EXEC 0x4u     /* allow exec (keelc sets it unless the text says noexec) */
 #define CFG_MOUNT_SUID 0x8u     /* allow setuid (default nosuid) */
 
 struct cfg_mount {                  /* 24 bytes */

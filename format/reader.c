@@ -204,6 +204,12 @@ static int read_sections(struct rd *r)
 		return bad(r, &h->section_count, "sections: no strings section");
 	if (!c->system)
 		return bad(r, &h->section_count, "sections: no system section");
+	if (c->services.count > CFG_MAX_SERVICES)
+		return bad(r, c->services.base, "services: %u records, more than the %u this keel reads", c->services.count,
+			   CFG_MAX_SERVICES);
+	if (c->networks.count > CFG_MAX_NETWORKS)
+		return bad(r, c->networks.base, "networks: %u records, more than the %u this keel reads", c->networks.count,
+			   CFG_MAX_NETWORKS);
 	return 0;
 }
 
@@ -316,6 +322,8 @@ static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32
 		return bad(r, &s->argv, "service[%u].argv: empty (nothing to execute)", i);
 	if (!s->layers.count)
 		return bad(r, &s->layers, "service[%u].layers: empty (no root file system)", i);
+	if (s->depends.count > CFG_MAX_SERVICES || s->after.count > CFG_MAX_SERVICES)
+		return bad(r, &s->depends, "service[%u].depends/after: more than %u names", i, CFG_MAX_SERVICES);
 	for (uint32_t j = 0; j < s->syscalls.count; j++) {
 		const struct cfg_syscall_rule *x = cfg_syscall(c, s->syscalls, j);
 		if (check_str(r, &x->name, "service", i, "syscalls", j))

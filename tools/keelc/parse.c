@@ -855,6 +855,8 @@ static int do_section(struct pctx *p)
 			if (!strcmp(p->m->networks.v[i].name, TOK(1)))
 				return perr(p, COL(1), "duplicate network '%s' (first at line %d)", TOK(1),
 					    p->m->networks.v[i].at.line);
+		if (p->m->networks.n == CFG_MAX_NETWORKS)
+			return perr(p, COL(1), "more than %u networks", CFG_MAX_NETWORKS);
 		struct h_network x;
 		memset(&x, 0, sizeof x);
 		cfg_network_defaults(&x.r);
@@ -870,6 +872,8 @@ static int do_section(struct pctx *p)
 		if (!strcmp(p->m->services.v[i].name, TOK(1)))
 			return perr(p, COL(1), "duplicate service '%s' (first at line %d)", TOK(1),
 				    p->m->services.v[i].at.line);
+	if (p->m->services.n == CFG_MAX_SERVICES)
+		return perr(p, COL(1), "more than %u services", CFG_MAX_SERVICES);
 	struct h_service x;
 	memset(&x, 0, sizeof x);
 	cfg_service_defaults(&x.r);
