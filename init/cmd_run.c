@@ -187,7 +187,7 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 	if (mkdir_p(root, e) < 0)
 		return -1;
 	struct seccomp_prog filter = {0};
-	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_build(c, svc, &filter, e) < 0)
+	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_build(c, svc, 0, &filter, e) < 0)
 		goto out_root;
 	struct cgroup cg;
 	if (cgroup_create(&cg, o->cgroup_root, o->service, e) < 0)

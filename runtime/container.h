@@ -54,9 +54,9 @@ int privs_rlimits(const struct cfg *c, const struct cfg_service *svc, struct err
 /* Groups, gid, uid, then capabilities (bounding, permitted, effective, inheritable, ambient). */
 int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e);
 
-/* seccomp.c */
-int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struct seccomp_prog *p,
-		  struct err *e);
+/* seccomp.c: the service's filter for `arch` (an AUDIT_ARCH_* value; 0 = the one we run on). */
+int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, uint32_t arch,
+		       struct seccomp_prog *p, struct err *e);
 int seccomp_prog_load(const struct seccomp_prog *p, struct err *e);
 void seccomp_prog_free(struct seccomp_prog *p);
 /* The highest syscall number the default profile knows; newer ones get ENOSYS. */

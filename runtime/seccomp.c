@@ -185,21 +185,34 @@ static int export_bpf(scmp_filter_ctx ctx, struct seccomp_prog *p, unsigned pref
 	return 0;
 }
 
-int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struct seccomp_prog *p,
-		  struct err *e)
+int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, uint32_t arch,
+		       struct seccomp_prog *p, struct err *e)
 {
 	p->insns = NULL;
 	p->len = 0;
+	if (arch == 0)
+		arch = NATIVE_AUDIT_ARCH;
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
 		return err_set(e, ENOMEM, "seccomp: seccomp_init failed");
+	/* Another architecture's filter (tests run the arm64 profile on x86_64): rules still name
+	 * native numbers, which libseccomp translates by name for each architecture in the filter. */
+	if (arch != NATIVE_AUDIT_ARCH) {
+		int r = seccomp_arch_add(ctx, arch);
+		if (r == 0)
+			r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+		if (r < 0) {
+			seccomp_release(ctx);
+			return err_sys(e, -r, "seccomp: architecture 0x%x", arch);
+		}
+	}
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); /* binary tree; best effort */
 	/* Syscalls newer than the profile: ENOSYS, so a libc falls back to an older call, as it
 	 * would on an older kernel. Checked before libseccomp's program, for our arch only;
 	 * numbers with the x32 bit are left to libseccomp. */
 	const struct sock_filter prefix[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 2, 0),
 		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, SECCOMP_PROFILE_MAX_NR, 0, 1),
