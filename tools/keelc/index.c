@@ -1,4 +1,4 @@
-/* keel-pack's layer index (NAME sha256:<hex> per line) and the small helpers keelc shares. */
+/* keel-pack's layer index: NAME sha256:<hex> per line, read by keelc --layers DIR. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,22 +6,6 @@
 
 #include "lib/digest.h"
 #include "model.h"
-
-void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fprintf(stderr, "keelc: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
-char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	return memcpy(xrealloc(NULL, n), s, n);
-}
 
 int index_load(struct layer_index *ix, const char *dir, struct err *e)
 {
@@ -59,4 +43,12 @@ int index_load(struct layer_index *ix, const char *dir, struct err *e)
 	}
 	fclose(f);
 	return 0;
+}
+
+void index_free(struct layer_index *ix)
+{
+	for (uint32_t i = 0; i < ix->entries.n; i++)
+		free(ix->entries.v[i].name);
+	free(ix->entries.v);
+	memset(ix, 0, sizeof *ix);
 }

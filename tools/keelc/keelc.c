@@ -112,17 +112,21 @@ static int compile(const char *in, const char *out, const char *key, const char 
 	if (read_file(in, &text, &len, e))
 		return -1;
 	struct model m;
-	if (model_parse(&m, in, text, len, &ix, e))
-		return -1;
 	uint8_t *bin = NULL;
 	size_t bin_len = 0;
-	if (model_write(&m, &bin, &bin_len, e) || (key && config_sign(&bin, &bin_len, key, e)))
-		return -1;
+	int rc = model_parse(&m, in, text, len, &ix, e) || model_write(&m, &bin, &bin_len, e) ||
+		 (key && config_sign(&bin, &bin_len, key, e)) ? -1 : 0;
 	/* Read back what was written with the device's reader: a writer bug stops here, not on a device. */
 	struct cfg c;
-	if (cfg_open(&c, bin, bin_len, base(out), e))
-		return err_prefix(e, "keelc wrote a config its reader refuses (a keelc bug): ");
-	return write_file(out, bin, bin_len, e);
+	if (!rc && cfg_open(&c, bin, bin_len, base(out), e))
+		rc = err_prefix(e, "keelc wrote a config its reader refuses (a keelc bug): ");
+	if (!rc)
+		rc = write_file(out, bin, bin_len, e);
+	model_free(&m);
+	index_free(&ix);
+	free(text);
+	free(bin);
+	return rc;
 }
 
 int main(int argc, char **argv)

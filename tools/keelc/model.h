@@ -83,10 +83,14 @@ struct layer_index {
 	VEC(struct { char *name; struct digest d; }) entries;
 };
 int index_load(struct layer_index *ix, const char *dir, struct err *e);
+void index_free(struct layer_index *ix);
 
 /* Parse the text config; errors are "FILE:LINE:COL: service 'web': key: message". */
 int model_parse(struct model *m, const char *file, const char *text, size_t len, const struct layer_index *ix,
 		struct err *e);
+
+/* Free everything the parser allocated (also after a failed parse). */
+void model_free(struct model *m);
 
 /* Lay the model out as a binary config (unsigned); *out is malloc'd. Deterministic. */
 int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct err *e);

@@ -531,8 +531,10 @@ static int mount_opts(struct pctx *p, int from, struct h_mount *m)
 static int svc_tmpfs(struct pctx *p)
 {
 	struct h_mount m = {{CFG_MOUNT_TMPFS, CFG_MOUNT_DEFAULT_FLAGS, 0, 0, 0, CFG_TMPFS_DEFAULT_MODE}, NULL, NULL};
-	if (get_abspath(p, 0, &m.target) || mount_opts(p, 1, &m))
+	if (get_abspath(p, 0, &m.target) || mount_opts(p, 1, &m)) {
+		free(m.target);
 		return -1;
+	}
 	VEC_PUSH(p->svc->mounts, m);
 	return 0;
 }
@@ -546,31 +548,46 @@ static int svc_volume(struct pctx *p)
 	m.source = xstrdup(s);
 	m.source[colon - s] = '\0';
 	m.target = xstrdup(colon + 1);
+	int rc = 0;
 	if (val_abspath(m.source) || val_abspath(m.target) || strchr(m.target, ':'))
-		return perr(p, COL(0), "expected /SOURCE:/TARGET (absolute paths), got '%s'", s);
-	if (mount_opts(p, 1, &m))
+		rc = perr(p, COL(0), "expected /SOURCE:/TARGET (absolute paths), got '%s'", s);
+	if (rc || mount_opts(p, 1, &m)) {
+		free(m.source);
+		free(m.target);
 		return -1;
+	}
 	VEC_PUSH(p->svc->mounts, m);
 	return 0;
 }
 
+static int device_fields(struct pctx *p, struct h_device *dp);
 static int svc_device(struct pctx *p)
 {
 	struct h_device d = {{0, 0, 0, 0, CFG_DEV_READ | CFG_DEV_WRITE, CFG_DEVICE_DEFAULT_MODE}, NULL};
-	if (get_abspath(p, 0, &d.path))
+	if (device_fields(p, &d)) {
+		free(d.path);
+		return -1;
+	}
+	VEC_PUSH(p->svc->devices, d);
+	return 0;
+}
+
+static int device_fields(struct pctx *p, struct h_device *dp)
+{
+	if (get_abspath(p, 0, &dp->path))
 		return -1;
 	if (strcmp(TOK(1), "c") && strcmp(TOK(1), "b"))
 		return perr(p, COL(1), "expected c (character) or b (block), got '%s'", TOK(1));
-	d.r.type = (uint32_t)TOK(1)[0];
-	if (get_u32(p, 2, 0, 4095, &d.r.major) || get_u32(p, 3, 0, 1048575, &d.r.minor))
+	dp->r.type = (uint32_t)TOK(1)[0];
+	if (get_u32(p, 2, 0, 4095, &dp->r.major) || get_u32(p, 3, 0, 1048575, &dp->r.minor))
 		return -1;
 	if (NTOK > 4) {
-		d.r.access = 0;
+		dp->r.access = 0;
 		for (const char *a = strcmp(TOK(4), "-") ? TOK(4) : ""; *a; a++) {
 			uint32_t bit = *a == 'r' ? CFG_DEV_READ : *a == 'w' ? CFG_DEV_WRITE : *a == 'm' ? CFG_DEV_MKNOD : 0;
-			if (!bit || (d.r.access & bit))
+			if (!bit || (dp->r.access & bit))
 				return perr(p, COL(4), "expected access letters from r, w, m (or - for none), got '%s'", TOK(4));
-			d.r.access |= bit;
+			dp->r.access |= bit;
 		}
 	}
 	if (NTOK > 5) {
@@ -578,9 +595,8 @@ static int svc_device(struct pctx *p)
 		unsigned long v = strtoul(TOK(5), &end, 8);
 		if (!TOK(5)[0] || *end || v > 07777)
 			return perr(p, COL(5), "expected an octal mode like 0660, got '%s'", TOK(5));
-		d.r.mode = (uint32_t)v;
+		dp->r.mode = (uint32_t)v;
 	}
-	VEC_PUSH(p->svc->devices, d);
 	return 0;
 }
 
@@ -652,11 +668,20 @@ static int svc_cpuset_cpus(struct pctx *p)
 	return 0;
 }
 
+static int io_fields(struct pctx *p, struct h_iolimit *xp);
 static int svc_io_max(struct pctx *p)
 {
 	struct h_iolimit x = {{0, 0, CFG_U64_UNSET, CFG_U64_UNSET, CFG_U64_UNSET, CFG_U64_UNSET}, NULL};
-	if (get_abspath(p, 0, &x.device))
+	if (get_abspath(p, 0, &x.device) || io_fields(p, &x)) {
+		free(x.device);
 		return -1;
+	}
+	VEC_PUSH(p->svc->io_max, x);
+	return 0;
+}
+
+static int io_fields(struct pctx *p, struct h_iolimit *xp)
+{
 	for (uint32_t i = 1; i < NTOK; i++) {
 		static const char *const keys[] = {"rbps", "wbps", "riops", "wiops", NULL};
 		char *eq = strchr(TOK(i), '=');
@@ -668,7 +693,7 @@ static int svc_io_max(struct pctx *p)
 		}
 		if (k < 0)
 			return perr(p, COL(i), "expected rbps=, wbps=, riops= or wiops=, got '%s'", TOK(i));
-		uint64_t *slot = k == 0 ? &x.r.rbps : k == 1 ? &x.r.wbps : k == 2 ? &x.r.riops : &x.r.wiops;
+		uint64_t *slot = k == 0 ? &xp->r.rbps : k == 1 ? &xp->r.wbps : k == 2 ? &xp->r.riops : &xp->r.wiops;
 		const char *v = eq + 1;
 		if (!strcmp(v, "max"))
 			*slot = CFG_U64_MAX;
@@ -676,7 +701,6 @@ static int svc_io_max(struct pctx *p)
 			return perr(p, COL(i), "expected %s or 'max', got '%s'", k < 2 ? "a rate like 1M" : "a number",
 				    TOK(i));
 	}
-	VEC_PUSH(p->svc->io_max, x);
 	return 0;
 }
 

@@ -35,9 +35,11 @@ static uint32_t str(struct w *w, const char *s)
 	if (!s || !*s)
 		return 0;
 	size_t n = strlen(s) + 1;
-	for (uint32_t off = 1; off < w->strings.n; off += (uint32_t)strlen((char *)w->strings.v + off) + 1)
-		if (!memcmp(w->strings.v + off, s, n))
+	for (uint32_t off = 1, have; off < w->strings.n; off += have) {
+		have = (uint32_t)strlen((char *)w->strings.v + off) + 1;
+		if (have == n && !memcmp(w->strings.v + off, s, n))
 			return off;
+	}
 	uint32_t off = w->strings.n;
 	put(&w->strings, s, n);
 	return off;
@@ -193,12 +195,14 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		table[t++] = s;
 		off = (off + secs[i].b->n + 7) & ~7ull;
 	}
-	if (off > CFG_MAX_SIZE)
+	if (off > CFG_MAX_SIZE) {
+		for (size_t i = 0; i < nsecs; i++)
+			free(secs[i].b->v);
 		return err_set(e, 0, "the binary config would be %llu bytes, over the %u-byte limit",
 			       (unsigned long long)off, CFG_MAX_SIZE);
-	uint8_t *buf = calloc(1, off);
-	if (!buf)
-		return err_set(e, 12, "out of memory");
+	}
+	uint8_t *buf = xrealloc(NULL, off);
+	memset(buf, 0, off);
 	struct cfg_header h;
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, CFG_MAGIC, CFG_MAGIC_LEN);
@@ -217,6 +221,8 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 			memcpy(buf + table[k].offset, secs[i].b->v, secs[i].b->n);
 		k++;
 	}
+	for (size_t i = 0; i < nsecs; i++)
+		free(secs[i].b->v);
 	config_digest(buf);
 	*out = buf;
 	*out_len = off;
