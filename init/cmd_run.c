@@ -173,11 +173,12 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 {
 	char lowers[MAX_LAYERS][512]; /* <run-dir>/layers/<64 hex>: mount data is one page anyway */
 	const char *lower_ptrs[MAX_LAYERS];
-	char layer_run[4096], root[4096];
+	char layer_run[4096], root[4096], sc_cache[4096];
 	if (svc->layers.count == 0 || svc->layers.count > MAX_LAYERS)
 		return err_set(e, EINVAL, "layers: expected 1 to %d, got %u", MAX_LAYERS, svc->layers.count);
 	if (snprintf(layer_run, sizeof layer_run, "%s/layers", o->run_dir) >= (int)sizeof layer_run ||
-	    snprintf(root, sizeof root, "%s/services/%s", o->run_dir, o->service) >= (int)sizeof root)
+	    snprintf(root, sizeof root, "%s/services/%s", o->run_dir, o->service) >= (int)sizeof root ||
+	    snprintf(sc_cache, sizeof sc_cache, "%s/seccomp", o->run_dir) >= (int)sizeof sc_cache)
 		return err_set(e, ENAMETOOLONG, "%s: run dir path too long", o->run_dir);
 	for (uint32_t i = 0; i < svc->layers.count; i++) {
 		if (attach_layer(o, layer_run, cfg_digest(c, svc->layers, i), lowers[i], sizeof lowers[i], e) < 0)
@@ -186,8 +187,10 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 	}
 	if (mkdir_p(root, e) < 0)
 		return -1;
+	/* The filter cache is an optimisation: without its directory, build every time. */
+	const char *cache = mkdir(sc_cache, 0700) == 0 || errno == EEXIST ? sc_cache : NULL;
 	struct seccomp_prog filter = {0};
-	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_build(c, svc, 0, &filter, e) < 0)
+	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_get(cache, c, svc, &filter, e) < 0)
 		goto out_root;
 	struct cgroup cg;
 	if (cgroup_create(&cg, o->cgroup_root, o->service, e) < 0)

@@ -57,6 +57,11 @@ int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e
 /* seccomp.c: the service's filter for `arch` (an AUDIT_ARCH_* value; 0 = the one we run on). */
 int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, uint32_t arch,
 		       struct seccomp_prog *p, struct err *e);
+/* The native filter from <cache_dir>/<key>.bpf when an earlier start left it there (key: SHA-256
+ * of the profile, the architecture and the service's rules; the file carries its own SHA-256),
+ * else built and stored there. cache_dir NULL: just build. */
+int seccomp_prog_get(const char *cache_dir, const struct cfg *c, const struct cfg_service *svc,
+		     struct seccomp_prog *p, struct err *e);
 int seccomp_prog_load(const struct seccomp_prog *p, struct err *e);
 void seccomp_prog_free(struct seccomp_prog *p);
 /* The highest syscall number the default profile knows; newer ones get ENOSYS. */

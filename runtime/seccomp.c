@@ -2,6 +2,7 @@
  * syscalls newer than the profile, the service's own rules on top; built once into BPF. */
 #include "container.h"
 
+#include <bearssl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -9,10 +10,12 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -241,4 +244,103 @@ void seccomp_prog_free(struct seccomp_prog *p)
 	free(p->insns);
 	p->insns = NULL;
 	p->len = 0;
+}
+
+/* ---- the cache: one file per distinct filter, so separate `keel run`s skip libseccomp ---- */
+
+/* Everything the program depends on: the profile as compiled in, the architecture, the
+ * service's user-namespace flag and rules. A changed profile in a new keel gives a new key. */
+static void cache_key(const struct cfg *c, const struct cfg_service *svc, uint32_t arch,
+		      uint8_t key[32])
+{
+	br_sha256_context h;
+	br_sha256_init(&h);
+	uint32_t head[4] = {1 /* cache format */, arch, SECCOMP_PROFILE_MAX_NR,
+			    svc->flags & CFG_SVC_USERNS_ALLOW};
+	br_sha256_update(&h, head, sizeof head);
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+		br_sha256_update(&h, allowed[i], strlen(allowed[i]) + 1);
+	br_sha256_update(&h, personalities, sizeof personalities);
+	for (uint32_t i = 0; i < svc->syscalls.count; i++) {
+		const struct cfg_syscall_rule *r = cfg_syscall(c, svc->syscalls, i);
+		const char *name = cfg_str(c, r->name);
+		uint32_t v[2] = {r->action, r->errno_value};
+		br_sha256_update(&h, name, strlen(name) + 1);
+		br_sha256_update(&h, v, sizeof v);
+	}
+	br_sha256_out(&h, key);
+}
+
+/* The file is the program followed by its SHA-256: a torn or damaged file is rebuilt, never
+ * loaded. Returns 0 and fills p on a good file, -1 otherwise. */
+static int cache_read(const char *path, struct seccomp_prog *p)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	size_t n = 0;
+	if (fstat(fd, &st) == 0 && st.st_size > 32 && (st.st_size - 32) % 8 == 0 &&
+	    (st.st_size - 32) / 8 <= BPF_MAXINSNS)
+		n = (size_t)(st.st_size - 32) / 8;
+	uint8_t *buf = n ? malloc((size_t)st.st_size) : NULL;
+	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(buf);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	br_sha256_context h;
+	uint8_t sum[32];
+	br_sha256_init(&h);
+	br_sha256_update(&h, buf, n * 8);
+	br_sha256_out(&h, sum);
+	if (memcmp(sum, buf + n * 8, 32)) {
+		free(buf);
+		return -1;
+	}
+	p->insns = (struct sock_filter *)(void *)buf;
+	p->len = (unsigned short)n;
+	return 0;
+}
+
+/* Best effort: a cache that cannot be written only costs the next start the build. */
+static void cache_write(const char *path, const struct seccomp_prog *p)
+{
+	char tmp[4200];
+	if (snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof tmp)
+		return;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	br_sha256_context h;
+	uint8_t sum[32];
+	size_t len = (size_t)p->len * sizeof *p->insns;
+	br_sha256_init(&h);
+	br_sha256_update(&h, p->insns, len);
+	br_sha256_out(&h, sum);
+	int ok = write(fd, p->insns, len) == (ssize_t)len && write(fd, sum, 32) == 32;
+	close(fd);
+	if (!ok || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+int seccomp_prog_get(const char *cache_dir, const struct cfg *c, const struct cfg_service *svc,
+		     struct seccomp_prog *p, struct err *e)
+{
+	if (!cache_dir)
+		return seccomp_prog_build(c, svc, 0, p, e);
+	uint8_t key[32];
+	char hex[65], path[4096];
+	cache_key(c, svc, NATIVE_AUDIT_ARCH, key);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	if (snprintf(path, sizeof path, "%s/%s.bpf", cache_dir, hex) >= (int)sizeof path)
+		return seccomp_prog_build(c, svc, 0, p, e);
+	if (cache_read(path, p) == 0)
+		return 0;
+	if (seccomp_prog_build(c, svc, 0, p, e) < 0)
+		return -1;
+	cache_write(path, p);
+	return 0;
 }
