@@ -151,6 +151,9 @@ static int attach_layer(const struct run_opts *o, const char *layer_run, const u
 
 static int mkdir_p(const char *path, struct err *e)
 {
+	/* Usually only the last component is missing. */
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 0;
 	char p[4096];
 	size_t n = strlen(path);
 	if (n == 0 || n >= sizeof p)

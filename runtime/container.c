@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -111,7 +110,8 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	 * files we create would otherwise have no owner the namespace can express (EOVERFLOW). The
 	 * host's supplementary groups are unmapped there: drop them. */
 	if (svc->namespaces & CFG_NS_USER) {
-		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, 0, 0, 0) < 0 ||
+		    syscall(SYS_setresuid, 0, 0, 0) < 0) {
 			err_sys(&e, errno, "user namespace: becoming its root");
 			child_fail(sync, &e);
 		}

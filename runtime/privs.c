@@ -15,7 +15,6 @@
 #include "container.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -75,11 +74,12 @@ int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e
 		return err_set(e, E2BIG, "groups: more than 64 supplementary groups");
 	for (uint32_t i = 0; i < svc->groups.count; i++)
 		groups[i] = cfg_u32list(c, svc->groups, i);
-	if (setgroups(svc->groups.count, groups) < 0)
+	/* Raw syscalls: libc wrappers broadcast id changes to every thread, and we have one. */
+	if (syscall(SYS_setgroups, (size_t)svc->groups.count, groups) < 0)
 		return err_sys(e, errno, "setgroups");
-	if (setresgid(svc->gid, svc->gid, svc->gid) < 0)
+	if (syscall(SYS_setresgid, svc->gid, svc->gid, svc->gid) < 0)
 		return err_sys(e, errno, "setgid %u", svc->gid);
-	if (setresuid(svc->uid, svc->uid, svc->uid) < 0)
+	if (syscall(SYS_setresuid, svc->uid, svc->uid, svc->uid) < 0)
 		return err_sys(e, errno, "setuid %u", svc->uid);
 	for (int i = 0; i < 2; i++)
 		d[i].effective = d[i].permitted = d[i].inheritable = (uint32_t)(caps >> (32 * i));
