@@ -3,7 +3,9 @@
  * cfg_open() checks everything up front — magic, version, sizes, section table, digest, every
  * string reference and every list range in every record — so the accessors below cannot fail and
  * never read outside the buffer. Nothing is allocated; `struct cfg` only points into the caller's
- * buffer, which must stay alive, unchanged and 8-byte aligned while the cfg is used. */
+ * buffer, which must stay alive, unchanged and 8-byte aligned while the cfg is used (records are
+ * read in place through these structs; cfg_open refuses a misaligned buffer rather than copy it:
+ * a malloc'd buffer filled by read() is always aligned). */
 #ifndef KEEL_FORMAT_CONFIG_H
 #define KEEL_FORMAT_CONFIG_H
 

@@ -6,18 +6,16 @@
 #include "config.h"
 #include "text.h"
 
-/* A value keelc reads back as one token: bare when it is plain, else double-quoted with escapes. */
-static void tok(FILE *f, const char *s)
+static int plain(const char *s)
 {
-	int plain = *s && *s != '#';
-	for (const char *p = s; plain && *p; p++)
-		plain = (unsigned char)*p > ' ' && *p != 0x7f && !strchr("\"'\\", *p);
-	fputc(' ', f);
-	if (plain) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || strchr("\"'\\", *s))
+			return 0;
+	return 1;
+}
+
+static void escaped(FILE *f, const char *s)
+{
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
@@ -30,7 +28,27 @@ static void tok(FILE *f, const char *s)
 		else
 			fputc(*p, f);
 	}
+}
+
+/* " a" + sep + b as one word keelc reads back: bare when plain, else double-quoted with escapes.
+ * (Two parts so "source:target" needs no buffer.) */
+static void tok2(FILE *f, const char *a, const char *sep, const char *b)
+{
+	fputc(' ', f);
+	if (*a && *a != '#' && plain(a) && plain(sep) && plain(b)) {
+		fprintf(f, "%s%s%s", a, sep, b);
+		return;
+	}
 	fputc('"', f);
+	escaped(f, a);
+	escaped(f, sep);
+	escaped(f, b);
+	fputc('"', f);
+}
+
+static void tok(FILE *f, const char *s)
+{
+	tok2(f, s, "", "");
 }
 
 static void key(FILE *f, const char *k)
@@ -212,11 +230,8 @@ static void print_mount(FILE *f, const struct cfg *c, const struct cfg_mount *m)
 		if (m->mode != CFG_TMPFS_DEFAULT_MODE)
 			fprintf(f, " mode=%o", m->mode);
 	} else {
-		/* one token: source:target */
-		char both[8192];
-		snprintf(both, sizeof both, "%s:%s", cfg_str(c, m->source), cfg_str(c, m->target));
 		key(f, "volume");
-		tok(f, both);
+		tok2(f, cfg_str(c, m->source), ":", cfg_str(c, m->target));
 	}
 	if (m->flags & CFG_MOUNT_RO)
 		fputs(" ro", f);
