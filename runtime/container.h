@@ -37,7 +37,7 @@ struct container {
 int container_start(const struct container_spec *s, struct container *c, struct err *e);
 
 /* Wait for the container's first process; *status is an exit status as a shell reports it
- * (the code, or 128+signal). Signals in `fwd` that reach us meanwhile are forwarded to it. */
+ * (the code, or 128+signal). The reaper_signals() set reaching us meanwhile is forwarded to it. */
 int container_wait(struct container *c, int *status, struct err *e);
 
 /* ---- pieces, each in its own file; all but the host-side ones run in the cloned child ---- */
