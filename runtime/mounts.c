@@ -90,7 +90,8 @@ static int mount_root(const struct container_spec *s, struct err *e)
 			return err_set(e, E2BIG, "root: overlay options longer than %zu bytes", sizeof opt);
 		o += (size_t)n;
 	}
-	return do_mount("overlay", r, "overlay", MS_RDONLY, opt, "root (overlay)", e);
+	/* nodev,nosuid as the layers themselves are mounted (and so a one-layer root is). */
+	return do_mount("overlay", r, "overlay", MS_RDONLY | MS_NODEV | MS_NOSUID, opt, "root (overlay)", e);
 }
 
 static int make_node(const char *path, mode_t mode, unsigned type, unsigned maj, unsigned min,
