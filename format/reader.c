@@ -438,6 +438,10 @@ int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, st
 	if (read_header(&r) || read_trailer(&r) || check_digest(&r) || read_sections(&r) || check_system(&r) ||
 	    check_networks(&r) || check_services(&r)) {
 		memset(c, 0, sizeof *c);
+		/* Messages may quote names from the file: keep them one printable line. */
+		for (char *p = e->msg; *p; p++)
+			if ((unsigned char)*p < ' ' || *p == 0x7f)
+				*p = '?';
 		return -1;
 	}
 	return 0;

@@ -362,6 +362,18 @@ static void test_records(const struct cfg *c)
 	put32("config_bad_namespaces", &a->namespaces, 0x100, "service[0].namespaces: unknown bits");
 	put32("config_bad_cpu_weight", &a->cpu_weight, 10001, "cpu_weight");
 	put32("config_bad_duplicate_service", &b->name, a->name, "service[1].name: 'a' is used twice");
+	/* a control byte in a quoted name does not break the one-line message */
+	{
+		uint8_t *x = copy(good_len);
+		const uint32_t *d0 = (const uint32_t *)(c->strlist.base + (size_t)b->depends.first * 4);
+		memcpy(x + off_of(d0), &s->hostname, 4);
+		x[off_of(c->strings + s->hostname) + 2] = '\n';
+		redigest(x);
+		int rc = open_exact(x, good_len);
+		CHECK("config_bad_name_with_newline", rc == -1 && strstr(e.msg, "depends[0]: 'sm?ll' is not a service") &&
+			!strchr(e.msg, '\n'), "%s", e.msg);
+		free(x);
+	}
 	put32("config_bad_unknown_network", &a->network, b->name, "service[0].network: 'b' is not a network");
 	const uint32_t *dep = (const uint32_t *)(c->strlist.base + (size_t)b->depends.first * 4);
 	put32("config_bad_unknown_depends", dep, s->hostname,

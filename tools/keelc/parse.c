@@ -1027,5 +1027,9 @@ int model_parse(struct model *m, const char *file, const char *text, size_t len,
 	for (uint32_t k = 0; k < l.toks.n; k++)
 		free(l.toks.v[k].s);
 	free(l.toks.v);
+	/* Messages quote what was written; a quoted "\n" must not break the one-line rule. */
+	for (char *c = e->msg; rc && *c; c++)
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = '?';
 	return rc ? -1 : 0;
 }
