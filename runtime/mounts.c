@@ -14,11 +14,15 @@
 #include <unistd.h>
 
 /* Paths a container must not see (the OCI runtime spec's defaults): files get /dev/null bound
- * over them, directories an empty read-only tmpfs. */
-static const char *const masked[] = {
-	"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-	"/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-	"/sys/devices/virtual/powercap",
+ * over them, directories an empty read-only tmpfs. Kinds are fixed, so no stat is needed; what
+ * this kernel lacks (ENOENT) is skipped. */
+static const struct {
+	const char *path;
+	int dir;
+} masked[] = {
+	{"/proc/acpi", 1}, {"/proc/kcore", 0}, {"/proc/keys", 0}, {"/proc/latency_stats", 0},
+	{"/proc/timer_list", 0}, {"/proc/timer_stats", 0}, {"/proc/sched_debug", 0}, {"/proc/scsi", 1},
+	{"/sys/firmware", 1}, {"/sys/devices/virtual/powercap", 1},
 };
 static const char *const readonly[] = {
 	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
@@ -109,8 +113,6 @@ static int make_node(const char *path, mode_t mode, unsigned type, unsigned maj,
 	}
 	if (mknod(path, (mode_t)(type == 'b' ? S_IFBLK : S_IFCHR) | (mode & 07777), makedev(maj, min)) < 0)
 		return err_sys(e, errno, "mknod %s", host);
-	if (chmod(path, mode & 07777) < 0) /* the umask applied to mknod */
-		return err_sys(e, errno, "chmod %s", host);
 	return 0;
 }
 
@@ -232,20 +234,13 @@ static int mask_paths(struct err *e)
 	if (path_in(null, sizeof null, ".", "/dev/null", e) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
-		struct stat st;
-		if (path_in(p, sizeof p, ".", masked[i], e) < 0)
+		if (path_in(p, sizeof p, ".", masked[i].path, e) < 0)
 			return -1;
-		if (lstat(p, &st) < 0) {
-			if (errno == ENOENT)
-				continue;
-			return err_sys(e, errno, "stat %s", masked[i]);
-		}
-		if (S_ISDIR(st.st_mode)) {
-			if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
-				return err_sys(e, errno, "mask %s", masked[i]);
-		} else if (mount(null, p, NULL, MS_BIND, NULL) < 0) {
-			return err_sys(e, errno, "mask %s", masked[i]);
-		}
+		int r = masked[i].dir ? mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+					      "size=0")
+				      : mount(null, p, NULL, MS_BIND, NULL);
+		if (r < 0 && errno != ENOENT)
+			return err_sys(e, errno, "mask %s", masked[i].path);
 	}
 	for (size_t i = 0; i < sizeof readonly / sizeof readonly[0]; i++) {
 		if (path_in(p, sizeof p, ".", readonly[i], e) < 0)
@@ -255,8 +250,10 @@ static int mask_paths(struct err *e)
 				continue;
 			return err_sys(e, errno, "bind %s", readonly[i]);
 		}
-		if (remount_bind(p, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, readonly[i], e) < 0)
-			return -1;
+		/* Part of the /proc we mounted ourselves: no locked flags to keep. */
+		if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
+			return err_sys(e, errno, "remount %s read-only", readonly[i]);
 	}
 	return 0;
 }
@@ -276,7 +273,7 @@ int mounts_root(const struct container_spec *s, struct err *e)
 	return 0;
 }
 
-int mounts_finish(const struct container_spec *s, int in_userns, struct err *e)
+static int finish(const struct container_spec *s, int in_userns, struct err *e)
 {
 	if (do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e) < 0)
 		return -1;
@@ -301,4 +298,14 @@ int mounts_finish(const struct container_spec *s, int in_userns, struct err *e)
 	if (chdir("/") < 0)
 		return err_sys(e, errno, "chdir /");
 	return 0;
+}
+
+int mounts_finish(const struct container_spec *s, int in_userns, struct err *e)
+{
+	/* Nodes and directories get exactly the modes we give them; the caller's umask comes back
+	 * for the service. */
+	mode_t umask_saved = umask(0);
+	int rc = finish(s, in_userns, e);
+	umask(umask_saved);
+	return rc;
 }
