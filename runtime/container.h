@@ -33,7 +33,9 @@ struct container {
 };
 
 /* Start the service: returns once it has exec'd (or failed to). On failure nothing is left
- * running and `e` holds one line naming the step: "pivot_root: Invalid argument". */
+ * running and `e` holds one line naming the step: "pivot_root: Invalid argument".
+ * The child unblocks every signal and marks every fd but stdio close-on-exec; ignored signals
+ * (SIG_IGN survives execve) are the caller's to avoid. */
 int container_start(const struct container_spec *s, struct container *c, struct err *e);
 
 /* Wait for the container's first process; *status is an exit status as a shell reports it
