@@ -140,6 +140,42 @@ static uint8_t *with_extra_section(uint16_t type, uint16_t flags, size_t *len)
 	return b;
 }
 
+
+/* A file as a newer minor would write it: every service record 8 bytes longer (filled with 0xAA,
+ * which a 1.0 reader must step over), minor 1. Sections are laid out again in table order. */
+static uint8_t *with_longer_services(size_t *len)
+{
+	const struct cfg_header *h = (const void *)good;
+	const struct cfg_section *t = (const void *)(good + h->section_offset);
+	uint8_t *b = aligned_alloc(8, good_len * 2);
+	memset(b, 0, good_len * 2);
+	size_t table_end = h->section_offset + h->section_count * sizeof *t;
+	memcpy(b, good, table_end);
+	struct cfg_header *nh = (void *)b;
+	struct cfg_section *nt = (void *)(b + nh->section_offset);
+	size_t off = (table_end + 7) & ~(size_t)7;
+	for (uint32_t i = 0; i < h->section_count; i++) {
+		nt[i].offset = (uint32_t)off;
+		if (t[i].type == CFG_SEC_SERVICES) {
+			uint32_t es = t[i].entry_size + 8;
+			for (uint32_t k = 0; k < t[i].count; k++) {
+				memcpy(b + off + k * es, good + t[i].offset + k * t[i].entry_size, t[i].entry_size);
+				memset(b + off + k * es + t[i].entry_size, 0xAA, 8);
+			}
+			nt[i].entry_size = es;
+			nt[i].size = es * t[i].count;
+		} else {
+			memcpy(b + off, good + t[i].offset, t[i].size);
+		}
+		off = (off + nt[i].size + 7) & ~(size_t)7;
+	}
+	nh->minor = 1;
+	nh->total_size = (uint32_t)off;
+	*len = off;
+	redigest_n(b, off);
+	return b;
+}
+
 static void test_valid(void)
 {
 	struct cfg c;
@@ -336,6 +372,14 @@ static void test_sections(const struct cfg *c)
 	b = with_extra_section(99, 0, &len);
 	rc = open_exact(b, len);
 	CHECK("config_unknown_optional_section_skipped", rc == 0, "%s", e.msg);
+	free(b);
+	b = with_longer_services(&len);
+	struct cfg nc;
+	rc = cfg_open(&nc, b, len, NAME, &e);
+	CHECK("config_newer_minor_longer_records", rc == 0 && nc.services.entry_size == 296 &&
+		!strcmp(cfg_str(&nc, cfg_service(&nc, 1)->name), "b") &&
+		!strcmp(cfg_strlist(&nc, cfg_service(&nc, 1)->depends, 0), "a") &&
+		cfg_service(&nc, 1)->layers.count == 2, "%s", rc ? e.msg : "fields misread");
 	free(b);
 }
 
