@@ -57,7 +57,7 @@ struct h_service {
 	struct cfg_service r;
 	char *name, *workdir, *hostname, *cpuset_cpus;
 	struct nameref network;
-	struct loc at;
+	struct loc at, address_at;
 	strvec argv, env;
 	refvec depends, after;
 	VEC(struct digest) layers;

@@ -609,7 +609,11 @@ static int svc_network(struct pctx *p)
 	return 0;
 }
 
-static int svc_address(struct pctx *p) { return get_ipv4(p, 0, &p->svc->r.address); }
+static int svc_address(struct pctx *p)
+{
+	p->svc->address_at = (struct loc){p->l->line, COL(0)};
+	return get_ipv4(p, 0, &p->svc->r.address);
+}
 
 static int svc_publish(struct pctx *p)
 {
@@ -947,6 +951,44 @@ static int cycle_from(const struct model *m, int i, uint8_t *state, const char *
 	return 0;
 }
 
+static void fmt_ipv4(char *out, size_t n, uint32_t a)
+{
+	snprintf(out, n, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+/* A fixed address must be a host of the network's subnet, not the bridge's, and not another
+ * service's on the same network. */
+static int check_address(const struct model *m, uint32_t i, const struct h_network *n, const char *file,
+			 struct err *e)
+{
+	const struct h_service *s = &m->services.v[i];
+	uint32_t a = s->r.address;
+	if (!a || !n->r.prefix)
+		return 0;
+	char addr[16], net[16], msg[200];
+	fmt_ipv4(addr, sizeof addr, a);
+	fmt_ipv4(net, sizeof net, n->r.address);
+	uint32_t mask = n->r.prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> n->r.prefix);
+	struct nameref at = {NULL, s->address_at};
+	if ((a & mask) != (n->r.address & mask))
+		snprintf(msg, sizeof msg, "%s is not in network '%s' (%s/%u)", addr, n->name, net, n->r.prefix);
+	else if (a == n->r.address)
+		snprintf(msg, sizeof msg, "%s is the bridge's own address", addr);
+	else if (n->r.prefix <= 30 && ((a & ~mask) == 0 || (a & ~mask) == ~mask))
+		snprintf(msg, sizeof msg, "%s is the subnet's network or broadcast address", addr);
+	else {
+		for (uint32_t j = 0; j < i; j++) {
+			const struct h_service *o = &m->services.v[j];
+			if (o->r.address == a && o->network.name && !strcmp(o->network.name, s->network.name)) {
+				snprintf(msg, sizeof msg, "%s is already used by service '%s'", addr, o->name);
+				return ref_err(file, s, "address", &at, msg, e);
+			}
+		}
+		return 0;
+	}
+	return ref_err(file, s, "address", &at, msg, e);
+}
+
 static int check_model(const struct model *m, const char *file, struct err *e)
 {
 	char msg[160];
@@ -977,6 +1019,8 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 				snprintf(msg, sizeof msg, "unknown network '%s'", s->network.name);
 				return ref_err(file, s, "network", &s->network, msg, e);
 			}
+			if (check_address(m, i, &m->networks.v[k], file, e))
+				return -1;
 		}
 	}
 	uint8_t *state = xrealloc(NULL, m->services.n + 1);
