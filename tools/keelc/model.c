@@ -62,6 +62,7 @@ static void service_free(struct h_service *s)
 		free(s->devices.v[i].path);
 	free(s->devices.v);
 	free(s->ports.v);
+	free(s->ports_at.v);
 	for (uint32_t i = 0; i < s->io_max.n; i++)
 		free(s->io_max.v[i].device);
 	free(s->io_max.v);

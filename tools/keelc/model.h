@@ -68,6 +68,7 @@ struct h_service {
 	VEC(struct h_mount) mounts;
 	VEC(struct h_device) devices;
 	VEC(struct cfg_port) ports;
+	VEC(struct loc) ports_at;       /* where each publish line's port pair is, for errors */
 	VEC(struct h_iolimit) io_max;
 };
 

@@ -636,6 +636,8 @@ static int svc_publish(struct pctx *p)
 	x.host_port = (uint16_t)h;
 	x.container_port = (uint16_t)c;
 	VEC_PUSH(p->svc->ports, x);
+	struct loc at = {p->l->line, COL(1)};
+	VEC_PUSH(p->svc->ports_at, at);
 	return 0;
 }
 
@@ -989,6 +991,28 @@ static int check_address(const struct model *m, uint32_t i, const struct h_netwo
 	return ref_err(file, s, "address", &at, msg, e);
 }
 
+/* A host port (with its protocol) is published once, whichever service publishes it. */
+static int check_ports(const struct model *m, uint32_t i, const char *file, struct err *e)
+{
+	const struct h_service *s = &m->services.v[i];
+	for (uint32_t k = 0; k < s->ports.n; k++) {
+		const struct cfg_port *x = &s->ports.v[k];
+		for (uint32_t j = 0; j <= i; j++) {
+			const struct h_service *o = &m->services.v[j];
+			uint32_t end = j == i ? k : o->ports.n;
+			for (uint32_t q = 0; q < end; q++)
+				if (o->ports.v[q].proto == x->proto && o->ports.v[q].host_port == x->host_port) {
+					char msg[160];
+					snprintf(msg, sizeof msg, "%s port %u is already published by service '%s'",
+						 x->proto == CFG_PROTO_TCP ? "tcp" : "udp", x->host_port, o->name);
+					struct nameref at = {NULL, s->ports_at.v[k]};
+					return ref_err(file, s, "publish", &at, msg, e);
+				}
+		}
+	}
+	return 0;
+}
+
 static int check_model(const struct model *m, const char *file, struct err *e)
 {
 	char msg[160];
@@ -1022,6 +1046,8 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 			if (check_address(m, i, &m->networks.v[k], file, e))
 				return -1;
 		}
+		if (check_ports(m, i, file, e))
+			return -1;
 	}
 	uint8_t *state = xrealloc(NULL, m->services.n + 1);
 	memset(state, 0, m->services.n + 1);
