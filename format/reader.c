@@ -244,6 +244,33 @@ static int check_str(struct rd *r, const uint32_t *ref, const char *what, uint32
 	return bad(r, ref, "%s%s.%s%s: string offset 0x%x is not the start of a string", what, i1, field, i2, *ref);
 }
 
+/* Service and network names become cgroup directory and interface-related names on the device, so
+ * the reader holds them to keelc's rule, [a-z0-9_-]{1,32}, whatever wrote the file. */
+static int check_name(struct rd *r, const uint32_t *ref, const char *what, uint32_t idx)
+{
+	const char *s = cfg_str(r->c, *ref);
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-'))
+			break;
+	if (n < 1 || n > 32 || s[n])
+		return bad(r, ref, "%s[%u].name: '%s' is not 1..32 of a-z 0-9 _ -", what, idx, s);
+	return 0;
+}
+
+/* Interface names go to the kernel as they are: 1..15 bytes, no '/', ':' or white space. */
+static int check_ifname(struct rd *r, const uint32_t *ref, uint32_t idx, const char *field)
+{
+	const char *s = cfg_str(r->c, *ref);
+	size_t n = 0;
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] <= ' ' || s[n] == '/' || s[n] == ':' || (unsigned char)s[n] >= 0x7f)
+			break;
+	if ((*ref && (n < 1 || n > 15)) || s[n])
+		return bad(r, ref, "network[%u].%s: '%s' is not an interface name", idx, field, s);
+	return 0;
+}
+
 static int check_range(struct rd *r, const struct cfg_range *rg, const struct cfg_list *l, const char *what,
 		       uint32_t idx, const char *field)
 {
@@ -292,8 +319,9 @@ static int check_networks(struct rd *r)
 		const struct cfg_network *n = entry(&c->networks, i);
 		if (STR(n, name, "network", i) || STR(n, bridge, "network", i) || STR(n, uplink, "network", i))
 			return -1;
-		if (!n->name)
-			return bad(r, &n->name, "network[%u].name: empty", i);
+		if (check_name(r, &n->name, "network", i) || check_ifname(r, &n->bridge, i, "bridge") ||
+		    check_ifname(r, &n->uplink, i, "uplink"))
+			return -1;
 		if (n->prefix > 32 || n->uplink_prefix > 32)
 			return bad(r, &n->prefix, "network[%u].prefix: expected 0..32", i);
 		for (uint32_t j = 0; j < i; j++)
@@ -400,8 +428,8 @@ static int check_services(struct rd *r)
 		if (STR(s, name, "service", i) || STR(s, workdir, "service", i) || STR(s, hostname, "service", i) ||
 		    STR(s, network, "service", i) || STR(s, cpuset_cpus, "service", i))
 			return -1;
-		if (!s->name)
-			return bad(r, &s->name, "service[%u].name: empty", i);
+		if (check_name(r, &s->name, "service", i))
+			return -1;
 		for (uint32_t j = 0; j < i; j++)
 			if (!strcmp(cfg_str(c, s->name), cfg_str(c, ((const struct cfg_service *)entry(&c->services, j))->name)))
 				return bad(r, &s->name, "service[%u].name: '%s' is used twice", i, cfg_str(c, s->name));

@@ -437,7 +437,11 @@ static void test_records(const struct cfg *c)
 		   "service[0].ports[0]");
 	const struct cfg_network *n = cfg_network(c, 0);
 	put32("config_bad_network_prefix", &n->prefix, 33, "network[0].prefix: expected 0..32");
-	put32("config_bad_network_name", &n->name, 0, "network[0].name: empty");
+	put32("config_bad_network_name", &n->name, 0, "network[0].name: '' is not 1..32 of a-z 0-9 _ -");
+	put32("config_bad_service_name_syntax", &a->name, s->sysctls.count ? *(const uint32_t *)(c->strlist.base + (size_t)s->sysctls.first * 4) : 0,
+	      "service[0].name: 'net.ipv4.ip_forward=1' is not 1..32 of a-z 0-9 _ -");
+	put32("config_bad_bridge_name", &n->bridge, a->argv.count ? *(const uint32_t *)(c->strlist.base + (size_t)a->argv.first * 4) : 0,
+	      "network[0].bridge: '/bin/a' is not an interface name");
 }
 
 static void test_signatures(void)
