@@ -1,13 +1,16 @@
-/* Times N sequential runs of one command (fork, execv, wait) on the monotonic clock and prints min/median/max in ms.
+/* Times sequential starts of one or more commands (fork, execv, wait) on the monotonic clock and prints min/median/max in ms.
  *
- *   usage: bench-timer NAME RUNS WARMUPS PROGRAM [ARGS...]
+ *   usage: bench-timer RUNS WARMUPS NAME PROGRAM [ARGS...] [:: NAME PROGRAM [ARGS...]]...
  *
  * Built static (musl) and run inside the bench guest, so no shell sits between two starts and the
- * clock reads are as close to fork and wait as they can be. Each run must exit 0: a failing tool is
- * reported, not timed. Output, one line, for the host script to parse:
+ * clock reads are as close to fork and wait as they can be. With several commands, the runs take
+ * turns (A B C A B C ...): each command's runs are still one at a time, and a slow spell of the
+ * emulating host falls on all commands alike instead of on whichever ran then, which keeps their
+ * ratios steady. Each run must exit 0: a failing command is reported and dropped, the others go
+ * on. Output, one line per command, for the host script to parse:
  *   BENCH NAME n=RUNS min=MS median=MS max=MS first=MS
  * where first is the very first (cold) start, itself a warm-up: it shows one-time costs such as a
- * layer's first verification. */
+ * layer's first verification. The exit status is 0 only if every command completed. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,39 +79,81 @@ static int parse_count(const char *s, long max, long *out)
 	return 0;
 }
 
+struct tool {
+	const char *name;
+	char **argv; /* NULL-terminated in place of the "::" that followed it */
+	double *t;
+	double first;
+	int failed;
+};
+
+enum { TOOLS_MAX = 16 };
+
 int main(int argc, char **argv)
 {
 	long runs, warmups;
-	if (argc < 5 || parse_count(argv[2], 100000, &runs) != 0 || runs < 1 ||
-	    parse_count(argv[3], 100000, &warmups) != 0) {
-		fprintf(stderr, "usage: bench-timer NAME RUNS(1..100000) WARMUPS PROGRAM [ARGS...]\n");
-		return 2;
-	}
-	const char *name = argv[1];
-	char **cmd = argv + 4;
-	double *t = calloc((size_t)runs, sizeof *t);
-	if (t == NULL) {
-		perror("bench-timer: calloc");
-		return 2;
+	struct tool tools[TOOLS_MAX];
+	int ntools = 0;
+	if (argc < 5 || parse_count(argv[1], 100000, &runs) != 0 || runs < 1 ||
+	    parse_count(argv[2], 100000, &warmups) != 0)
+		goto usage;
+	for (int i = 3; i < argc;) {
+		if (ntools == TOOLS_MAX || i + 1 >= argc || strcmp(argv[i + 1], "::") == 0)
+			goto usage;
+		struct tool *tl = &tools[ntools++];
+		tl->name = argv[i];
+		tl->argv = argv + i + 1;
+		tl->first = -1;
+		tl->failed = 0;
+		tl->t = calloc((size_t)runs, sizeof *tl->t);
+		if (tl->t == NULL) {
+			perror("bench-timer: calloc");
+			return 2;
+		}
+		while (i < argc && strcmp(argv[i], "::") != 0)
+			i++;
+		if (i < argc)
+			argv[i++] = NULL;
 	}
 	/* stdout is the serial console: line buffering keeps a BENCH line whole between the tools' own
 	 * messages on stderr, and nothing is lost if a run hangs the guest. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	double first = -1;
 	for (long i = 0; i < warmups + runs; i++) {
-		double dt = run_once(name, cmd, (int)i);
-		if (dt < 0)
-			return 1;
-		if (i == 0)
-			first = dt;
-		if (i >= warmups)
-			t[i - warmups] = dt;
+		for (int k = 0; k < ntools; k++) {
+			struct tool *tl = &tools[k];
+			if (tl->failed)
+				continue;
+			double dt = run_once(tl->name, tl->argv, (int)i);
+			if (dt < 0) {
+				tl->failed = 1;
+				continue;
+			}
+			if (i == 0)
+				tl->first = dt;
+			if (i >= warmups)
+				tl->t[i - warmups] = dt;
+		}
 	}
-	qsort(t, (size_t)runs, sizeof *t, cmp_double);
-	double median = runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
-	printf("BENCH %s n=%ld min=%.2f median=%.2f max=%.2f first=%.2f\n", name, runs, t[0], median,
-	       t[runs - 1], first);
-	free(t);
-	return 0;
+	int rc = 0;
+	for (int k = 0; k < ntools; k++) {
+		struct tool *tl = &tools[k];
+		if (tl->failed) {
+			rc = 1;
+			continue;
+		}
+		double *t = tl->t;
+		qsort(t, (size_t)runs, sizeof *t, cmp_double);
+		double median = runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
+		printf("BENCH %s n=%ld min=%.2f median=%.2f max=%.2f first=%.2f\n", tl->name, runs, t[0],
+		       median, t[runs - 1], tl->first);
+		free(t);
+	}
+	return rc;
+
+usage:
+	fprintf(stderr, "usage: bench-timer RUNS(1..100000) WARMUPS NAME PROGRAM [ARGS...] "
+			"[:: NAME PROGRAM [ARGS...]]... (at most %d commands)\n",
+		TOOLS_MAX);
+	return 2;
 }
