@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,25 +22,54 @@ int pathf(struct err *e, char *buf, size_t n, const char *fmt, ...)
 	return 0;
 }
 
+/* The tool's stderr is collected so that a failure is still one line: ours, ending with the
+ * tool's first line of complaint. On success whatever it said is passed on. */
 int run_cmd(char *const argv[], struct err *e)
 {
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return err_sys(e, errno, "pipe for %s", argv[0]);
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
 		return err_sys(e, errno, "fork for %s", argv[0]);
+	}
 	if (pid == 0) {
+		dup2(p[1], 2);
 		execvp(argv[0], argv);
-		fprintf(stderr, "keel-pack: %s: %m\n", argv[0]);
+		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	close(p[1]);
+	char msg[1024];
+	size_t len = 0;
+	for (;;) {
+		char chunk[4096];
+		ssize_t n = read(p[0], chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		size_t take = (size_t)n < sizeof msg - 1 - len ? (size_t)n : sizeof msg - 1 - len;
+		memcpy(msg + len, chunk, take);
+		len += take;
+	}
+	close(p[0]);
+	msg[len] = '\0';
 	int st;
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR)
 			return err_sys(e, errno, "wait for %s", argv[0]);
 	}
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		fputs(msg, stderr);
 		return 0;
+	}
+	msg[strcspn(msg, "\n")] = '\0';
 	if (WIFEXITED(st))
-		return err_set(e, 0, "%s failed with exit status %d", argv[0], WEXITSTATUS(st));
+		return err_set(e, 0, "%s failed (exit status %d)%s%s", argv[0], WEXITSTATUS(st),
+			       msg[0] ? ": " : "", msg);
 	return err_set(e, 0, "%s killed by signal %d", argv[0], WTERMSIG(st));
 }
 
