@@ -1,11 +1,47 @@
-/* Placeholder PID 1 until it is written. */
+/* PID 1: the boot sequence, step by step, then the event loop. Never returns, never exits. */
+#include <errno.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
 #include "commands.h"
+#include "pid1.h"
 
 _Noreturn void pid1_main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	for (;;)
-		pause();
+	static struct pid1 state; /* the one supervisor state: lives as long as PID 1 */
+	struct pid1 *p = &state;
+	p->shell_timer.fd = -1;
+	p->epfd = p->sig.fd = -1;
+
+	umask(022);
+	boot_console();
+	klog("pid1: started");
+	boot_leave_initramfs();
+	boot_mount_early();
+	if (chdir("/") < 0)
+		klog("pid1: chdir /: %s", strerror(errno));
+	/* From now on ctrl-alt-del is a SIGINT for us to handle, not an immediate reboot. */
+	if (reboot(RB_DISABLE_CAD) < 0)
+		klog("pid1: reboot(RB_DISABLE_CAD): %s", strerror(errno));
+	struct err e;
+	err_clear(&e);
+	if (loop_init(p, &e) < 0)
+		klog("%s", e.msg); /* loop_run copes with a broken epoll by polling for children */
+
+	config_load(p);
+	if (p->cfg_ok) {
+		settings_apply(p);
+		modules_load(p);
+		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
+	} else {
+		klog("config: no valid config; staying up with a rescue shell on the console");
+		p->shell_wanted = true;
+	}
+	console_shell_start(p);
+	klog("pid1: boot done");
+	loop_run(p);
 }

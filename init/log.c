@@ -1,0 +1,46 @@
+/* PID 1's console log: one line per event, stamped with the time since boot. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pid1.h"
+
+/* CLOCK_BOOTTIME starts at 0 when the kernel boots, so a stamp reads as "seconds into the boot"
+ * and a test can take the time to PID 1 and to poweroff straight from the console. */
+int64_t boot_ms(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One write() per line so the line never interleaves with what the console shell prints. */
+void klog(const char *fmt, ...)
+{
+	char line[1024];
+	struct timespec ts;
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		ts.tv_sec = ts.tv_nsec = 0;
+	int n = snprintf(line, sizeof line, "keel: [%5lld.%03ld] ", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+	if (n < 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	va_end(ap);
+	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+	if (len > sizeof line - 2)
+		len = sizeof line - 2; /* cut, never overflow: keep room for the newline */
+	line[len++] = '\n';
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(STDOUT_FILENO, line + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* no console: nothing else to tell */
+		off += (size_t)w;
+	}
+}

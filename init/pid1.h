@@ -1,0 +1,76 @@
+/* PID 1's parts (boot, modules, loop, console, shutdown, log) and the one state struct they share. */
+#ifndef KEEL_INIT_PID1_H
+#define KEEL_INIT_PID1_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../format/config.h"
+#include "../lib/err.h"
+
+#define PID1_CONFIG_PATH "/etc/keel/config.bin"
+#define PID1_KEYS_DIR "/etc/keel/keys"
+#define PID1_SHELL "/bin/sh"
+
+/* One readiness source in the epoll loop; epoll_data.ptr points at it. */
+struct pid1;
+struct loop_source {
+	int fd;
+	void (*ready)(struct pid1 *p, struct loop_source *s, uint32_t events);
+};
+
+enum pid1_stop { STOP_NONE = 0, STOP_REBOOT, STOP_POWEROFF, STOP_HALT };
+
+/* The supervisor's state: the only mutable state keel keeps outside a function's stack. */
+struct pid1 {
+	/* config (cfg points into cfg_buf, which stays allocated for the whole boot) */
+	uint8_t *cfg_buf;
+	bool cfg_ok;
+	struct cfg cfg;
+
+	/* event loop */
+	int epfd;
+	struct loop_source sig;        /* signalfd of every signal */
+	struct loop_source shell_timer; /* timerfd: delayed respawn of the console shell */
+
+	/* console shell: kept running when the config asks, or as the rescue shell */
+	bool shell_wanted;
+	pid_t shell_pid;
+	int64_t shell_started_ms;
+
+	enum pid1_stop stopping;       /* set once; the shutdown runs from the loop */
+};
+
+/* log.c: one line on the console, "keel: [   1.234] <message>", time since boot (CLOCK_BOOTTIME). */
+void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t boot_ms(void);
+
+/* boot.c: stdio on the console, move off the initramfs, early mounts. Logs and survives errors. */
+void boot_console(void);
+void boot_leave_initramfs(void);
+void boot_mount_early(void);
+
+/* config_load.c: read and verify the factory config; logs why when it cannot (p->cfg_ok false). */
+void config_load(struct pid1 *p);
+
+/* settings.c: hostname, console log level, sysctls from the config's system section. */
+void settings_apply(const struct pid1 *p);
+
+/* modules.c: finit_module every module the config names, in order; failures logged, boot goes on. */
+void modules_load(const struct pid1 *p);
+
+/* console.c: the console shell (setsid + controlling tty), respawned while wanted. */
+void console_shell_start(struct pid1 *p);
+void console_shell_reaped(struct pid1 *p, pid_t pid, int status);
+
+/* loop.c: signals into a signalfd, one epoll loop; never returns. */
+int loop_init(struct pid1 *p, struct err *e);
+int loop_add(struct pid1 *p, struct loop_source *s, struct err *e);
+_Noreturn void loop_run(struct pid1 *p);
+void reap_children(struct pid1 *p);
+
+/* shutdown.c: stop everything and reboot/power off/halt; never returns. */
+_Noreturn void shutdown_run(struct pid1 *p);
+
+#endif
