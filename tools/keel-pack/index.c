@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #define INDEX_MAX 4096
@@ -89,11 +90,24 @@ int index_update(const char *layers_dir, const struct index_entry *adds, size_t 
 	if (pathf(e, path, sizeof path, "%s/index", layers_dir) != 0 ||
 	    pathf(e, tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) != 0)
 		return -1;
+	char lock[4096];
+	if (pathf(e, lock, sizeof lock, "%s/.index.lock", layers_dir) != 0)
+		return -1;
+	/* Two keel-packs writing one store (a parallel build) must not lose each other's names. */
+	int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lfd < 0 || flock(lfd, LOCK_EX) != 0) {
+		err_sys(e, errno, "lock %s", lock);
+		if (lfd >= 0)
+			close(lfd);
+		return -1;
+	}
 	struct index_entry *ents = calloc(INDEX_MAX, sizeof *ents);
 	size_t n = 0;
 	int rc = -1;
-	if (!ents)
+	if (!ents) {
+		close(lfd);
 		return err_set(e, ENOMEM, "out of memory");
+	}
 	if (index_read(path, ents, &n, e) != 0)
 		goto out;
 	for (size_t i = 0; i < nadds; i++) {
@@ -126,5 +140,6 @@ int index_update(const char *layers_dir, const struct index_entry *adds, size_t 
 	rc = 0;
 out:
 	free(ents);
+	close(lfd);
 	return rc;
 }

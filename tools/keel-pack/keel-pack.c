@@ -86,8 +86,10 @@ static int pack_one(const struct opts *o, const char *layers, const char *src,
 	} else {
 		/* oci:DIR or oci:DIR:TAG; a DIR that itself holds ':' works when given without a tag. */
 		char *dir = strdup(src + 4), *tag = NULL, *colon;
-		if (!dir)
+		if (!dir) {
+			rm_rf(work);
 			return err_set(e, ENOMEM, "out of memory");
+		}
 		if (stat(dir, &st) != 0 && (colon = strrchr(dir, ':'))) {
 			*colon = '\0';
 			tag = colon + 1;
