@@ -244,6 +244,18 @@ static int check_str(struct rd *r, const uint32_t *ref, const char *what, uint32
 	return bad(r, ref, "%s%s.%s%s: string offset 0x%x is not the start of a string", what, i1, field, i2, *ref);
 }
 
+/* Paths are joined to a container's root by the runtime: absolute, and no ".." component that
+ * could climb out of it. */
+static int abs_path(const char *p)
+{
+	if (p[0] != '/')
+		return 0;
+	for (const char *c = p; *c; c++)
+		if (c[0] == '.' && c[1] == '.' && c[-1] == '/' && (c[2] == '/' || !c[2]))
+			return 0;
+	return 1;
+}
+
 /* Service and network names become cgroup directory and interface-related names on the device, so
  * the reader holds them to keelc's rule, [a-z0-9_-]{1,32}, whatever wrote the file. */
 static int check_name(struct rd *r, const uint32_t *ref, const char *what, uint32_t idx)
@@ -376,15 +388,16 @@ static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32
 			return -1;
 		if (x->kind != CFG_MOUNT_TMPFS && x->kind != CFG_MOUNT_BIND)
 			return bad(r, x, "service[%u].mounts[%u].kind: %u is unknown", i, j, x->kind);
-		if (cfg_str(c, x->target)[0] != '/' || (x->kind == CFG_MOUNT_BIND && cfg_str(c, x->source)[0] != '/'))
-			return bad(r, &x->target, "service[%u].mounts[%u]: paths must be absolute", i, j);
+		if (!abs_path(cfg_str(c, x->target)) || (x->kind == CFG_MOUNT_BIND && !abs_path(cfg_str(c, x->source))))
+			return bad(r, &x->target, "service[%u].mounts[%u]: paths must be absolute, without '..'", i, j);
 	}
 	for (uint32_t j = 0; j < s->devices.count; j++) {
 		const struct cfg_device *x = cfg_device(c, s->devices, j);
 		if (check_str(r, &x->path, "service", i, "devices.path", j))
 			return -1;
-		if ((x->type != 'c' && x->type != 'b') || cfg_str(c, x->path)[0] != '/')
-			return bad(r, x, "service[%u].devices[%u]: expected type 'c' or 'b' and an absolute path", i, j);
+		if ((x->type != 'c' && x->type != 'b') || !abs_path(cfg_str(c, x->path)))
+			return bad(r, x, "service[%u].devices[%u]: expected type 'c' or 'b' and an absolute path without '..'",
+				   i, j);
 	}
 	for (uint32_t j = 0; j < s->ports.count; j++) {
 		const struct cfg_port *x = cfg_port(c, s->ports, j);
@@ -395,7 +408,7 @@ static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32
 		const struct cfg_io_limit *x = cfg_iolimit(c, s->io_max, j);
 		if (check_str(r, &x->device, "service", i, "io_max.device", j))
 			return -1;
-		if (cfg_str(c, x->device)[0] != '/')
+		if (!abs_path(cfg_str(c, x->device)))
 			return bad(r, &x->device, "service[%u].io_max[%u].device: expected an absolute path", i, j);
 	}
 	return 0;
@@ -445,6 +458,9 @@ static int check_services(struct rd *r)
 			return bad(r, &s->namespaces, "service[%u].namespaces: unknown bits 0x%x", i, s->namespaces);
 		if (s->cpu_weight > 10000 || s->io_weight > 10000)
 			return bad(r, &s->cpu_weight, "service[%u].cpu_weight/io_weight: expected 1..10000", i);
+		if (s->workdir && !abs_path(cfg_str(c, s->workdir)))
+			return bad(r, &s->workdir, "service[%u].workdir: '%s' is not an absolute path without '..'", i,
+				   cfg_str(c, s->workdir));
 		if (check_service_lists(r, s, i))
 			return -1;
 	}

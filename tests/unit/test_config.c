@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "format/config.h"
 #include "test.h"
@@ -426,6 +427,12 @@ static void test_records(const struct cfg *c)
 	put32("config_bad_ctrl_alt_del", &s->ctrl_alt_del, 4, "system.ctrl_alt_del: unknown action 4");
 	put32("config_bad_mount_kind", &cfg_mount(c, a->mounts, 0)->kind, 3, "service[0].mounts[0].kind: 3 is unknown");
 	put32("config_bad_mount_target", &cfg_mount(c, a->mounts, 0)->target, a->name, "paths must be absolute");
+	{
+		/* "/tmp" -> "/.." in place: same length, a target that climbs out of the root */
+		const struct cfg_mount *mt = cfg_mount(c, a->mounts, 0);
+		expect_bad("config_bad_mount_target_dotdot", off_of(c->strings + mt->target), "/..\0", 4, 1,
+			   "service[0].mounts[0]: paths must be absolute, without '..'");
+	}
 	put32("config_bad_device_type", &cfg_device(c, a->devices, 0)->type, 'x', "service[0].devices[0]");
 	put32("config_bad_idmap_kind", &cfg_idmap(c, a->idmaps, 0)->kind, 0, "service[0].idmaps[0].kind");
 	put32("config_bad_rlimit", &cfg_rlimit(c, a->rlimits, 0)->resource, 16, "is not an RLIMIT_");
@@ -514,21 +521,57 @@ static void test_signatures(void)
 	free(buf);
 }
 
+/* Work in a private directory that looks like the repo (build/host, configs and tests linked in,
+ * build/tests its own), so concurrent runs of the suite do not share files. */
+static char private_dir[] = "/tmp/keel-test-config.XXXXXX";
+static char top[4096];
+
+static int enter_private_dir(void)
+{
+	char p[4200];
+	if (!getcwd(top, sizeof top) || !mkdtemp(private_dir) || chdir(private_dir))
+		return -1;
+	int rc = mkdir("build", 0755) | mkdir("build/tests", 0755);
+	snprintf(p, sizeof p, "%s/build/host", top);
+	rc |= symlink(p, "build/host");
+	snprintf(p, sizeof p, "%s/configs", top);
+	rc |= symlink(p, "configs");
+	snprintf(p, sizeof p, "%s/tests", top);
+	rc |= symlink(p, "tests");
+	return rc;
+}
+
+static void leave_private_dir(void)
+{
+	char cmd[256];
+	if (chdir(top))
+		return;
+	snprintf(cmd, sizeof cmd, "rm -rf %s", private_dir);
+	run(cmd);
+}
+
 int main(void)
 {
-	mkdir("build/tests", 0755);
+	if (enter_private_dir()) {
+		CHECK("config_test_dir", 0, "cannot set up %s", private_dir);
+		TEST_EXIT();
+	}
 	test_valid();
 	CHECK("config_small_compiles", compile("tests/unit/data/small.conf", "build/tests/small.bin", "") == 0,
 	      "keelc failed");
 	uint8_t *buf = slurp("build/tests/small.bin", &good_len);
-	if (!buf)
+	if (!buf) {
+		leave_private_dir();
 		TEST_EXIT();
+	}
 	good = buf;
 	struct cfg c;
 	int rc = cfg_open(&c, good, good_len, NAME, &e);
 	CHECK("config_small_opens", rc == 0, "%s", e.msg);
-	if (rc)
+	if (rc) {
+		leave_private_dir();
 		TEST_EXIT();
+	}
 	test_header(&c);
 	test_sections(&c);
 	test_records(&c);
@@ -536,5 +579,6 @@ int main(void)
 	test_bitflips();
 	test_signatures();
 	free(buf);
+	leave_private_dir();
 	TEST_EXIT();
 }

@@ -123,7 +123,7 @@ static int set_flag(struct pctx *p, uint32_t *flags, uint32_t bit)
 static int get_abspath(struct pctx *p, int i, char **out)
 {
 	if (val_abspath(TOK(i)))
-		return perr(p, COL(i), "expected an absolute path, got '%s'", TOK(i));
+		return perr(p, COL(i), "expected an absolute path (no '..'), got '%s'", TOK(i));
 	*out = xstrdup(TOK(i));
 	return 0;
 }

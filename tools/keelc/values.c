@@ -158,8 +158,11 @@ int val_abspath(const char *s)
 {
 	if (s[0] != '/' || strlen(s) > 4095)
 		return -1;
-	for (; *s; s++)
-		if ((unsigned char)*s < ' ')
+	for (const char *c = s; *c; c++) {
+		if ((unsigned char)*c < ' ')
 			return -1;
+		if (c[0] == '.' && c[1] == '.' && c[-1] == '/' && (c[2] == '/' || !c[2]))
+			return -1; /* the runtime joins paths to a container root: no climbing out */
+	}
 	return 0;
 }
