@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS_HOST=(
   make gcc libc6-dev musl-tools musl-dev linux-libc-dev gperf dpkg-dev
   clang libclang-rt-14-dev llvm
-  libbearssl-dev libseccomp-dev openssl libjansson-dev
+  libbearssl-dev libseccomp-dev openssl libjansson-dev zstd
   cpio busybox-static erofs-utils squashfs-tools e2fsprogs kmod file xz-utils
   iproute2 util-linux strace jq
   qemu-system-x86 qemu-system-arm

@@ -186,6 +186,11 @@ int oci_resolve(const char *dir, const char *tag, const char *arch, struct oci_l
 	}
 	if (!man)
 		goto out;
+	/* keel does not use the config, but a layout without it (or with a bad one) is broken. */
+	char *cfg = blob_check(dir, json_object_get(man, "config"), "config", e);
+	if (!cfg)
+		goto out;
+	free(cfg);
 	json_t *layers = json_object_get(man, "layers");
 	if (!json_is_array(layers)) {
 		err_set(e, EINVAL, "manifest: no layers array");
