@@ -10,6 +10,7 @@ B := build
 DEPS := $(B)/deps/$(ARCH)
 OUT := $(B)/$(ARCH)
 HOST := $(B)/host
+HOST_ARCH := $(shell uname -m)
 
 # ---- device binary (static, musl) -----------------------------------------------------------
 CC_x86_64 := musl-gcc
@@ -26,12 +27,14 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-in
 DEV_CFLAGS := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-I. -I$(DEPS)/include -I$(DEPS)/khdr -D_GNU_SOURCE
 DEV_LDFLAGS := -static -Wl,--gc-sections
-DEV_LIBS := -L$(DEPS)/lib -lseccomp -lbearssl
+DEV_LIBS := -L$(DEPS)/lib -lbearssl
 
 DEVICE_DIRS := lib format runtime init
 DEVICE_SRCS := $(sort $(foreach d,$(DEVICE_DIRS),$(wildcard $(d)/*.c)))
 DEVICE_HDRS := $(foreach d,$(DEVICE_DIRS),$(wildcard $(d)/*.h))
-DEVICE_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(DEVICE_SRCS))
+# The default seccomp profile, compiled to BPF at build time for each arch (tools/seccomp-gen).
+SECCOMP_GEN := $(B)/host/seccomp-gen
+DEVICE_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(DEVICE_SRCS)) $(OUT)/obj/gen/seccomp_profile.o
 
 # ---- host tools (glibc, may use host libraries) -----------------------------------------------
 HOST_CC := gcc
@@ -73,13 +76,26 @@ $(OUT)/obj/%.o: %.c $(DEVICE_HDRS) $(DEPS)/.built
 	@mkdir -p $(dir $@)
 	$(DEV_CC) $(DEV_CFLAGS) -c $< -o $@
 
+# Host tool: runtime/seccomp_profile.def -> BPF + syscall names as C, with Debian's libseccomp.
+$(SECCOMP_GEN): tools/seccomp-gen/seccomp-gen.c runtime/seccomp_profile.def | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< -lseccomp
+
+$(B)/%/gen/seccomp_profile.c: $(SECCOMP_GEN)
+	@mkdir -p $(dir $@)
+	$(SECCOMP_GEN) $* > $@.tmp && mv $@.tmp $@
+
+$(OUT)/obj/gen/seccomp_profile.o: $(OUT)/gen/seccomp_profile.c $(DEVICE_HDRS) $(DEPS)/.built
+	@mkdir -p $(dir $@)
+	$(DEV_CC) $(DEV_CFLAGS) -c $< -o $@
+
 $(OUT)/keel.unstripped: $(DEVICE_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $(DEVICE_OBJS) $(DEV_LIBS)
 
 $(OUT)/keel: $(OUT)/keel.unstripped
 	$(DEV_STRIP) -o $@ $<
 
-host: $(HOST)/keelc $(HOST)/keel-pack
+host: $(HOST)/keelc $(HOST)/keel-pack $(SECCOMP_GEN)
 
 $(HOST)/keelc: $(KEELC_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/keelc/*.h) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
@@ -91,9 +107,9 @@ $(HOST)/keel-pack: $(PACK_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools
 
 # The whole device program built for the host with glibc under ASan/UBSan: proves it builds clean
 # with sanitizers and runs `keel check` over malformed configs in the unit tests.
-$(HOST)/keel-asan: $(DEVICE_SRCS) $(DEVICE_HDRS) | $(B)/.deps-installed
+$(HOST)/keel-asan: $(DEVICE_SRCS) $(DEVICE_HDRS) $(B)/$(HOST_ARCH)/gen/seccomp_profile.c | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(DEVICE_SRCS) -lseccomp -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(DEVICE_SRCS) $(B)/$(HOST_ARCH)/gen/seccomp_profile.c -lbearssl
 
 size:
 	@for a in x86_64 aarch64; do $(MAKE) --no-print-directory ARCH=$$a device >/dev/null || exit 1; \

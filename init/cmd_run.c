@@ -176,13 +176,16 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 {
 	char lowers[MAX_LAYERS][512]; /* <run-dir>/layers/<64 hex>: mount data is one page anyway */
 	const char *lower_ptrs[MAX_LAYERS];
-	char layer_run[4096], root[4096], sc_cache[4096];
+	char layer_run[4096], root[4096];
 	if (svc->layers.count == 0 || svc->layers.count > MAX_LAYERS)
 		return err_set(e, EINVAL, "layers: expected 1 to %d, got %u", MAX_LAYERS, svc->layers.count);
 	if (snprintf(layer_run, sizeof layer_run, "%s/layers", o->run_dir) >= (int)sizeof layer_run ||
-	    snprintf(root, sizeof root, "%s/services/%s", o->run_dir, o->service) >= (int)sizeof root ||
-	    snprintf(sc_cache, sizeof sc_cache, "%s/seccomp", o->run_dir) >= (int)sizeof sc_cache)
+	    snprintf(root, sizeof root, "%s/services/%s", o->run_dir, o->service) >= (int)sizeof root)
 		return err_set(e, ENAMETOOLONG, "%s: run dir path too long", o->run_dir);
+	/* First, as it is cheap: a rule naming an unknown syscall refuses the start before any mount. */
+	struct seccomp_prog filter; /* 32 KiB on the stack, filled only as far as len */
+	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_build(c, svc, &filter, e) < 0)
+		return -1;
 	for (uint32_t i = 0; i < svc->layers.count; i++) {
 		if (attach_layer(o, layer_run, cfg_digest(c, svc->layers, i), lowers[i], sizeof lowers[i], e) < 0)
 			return -1;
@@ -190,14 +193,9 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 	}
 	if (mkdir_p(root, e) < 0)
 		return -1;
-	/* The filter cache is an optimisation: without its directory, build every time. */
-	const char *cache = mkdir(sc_cache, 0700) == 0 || errno == EEXIST ? sc_cache : NULL;
-	struct seccomp_prog filter = {0};
-	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_get(cache, c, svc, &filter, e) < 0)
-		goto out_root;
 	struct cgroup cg;
 	if (cgroup_create(&cg, o->cgroup_root, o->service, e) < 0)
-		goto out_filter;
+		goto out_root;
 	if (devices_attach(cg.fd, c, svc, e) < 0)
 		goto out_cgroup;
 	struct container_spec spec = {
@@ -213,7 +211,6 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 	struct container ct;
 	if (container_start(&spec, &ct, e) < 0)
 		goto out_cgroup;
-	seccomp_prog_free(&filter);
 	int rc = container_wait(&ct, status, e);
 	struct err e2;
 	if (cgroup_remove(&cg, &e2) < 0 && rc == 0)
@@ -222,8 +219,6 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 	return rc;
 out_cgroup:
 	cgroup_remove(&cg, &(struct err){0});
-out_filter:
-	seccomp_prog_free(&filter);
 out_root:
 	rmdir(root);
 	return -1;

@@ -10,10 +10,11 @@
 #include "../format/config.h"
 #include "../lib/err.h"
 
-/* A compiled seccomp program, built once (seccomp_prog_build) and loaded by each start. */
+/* A service's seccomp program (seccomp_prog_build): its prefix and the profile compiled at build
+ * time, in one caller-owned buffer of the kernel's maximum size (32 KiB); nothing to free. */
 struct seccomp_prog {
-	struct sock_filter *insns;      /* owned; free with seccomp_prog_free */
 	unsigned short len;
+	struct sock_filter insns[BPF_MAXINSNS];
 };
 
 struct container_spec {
@@ -56,18 +57,15 @@ int privs_rlimits(const struct cfg *c, const struct cfg_service *svc, struct err
 /* Groups, gid, uid, then capabilities (bounding, permitted, effective, inheritable, ambient). */
 int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e);
 
-/* seccomp.c: the service's filter for `arch` (an AUDIT_ARCH_* value; 0 = the one we run on). */
-int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, uint32_t arch,
-		       struct seccomp_prog *p, struct err *e);
-/* The native filter from <cache_dir>/<key>.bpf when an earlier start left it there (key: SHA-256
- * of the profile, the architecture and the service's rules; the file carries its own SHA-256),
- * else built and stored there. cache_dir NULL: just build. */
-int seccomp_prog_get(const char *cache_dir, const struct cfg *c, const struct cfg_service *svc,
-		     struct seccomp_prog *p, struct err *e);
+/* seccomp.c: the service's filter for the architecture keel was built for: the default profile
+ * (compiled at build time) behind a prefix with the service's own rules. Fails with one line for
+ * a rule naming a syscall keel does not know. */
+int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struct seccomp_prog *p,
+		       struct err *e);
 int seccomp_prog_load(const struct seccomp_prog *p, struct err *e);
-void seccomp_prog_free(struct seccomp_prog *p);
-/* The highest syscall number the default profile knows; newer ones get ENOSYS. */
-#define SECCOMP_PROFILE_MAX_NR 450
+/* The number of a syscall on this architecture; -2 for one only the other device architecture
+ * has (a rule naming it is skipped), -1 for an unknown name. */
+int seccomp_syscall_nr(const char *name);
 
 /* devices.c (host side): load the device program and attach it to the cgroup. */
 int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service *svc, struct err *e);

@@ -1,19 +1,22 @@
-/* Test driver: builds keel's default seccomp profile for an architecture (x86_64 or aarch64,
- * whatever the host is) and runs the BPF on made-up syscalls with a small classic-BPF interpreter,
- * printing `NAME RESULT` (allow, errno N, kill, other). This is how the arm64 profile is checked
- * on an x86_64 build host: a legacy name that arm64 lacks must not hide a missing *at rule. */
+/* Test driver: keel's seccomp filter for the architecture of the generated profile it is linked
+ * with (build/host/seccomp-gen ARCH; x86_64 or aarch64, whatever the host is), run on made-up
+ * syscalls by a small classic-BPF interpreter, printing `NAME RESULT` (allow, errno N, kill,
+ * absent, other). This is how the arm64 filter is checked on an x86_64 build host: a legacy name
+ * that arm64 lacks must not hide a missing *at rule. Names are resolved with the host's
+ * libseccomp, independently of the table keel carries.
+ *   seccomp-arch [-c CONFIG.bin SERVICE] NAME[=ARG0]|nr:N|arch:A ...   the filter of SERVICE
+ *   seccomp-arch --profile     every name in seccomp_profile.def: NAME RESULT (or absent)
+ *   seccomp-arch --names       the device's name table checked against libseccomp: count, mismatches */
 #include <errno.h>
-#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sched.h>
 #include <seccomp.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../runtime/container.h"
+#include "../../runtime/seccomp_profile.h"
 
 static uint32_t load(const struct seccomp_data *d, uint32_t off)
 {
@@ -74,7 +77,7 @@ static uint32_t run(const struct seccomp_prog *p, const struct seccomp_data *d)
 			break;
 		}
 	}
-	return 0xdead;
+	return 0xdead; /* ran off the end: the kernel would refuse such a program */
 }
 
 static void show(const char *label, uint32_t r)
@@ -90,47 +93,108 @@ static void show(const char *label, uint32_t r)
 		printf("%s other 0x%x\n", label, r);
 }
 
+/* One probe: a name (resolved for the profile's arch), NAME=ARG0, nr:N, or arch:A (nr 0). */
+static void probe(const struct seccomp_prog *p, const char *arg)
+{
+	struct seccomp_data d = {.arch = seccomp_profile_arch};
+	char name[64];
+	if (!strncmp(arg, "nr:", 3)) {
+		d.nr = (int)strtol(arg + 3, NULL, 10);
+	} else if (!strncmp(arg, "arch:", 5)) {
+		d.arch = (uint32_t)strtoul(arg + 5, NULL, 0);
+	} else {
+		snprintf(name, sizeof name, "%s", arg);
+		char *eq = strchr(name, '=');
+		if (eq) {
+			*eq = '\0';
+			d.args[0] = strtoull(eq + 1, NULL, 0);
+		}
+		d.nr = seccomp_syscall_resolve_name_arch(seccomp_profile_arch, name);
+		if (d.nr < 0) {
+			printf("%s absent\n", arg);
+			return;
+		}
+	}
+	show(arg, run(p, &d));
+}
+
+#define ALLOW(n) #n,
+#define PERSONALITY(v)
+#define PROFILE_MAX_NR(n)
+static const char *const profile[] = {
+#include "../../runtime/seccomp_profile.def"
+};
+
+/* Every entry of the table keel resolves rule names with, against libseccomp. */
+static int check_names(void)
+{
+	int bad = 0;
+	for (unsigned i = 0; i < seccomp_name_count; i++) {
+		const struct seccomp_name *n = &seccomp_name_index[i];
+		const char *name = seccomp_names + n->name;
+		int want = seccomp_syscall_resolve_name_arch(seccomp_profile_arch, name);
+		int got = seccomp_syscall_nr(name);
+		if ((want >= 0 ? want : -2) != got || (i && strcmp(seccomp_names + n[-1].name, name) >= 0)) {
+			printf("mismatch %s: table %d, libseccomp %d\n", name, got, want);
+			bad = 1;
+		}
+	}
+	printf("names %u\n", seccomp_name_count);
+	return bad;
+}
+
+static int load_service(const char *path, const char *name, struct cfg *c,
+			const struct cfg_service **svc, struct err *e)
+{
+	FILE *f = fopen(path, "rb");
+	static uint64_t abuf[(1 << 20) / 8]; /* the reader wants 8-byte alignment */
+	size_t n = f ? fread(abuf, 1, sizeof abuf, f) : 0;
+	if (f)
+		fclose(f);
+	if (!n)
+		return err_set(e, EIO, "%s: cannot read", path);
+	if (cfg_open(c, (const uint8_t *)abuf, n, path, e) < 0)
+		return -1;
+	*svc = cfg_service_by_name(c, name);
+	if (!*svc)
+		return err_set(e, ENOENT, "%s: no service '%s'", path, name);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: seccomp-arch x86_64|aarch64 NAME[=ARG0]|nr:N ...\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: seccomp-arch [-c CONFIG.bin SERVICE] NAME[=ARG0]|nr:N|arch:A ... | --profile | --names\n");
 		return 2;
 	}
-	uint32_t arch = !strcmp(argv[1], "aarch64") ? AUDIT_ARCH_AARCH64 : AUDIT_ARCH_X86_64;
+	if (!strcmp(argv[1], "--names"))
+		return check_names();
 	struct cfg c;
-	struct cfg_service svc;
+	struct cfg_service none;
+	const struct cfg_service *svc = &none;
 	memset(&c, 0, sizeof c);
-	memset(&svc, 0, sizeof svc);
-	struct seccomp_prog p;
+	memset(&none, 0, sizeof none);
 	struct err e;
-	if (seccomp_prog_build(&c, &svc, arch, &p, &e) < 0) {
+	int i = 1;
+	if (!strcmp(argv[1], "-c") && argc >= 4) {
+		if (load_service(argv[2], argv[3], &c, &svc, &e) < 0) {
+			fprintf(stderr, "%s\n", e.msg);
+			return 1;
+		}
+		i = 4;
+	}
+	static struct seccomp_prog p;
+	if (seccomp_prog_build(&c, svc, &p, &e) < 0) {
 		fprintf(stderr, "%s\n", e.msg);
 		return 1;
 	}
-	for (int i = 2; i < argc; i++) {
-		struct seccomp_data d = {.arch = arch};
-		char name[64];
-		unsigned long long arg0 = 0;
-		if (!strncmp(argv[i], "nr:", 3)) {
-			d.nr = (int)strtol(argv[i] + 3, NULL, 10);
-		} else if (!strncmp(argv[i], "arch:", 5)) {
-			d.arch = (uint32_t)strtoul(argv[i] + 5, NULL, 0); /* a foreign arch, nr 0 */
-		} else {
-			snprintf(name, sizeof name, "%s", argv[i]);
-			char *eq = strchr(name, '=');
-			if (eq) {
-				*eq = '\0';
-				arg0 = strtoull(eq + 1, NULL, 0);
-			}
-			d.nr = seccomp_syscall_resolve_name_arch(arch, name);
-			if (d.nr < 0) {
-				printf("%s absent\n", argv[i]);
-				continue;
-			}
-		}
-		d.args[0] = arg0;
-		show(argv[i], run(&p, &d));
+	printf("len %u\n", p.len);
+	if (!strcmp(argv[i], "--profile")) {
+		for (size_t k = 0; k < sizeof profile / sizeof profile[0]; k++)
+			probe(&p, profile[k]);
+		return 0;
 	}
-	seccomp_prog_free(&p);
+	for (; i < argc; i++)
+		probe(&p, argv[i]);
 	return 0;
 }
