@@ -65,13 +65,20 @@ void boot_console(void)
 	    fcntl(STDERR_FILENO, F_GETFD) >= 0)
 		return;
 	int fd = open_console();
-	if (fd < 0)
-		return; /* nowhere to report it; PID 1 carries on without a console */
+	if (fd < 0) {
+		/* Nowhere to report it. Hold 0-2 with a harmless fd anyway, so the signalfd or a config
+		 * file opened later can never become "stdout" and receive log lines. */
+		fd = open("/", O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return;
+	}
 	for (int i = 0; i < 3; i++)
-		if (fd != i)
+		if (fd != i && fcntl(i, F_GETFD) < 0)
 			dup2(fd, i); /* dup2 clears O_CLOEXEC: children inherit the console */
 	if (fd > 2)
 		close(fd);
+	else
+		fcntl(fd, F_SETFD, 0); /* it is one of 0-2 itself: keep it across exec */
 }
 
 /* ---- leaving the initramfs ------------------------------------------------------------------ */

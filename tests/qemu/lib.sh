@@ -5,7 +5,8 @@
 #   qemu_image NAME CONFIG      build/tests/qemu/NAME/image (CONFIG: *.conf, *.bin or none)
 #   qemu_boot                   start QEMU; qemu_wait / qemu_sh / qemu_send talk to it
 #   ... checks (pass/fail/expect_eq from tests/lib/check.sh) ...
-#   qemu_finish                 stop QEMU if still up, print the log if anything failed, exit
+#   qemu_stop                   end this boot (print its log if a check failed), boot another
+#   qemu_finish                 qemu_stop, then exit with the checks' status
 # Waits are bounded (QEMU_WAIT seconds per marker, generous for TCG on a loaded host); nothing
 # here asserts on time.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -34,6 +35,7 @@ qemu_boot() {
   "$top/board/$QEMU_BOARD/run" "$QEMU_DIR/image" < "$fifo" > "$QEMU_DIR/console.log" 2>&1 &
   QEMU_PID=$!
   exec 3> "$fifo"
+  _qemu_failed_at_boot=$_failed
   trap qemu_cleanup EXIT
 }
 
@@ -55,6 +57,18 @@ qemu_wait() {
     tries=$((tries - 1))
   done
   [ -z "${2:-}" ] && [ "$QEMU_WAIT" -gt 10 ] && QEMU_WAIT=10 && touch "$QEMU_DIR/stuck"
+  return 1
+}
+
+# qemu_wait_count ERE N [SECONDS]: until at least N console lines match.
+qemu_wait_count() {
+  local tries=$(( ${3:-$QEMU_WAIT} * 5 ))
+  while [ $tries -gt 0 ]; do
+    [ "$(qemu_log | grep -cE -- "$1")" -ge "$2" ] && return 0
+    qemu_alive || return 1
+    sleep 0.2
+    tries=$((tries - 1))
+  done
   return 1
 }
 
@@ -123,12 +137,19 @@ qemu_cleanup() {
   QEMU_PID=
 }
 
-qemu_finish() {
+# qemu_stop: end this boot (a test may boot several images); prints its console log when a check
+# failed during it.
+qemu_stop() {
   qemu_cleanup
-  if [ "$_failed" != 0 ] && [ -n "$QEMU_DIR" ] && [ -f "$QEMU_DIR/console.log" ]; then
+  if [ "$_failed" != 0 ] && [ "${_qemu_failed_at_boot:-0}" = 0 ] && [ -n "$QEMU_DIR" ] && [ -f "$QEMU_DIR/console.log" ]; then
     echo "---- console log ($QEMU_DIR/console.log) ----"
     qemu_log | sed 's/^/| /'
     echo "---- end of console log ----"
+    _qemu_failed_at_boot=1
   fi
+}
+
+qemu_finish() {
+  qemu_stop
   finish
 }
