@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the device's static dependencies (libseccomp, BearSSL) with musl for one arch, from
-# Debian's source packages, into build/deps/<arch>/{include,lib}. Cached: a second run is a no-op.
+# Builds the device's static dependency (BearSSL) with musl for one arch, from Debian's source
+# package, into build/deps/<arch>/{include,lib}, and the kernel-header dir musl needs in
+# build/deps/<arch>/khdr. Cached: a second run is a no-op. (libseccomp is not on the device: the
+# seccomp profile is compiled at build time by build/host/seccomp-gen with Debian's libseccomp.)
 # Usage: scripts/build-deps.sh x86_64|aarch64
 set -euo pipefail
 arch=${1:?arch}
@@ -11,10 +13,10 @@ stamp=$out/.built
 
 case $arch in
   x86_64)
-    cc=musl-gcc; ar=ar; host=x86_64-linux-gnu
+    cc=musl-gcc; ar=ar
     kinc=/usr/include; kasm=/usr/include/x86_64-linux-gnu/asm ;;
   aarch64)
-    cc=aarch64-linux-musl-gcc; ar=aarch64-linux-gnu-ar; host=aarch64-linux-gnu
+    cc=aarch64-linux-musl-gcc; ar=aarch64-linux-gnu-ar
     kinc=/usr/aarch64-linux-gnu/include; kasm=/usr/aarch64-linux-gnu/include/asm ;;
   *) echo "build-deps: unknown arch '$arch' (expected x86_64 or aarch64)" >&2; exit 2 ;;
 esac
@@ -30,20 +32,15 @@ ln -s "$kinc/asm-generic" "$out/khdr/asm-generic"
 # a tree built for one arch would leave its objects in the other's archive.
 src=$top/build/deps/src
 mkdir -p "$src"
-if ! ls "$src"/libseccomp_*.dsc >/dev/null 2>&1 || ! ls "$src"/bearssl_*.dsc >/dev/null 2>&1; then
-  (cd "$src" && apt-get source --download-only -qq libseccomp bearssl >/dev/null)
+if ! ls "$src"/bearssl_*.dsc >/dev/null 2>&1; then
+  (cd "$src" && apt-get source --download-only -qq bearssl >/dev/null)
 fi
 work=$out/work; rm -rf "$work"; mkdir -p "$work"
-(cd "$work" && dpkg-source --no-check -x "$src"/libseccomp_*.dsc seccomp >/dev/null \
-            && dpkg-source --no-check -x "$src"/bearssl_*.dsc bearssl >/dev/null)
+(cd "$work" && dpkg-source --no-check -x "$src"/bearssl_*.dsc bearssl >/dev/null)
 
 opt="-Os -ffunction-sections -fdata-sections"
-echo "build-deps: libseccomp ($arch)" >&2
-(cd "$work/seccomp" && CC=$cc CFLAGS="$opt -I$out/khdr" ./configure -q --host=$host \
-   --enable-static --disable-shared --prefix="$out" >/dev/null \
-   && make -s -C src -j"$(nproc)" >/dev/null 2>&1 && make -s -C src install >/dev/null && make -s -C include install >/dev/null)
 echo "build-deps: bearssl ($arch)" >&2
 (cd "$work/bearssl" && make -s -j"$(nproc)" CC="$cc" AR="$ar" CFLAGS="$opt" lib >/dev/null 2>&1 \
    && cp build/libbearssl.a "$out/lib/" && cp inc/*.h "$out/include/")
-rm -rf "$work" "$out/share" "$out/bin" "$out/lib/pkgconfig" "$out/lib/libseccomp.la"
+rm -rf "$work"
 touch "$stamp"

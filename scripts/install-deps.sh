@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Host build, unit/host tests, fuzzing, images.
 PKGS_HOST=(
-  make gcc libc6-dev musl-tools musl-dev linux-libc-dev gperf dpkg-dev
+  make gcc libc6-dev musl-tools musl-dev linux-libc-dev dpkg-dev
   clang libclang-rt-14-dev llvm
   libbearssl-dev libseccomp-dev openssl libjansson-dev zstd
   cpio busybox-static erofs-utils squashfs-tools e2fsprogs kmod file xz-utils
@@ -23,7 +23,7 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   need_update=1
 fi
 
-# Source packages (libseccomp, bearssl, built with musl) need a deb-src entry.
+# The source package of bearssl (built with musl) needs a deb-src entry.
 SRC_LIST=/etc/apt/sources.list.d/keel-deb-src.sources
 if [ ! -f "$SRC_LIST" ]; then
   if [ -f /etc/apt/sources.list.d/debian.sources ]; then
