@@ -13,10 +13,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef SECCOMP_RET_KILL_PROCESS
-#define SECCOMP_RET_KILL_PROCESS 0x80000000U
-#endif
-
 static int by_name(const void *key, const void *elem)
 {
 	return strcmp(key, seccomp_names + ((const struct seccomp_name *)elem)->name);
@@ -48,10 +44,9 @@ int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struc
 		       struct err *e)
 {
 	uint32_t nrules = svc->syscalls.count;
-	unsigned room = BPF_MAXINSNS - seccomp_default_len - PREFIX_FIXED;
-	if (nrules > room / 2)
-		return err_set(e, E2BIG, "seccomp: %u syscall rules, at most %u fit in one filter",
-			       nrules, room / 2);
+	if ((uint64_t)PREFIX_FIXED + 2 * (uint64_t)nrules + seccomp_default_len > BPF_MAXINSNS)
+		return err_set(e, E2BIG, "seccomp: %u syscall rules, at most %d fit in one filter", nrules,
+			       (BPF_MAXINSNS - PREFIX_FIXED - seccomp_default_len) / 2);
 	struct sock_filter *f = p->insns;
 	unsigned n = 0;
 	/* Syscall numbers mean nothing under another architecture's ABI (x86_64's i386 entry). */
