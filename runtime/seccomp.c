@@ -5,7 +5,6 @@
 #include "seccomp_profile.h"
 
 #include <errno.h>
-#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
