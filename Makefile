@@ -68,18 +68,25 @@ $(B)/.deps-installed: scripts/install-deps.sh
 	@mkdir -p $(B) && touch $@
 
 deps: $(DEPS)/.built
+ifneq ($(ARCH),x86_64)
 $(DEPS)/.built: scripts/build-deps.sh | $(B)/.deps-installed
 	@scripts/build-deps.sh $(ARCH)
+endif
 
 device: $(OUT)/keel
 $(OUT)/obj/%.o: %.c $(DEVICE_HDRS) $(DEPS)/.built
 	@mkdir -p $(dir $@)
 	$(DEV_CC) $(DEV_CFLAGS) -c $< -o $@
 
-# Host tool: runtime/seccomp_profile.def -> BPF + syscall names as C, with Debian's libseccomp.
-$(SECCOMP_GEN): tools/seccomp-gen/seccomp-gen.c runtime/seccomp_profile.def | $(B)/.deps-installed
+# Build tool: runtime/seccomp_profile.def -> BPF + syscall names as C for each device arch. A static
+# musl program linked with libseccomp built from Debian's source (build/deps/x86_64), run on the host.
+$(SECCOMP_GEN): tools/seccomp-gen/seccomp-gen.c runtime/seccomp_profile.def $(B)/deps/x86_64/.built
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< -lseccomp
+	musl-gcc -std=gnu11 -O2 $(WARN) -static -I$(B)/deps/x86_64/include -I$(B)/deps/x86_64/khdr \
+		-o $@ $< -L$(B)/deps/x86_64/lib -lseccomp
+
+$(B)/deps/x86_64/.built: scripts/build-deps.sh | $(B)/.deps-installed
+	@scripts/build-deps.sh x86_64
 
 $(B)/%/gen/seccomp_profile.c: $(SECCOMP_GEN)
 	@mkdir -p $(dir $@)
@@ -120,7 +127,8 @@ size:
 # build/tests/<suite>.log and tests/lib/summary prints the closing "N passed, N failed".
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST)/tests/%,$(UNIT_SRCS))
-$(HOST)/tests/%: tests/unit/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tests/unit/*.h) | $(B)/.deps-installed
+TOOL_SRCS := $(wildcard tools/*/*.c tools/*/*.h)
+$(HOST)/tests/%: tests/unit/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(TOOL_SRCS) $(wildcard tests/unit/*.h) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< $(HOST_LIB_SRCS) -lbearssl
 
@@ -141,7 +149,7 @@ check-qemu: all
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
-$(HOST)/fuzz/%: tests/fuzz/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) | $(B)/.deps-installed
+$(HOST)/fuzz/%: tests/fuzz/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(TOOL_SRCS) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -O1 -g -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $< $(HOST_LIB_SRCS) -lbearssl
 

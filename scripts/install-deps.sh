@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Host build, unit/host tests, fuzzing, images.
 PKGS_HOST=(
-  make gcc libc6-dev musl-tools musl-dev linux-libc-dev dpkg-dev
+  make gcc libc6-dev musl-tools musl-dev linux-libc-dev gperf dpkg-dev
   clang libclang-rt-14-dev llvm
   libbearssl-dev libseccomp-dev openssl libjansson-dev zstd
   cpio busybox-static erofs-utils squashfs-tools e2fsprogs kmod file xz-utils
