@@ -82,7 +82,7 @@ $(OUT)/obj/%.o: %.c $(DEVICE_HDRS) $(DEPS)/.built
 # musl program linked with libseccomp built from Debian's source (build/deps/x86_64), run on the host.
 $(SECCOMP_GEN): tools/seccomp-gen/seccomp-gen.c runtime/seccomp_profile.def $(B)/deps/x86_64/.built
 	@mkdir -p $(dir $@)
-	musl-gcc -std=gnu11 -O2 $(WARN) -static -I$(B)/deps/x86_64/include -I$(B)/deps/x86_64/khdr \
+	musl-gcc -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -static -I$(B)/deps/x86_64/include -I$(B)/deps/x86_64/khdr \
 		-o $@ $< -L$(B)/deps/x86_64/lib -lseccomp
 
 $(B)/deps/x86_64/.built: scripts/build-deps.sh | $(B)/.deps-installed
