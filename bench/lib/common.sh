@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Host-side helpers for bench/* scripts: fetch the guest kernel and peer packages, assemble a bench
 # guest initramfs (busybox, the timer, ELF files with their libraries, kernel modules), boot it under
 # QEMU and collect the "BENCH ..." lines the guest prints on its serial console.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # OCI bundle config for the peers (crun, runc): `runc spec`'s default, adjusted to the isolation a
 # keel service gets by default, with keel's own seccomp allowlist. Source after common.sh.
 # Uses jq (scripts/install-deps.sh) and gcc's preprocessor.
