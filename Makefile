@@ -169,7 +169,8 @@ demo:
 	@board/$(BOARD)/run
 
 bench: all
-	@for b in $(sort $(wildcard bench/*)); do [ -f $$b ] && [ -x $$b ] && $$b; done; true
+	@rc=0; for b in $(sort $(wildcard bench/*)); do [ -f $$b ] && [ -x $$b ] || continue; \
+	  $$b || { echo "bench: $$b failed" >&2; rc=1; }; done; exit $$rc
 
 fmt:
 	clang-format -i $(DEVICE_SRCS) $(DEVICE_HDRS) $(KEELC_SRCS) $(PACK_SRCS) $(UNIT_SRCS) $(FUZZ_SRCS)
