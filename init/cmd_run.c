@@ -14,6 +14,7 @@
 #include "../runtime/cgroup.h"
 #include "../runtime/container.h"
 #include "../runtime/layers.h"
+#include "../runtime/network.h"
 #include "commands.h"
 
 #define MAX_LAYERS 32
@@ -88,7 +89,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 }
 
 /* The whole file in one malloc'd buffer (malloc aligns to 16, the reader needs 8). */
-static uint8_t *read_config(const char *path, size_t *len, struct err *e)
+uint8_t *cmd_read_config(const char *path, size_t *len, struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -193,6 +194,12 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 	}
 	if (mkdir_p(root, e) < 0)
 		return -1;
+	/* The bridge is made sure of here too, so keel run works without a booted keel. */
+	struct net_attach net;
+	if (network_plan(c, svc, o->run_dir, &net, e) < 0)
+		goto out_root;
+	if (net.net && (network_bridge_up(c, net.net, e) < 0 || network_write_etc(c, svc, &net, e) < 0))
+		goto out_root;
 	struct cgroup cg;
 	if (cgroup_create(&cg, o->cgroup_root, o->service, e) < 0)
 		goto out_root;
@@ -207,6 +214,7 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 		.root_dir = root,
 		.cgroup_fd = cg.fd,
 		.filter = svc->seccomp == CFG_SECCOMP_DEFAULT ? &filter : NULL,
+		.net = &net,
 	};
 	struct container ct;
 	if (container_start(&spec, &ct, e) < 0)
@@ -215,10 +223,13 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 	struct err e2;
 	if (cgroup_remove(&cg, &e2) < 0 && rc == 0)
 		rc = -1, *e = e2;
+	if (network_detach(&net, &e2) < 0 && rc == 0)
+		rc = -1, *e = e2;
 	rmdir(root);
 	return rc;
 out_cgroup:
 	cgroup_remove(&cg, &(struct err){0});
+	network_detach(&net, &(struct err){0});
 out_root:
 	rmdir(root);
 	return -1;
@@ -237,7 +248,7 @@ int cmd_run(int argc, char **argv)
 
 	struct err e = {0};
 	size_t len;
-	uint8_t *buf = read_config(o.config, &len, &e);
+	uint8_t *buf = cmd_read_config(o.config, &len, &e);
 	if (!buf) {
 		fprintf(stderr, "keel run: %s\n", e.msg);
 		return EXIT_KEEL;

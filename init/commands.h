@@ -2,9 +2,18 @@
 #ifndef KEEL_INIT_COMMANDS_H
 #define KEEL_INIT_COMMANDS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/err.h"
+
 /* Each returns the process exit status. argv[0] is the command name ("check", "run", ...). */
 int cmd_check(int argc, char **argv);   /* init/cmd_check.c: validate a binary config, print it as text */
 int cmd_run(int argc, char **argv);     /* init/cmd_run.c: run one service in the foreground */
+int cmd_net_up(int argc, char **argv);  /* init/cmd_net_up.c: every network of a config up */
+
+/* init/cmd_run.c: a config file whole in a malloc'd buffer (the reader's alignment), or NULL. */
+uint8_t *cmd_read_config(const char *path, size_t *len, struct err *e);
 
 /* PID 1 proper (init/pid1.c); never returns. */
 _Noreturn void pid1_main(int argc, char **argv);

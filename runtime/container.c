@@ -98,13 +98,19 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");
 		child_fail(sync, &e);
 	}
-	/* The parent writes the id maps (and later the network) first, then says go. */
+	/* The parent writes the id maps and puts eth0 in our namespace first, then says go. */
 	ssize_t r = read(sync, &go, 1);
 	if (r != 1) {
 		err_sys(&e, r < 0 ? errno : EPIPE, "waiting for the parent");
 		child_fail(sync, &e);
 	}
-	if (mounts_root(s, &e) < 0)
+	/* The parent has put eth0 in our namespace; we give it its address while we are still
+	 * root in every sense, and bring lo up in any namespace of our own. */
+	static const struct net_attach no_net;
+	const struct net_attach *net = s->net ? s->net : &no_net;
+	if ((svc->namespaces & CFG_NS_NET) && network_inside(net, &e) < 0)
+		child_fail(sync, &e);
+	if (mounts_root(s, &e) < 0 || network_mount_etc(net, s->root_dir, &e) < 0)
 		child_fail(sync, &e);
 	/* In a new user namespace we still run as the host's ids until we switch to the mapped root;
 	 * files we create would otherwise have no owner the namespace can express (EOVERFLOW). The
@@ -214,6 +220,8 @@ int container_start(const struct container_spec *s, struct container *c, struct 
 	c->pidfd = pidfd;
 
 	if ((svc->namespaces & CFG_NS_USER) && userns_write_maps(c->pid, s->cfg, svc, e) < 0)
+		goto kill;
+	if (s->net && network_attach(s->net, c->pid, e) < 0)
 		goto kill;
 	if (write(sv[0], "g", 1) != 1) {
 		err_sys(e, errno, "releasing the child");

@@ -9,6 +9,7 @@
 
 #include "../format/config.h"
 #include "../lib/err.h"
+#include "network.h"
 
 /* A service's seccomp program (seccomp_prog_build): its prefix and the profile compiled at build
  * time, in one caller-owned buffer of the kernel's maximum size (32 KiB); nothing to free. */
@@ -26,6 +27,7 @@ struct container_spec {
 	const char *root_dir;           /* an empty directory the root is assembled on (host side) */
 	int cgroup_fd;                  /* the service's cgroup directory; -1: stay in ours */
 	const struct seccomp_prog *filter; /* NULL: unconfined */
+	const struct net_attach *net;   /* network.h; NULL: no network (lo only, with its own netns) */
 };
 
 struct container {

@@ -1,0 +1,46 @@
+/* `keel net-up CONFIG.bin`: the boot step that brings up every network of a config (loopback,
+ * bridges with their addresses, uplinks, ip_forward) in the current network namespace. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../format/config.h"
+#include "../runtime/network.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: keel net-up CONFIG.bin\n"
+		   "Brings up, in the current network namespace: lo; each [network]'s bridge with its\n"
+		   "address and MTU; its uplink's address and default route when configured; and\n"
+		   "net.ipv4.ip_forward when [system] ip_forward = yes. Running it again changes nothing.\n");
+}
+
+int cmd_net_up(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return 2;
+	}
+	struct err e = {0};
+	size_t len;
+	uint8_t *buf = cmd_read_config(argv[1], &len, &e);
+	if (!buf) {
+		fprintf(stderr, "keel net-up: %s\n", e.msg);
+		return 1;
+	}
+	struct cfg c;
+	const char *base = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
+	int rc = 0;
+	if (cfg_open(&c, buf, len, base, &e) < 0 || cfg_verify_signature(&c, "/etc/keel/keys", base, &e) < 0 ||
+	    network_up_all(&c, &e) < 0) {
+		fprintf(stderr, "keel net-up: %s\n", e.msg);
+		rc = 1;
+	}
+	free(buf);
+	return rc;
+}

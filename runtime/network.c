@@ -1,0 +1,529 @@
+/* Bridges, veth pairs, addresses and routes by rtnetlink, and a service's hosts and resolv.conf. */
+#include "network.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/veth.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netlink.h"
+
+#ifndef IFF_UP
+#define IFF_UP 0x1
+#endif
+#define LOOPBACK_INDEX 1 /* lo is ifindex 1 in every network namespace */
+#define MSG_WORDS 128    /* 512 bytes: the largest request (a veth pair) needs ~150 */
+
+char *network_ip4(uint32_t a, char *buf)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	return buf;
+}
+
+static uint32_t be32(uint32_t host)
+{
+	return __builtin_bswap32(host);
+}
+
+/* The link called `name`: 1 and its index and kind ("" for none), 0 if there is none. */
+static int link_get(struct nl_sock *s, const char *name, int *index, char kind[16], struct err *e)
+{
+	uint32_t buf[MSG_WORDS], reply[2048];
+	struct nl_msg m;
+	if (!nl_msg_init(&m, buf, sizeof buf, RTM_GETLINK, 0, sizeof(struct ifinfomsg)))
+		return err_set(e, E2BIG, "RTM_GETLINK: buffer");
+	nl_attr_str(&m, IFLA_IFNAME, name);
+	memset(reply, 0, NLMSG_HDRLEN + sizeof(struct ifinfomsg));
+	if (nl_request(s, &m, reply, sizeof reply, e) < 0)
+		return e->code == ENODEV ? 0 : -1;
+	const struct nlmsghdr *h = (const struct nlmsghdr *)reply;
+	size_t hl = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg));
+	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < hl)
+		return err_set(e, EPROTO, "RTM_GETLINK: unexpected answer");
+	*index = ((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
+	kind[0] = '\0';
+	const struct nlattr *tb[IFLA_LINKINFO + 1], *li[IFLA_INFO_KIND + 1];
+	if (nl_attr_parse((const uint8_t *)h + hl, h->nlmsg_len - hl, tb, IFLA_LINKINFO) < 0)
+		return err_set(e, EPROTO, "RTM_GETLINK: malformed attributes");
+	if (tb[IFLA_LINKINFO] &&
+	    nl_attr_parse(nl_attr_data(tb[IFLA_LINKINFO]), nl_attr_len(tb[IFLA_LINKINFO]), li, IFLA_INFO_KIND) == 0 &&
+	    li[IFLA_INFO_KIND])
+		snprintf(kind, 16, "%.*s", (int)nl_attr_len(li[IFLA_INFO_KIND]), (const char *)nl_attr_data(li[IFLA_INFO_KIND]));
+	return 1;
+}
+
+static int link_up(struct nl_sock *s, int index, uint32_t mtu, struct err *e)
+{
+	uint32_t buf[MSG_WORDS];
+	struct nl_msg m;
+	struct ifinfomsg *ifi = nl_msg_init(&m, buf, sizeof buf, RTM_NEWLINK, 0, sizeof *ifi);
+	if (!ifi)
+		return err_set(e, E2BIG, "RTM_NEWLINK: buffer");
+	ifi->ifi_index = index;
+	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	if (mtu)
+		nl_attr_u32(&m, IFLA_MTU, mtu);
+	return nl_request(s, &m, NULL, 0, e);
+}
+
+/* Replaces an equal address, so a second run changes nothing. */
+static int addr_add(struct nl_sock *s, int index, uint32_t addr, uint32_t prefix, struct err *e)
+{
+	uint32_t buf[MSG_WORDS];
+	struct nl_msg m;
+	struct ifaddrmsg *ifa = nl_msg_init(&m, buf, sizeof buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, sizeof *ifa);
+	if (!ifa)
+		return err_set(e, E2BIG, "RTM_NEWADDR: buffer");
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (uint8_t)prefix;
+	ifa->ifa_index = (uint32_t)index;
+	nl_attr_u32(&m, IFA_LOCAL, be32(addr));
+	nl_attr_u32(&m, IFA_ADDRESS, be32(addr));
+	if (prefix < 31)
+		nl_attr_u32(&m, IFA_BROADCAST, be32(addr | (0xffffffffu >> prefix)));
+	return nl_request(s, &m, NULL, 0, e);
+}
+
+static int route_default(struct nl_sock *s, int index, uint32_t gw, struct err *e)
+{
+	uint32_t buf[MSG_WORDS];
+	struct nl_msg m;
+	struct rtmsg *rt = nl_msg_init(&m, buf, sizeof buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, sizeof *rt);
+	if (!rt)
+		return err_set(e, E2BIG, "RTM_NEWROUTE: buffer");
+	rt->rtm_family = AF_INET;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	nl_attr_u32(&m, RTA_GATEWAY, be32(gw));
+	nl_attr_u32(&m, RTA_OIF, (uint32_t)index);
+	return nl_request(s, &m, NULL, 0, e);
+}
+
+/* Absent is fine: deleting what is not there is the goal reached. */
+static int link_delete(struct nl_sock *s, const char *name, struct err *e)
+{
+	uint32_t buf[MSG_WORDS];
+	struct nl_msg m;
+	if (!nl_msg_init(&m, buf, sizeof buf, RTM_DELLINK, 0, sizeof(struct ifinfomsg)))
+		return err_set(e, E2BIG, "RTM_DELLINK: buffer");
+	nl_attr_str(&m, IFLA_IFNAME, name);
+	if (nl_request(s, &m, NULL, 0, e) < 0 && e->code != ENODEV)
+		return -1;
+	return 0;
+}
+
+static int bridge_up(struct nl_sock *s, const struct cfg *c, const struct cfg_network *n, struct err *e)
+{
+	const char *br = cfg_str(c, n->bridge);
+	int index;
+	char kind[16];
+	int r = link_get(s, br, &index, kind, e);
+	if (r == 0) {
+		uint32_t buf[MSG_WORDS];
+		struct nl_msg m;
+		struct ifinfomsg *ifi = nl_msg_init(&m, buf, sizeof buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof *ifi);
+		if (!ifi)
+			return err_set(e, E2BIG, "RTM_NEWLINK: buffer");
+		nl_attr_str(&m, IFLA_IFNAME, br);
+		uint32_t li = nl_nest_start(&m, IFLA_LINKINFO);
+		nl_attr_str(&m, IFLA_INFO_KIND, "bridge");
+		nl_nest_end(&m, li);
+		/* Another keel run may have made it meanwhile: then it is there, as wanted. */
+		if (nl_request(s, &m, NULL, 0, e) < 0 && e->code != EEXIST)
+			return -1;
+		r = link_get(s, br, &index, kind, e);
+		if (r == 0)
+			return err_set(e, ENODEV, "created, then gone");
+	}
+	if (r < 0)
+		return -1;
+	if (strcmp(kind, "bridge"))
+		return err_set(e, EEXIST, "exists and is not a bridge (kind '%s')", kind);
+	if (n->prefix <= 32 && n->address && addr_add(s, index, n->address, n->prefix, e) < 0)
+		return -1;
+	return link_up(s, index, n->mtu, e);
+}
+
+int network_bridge_up(const struct cfg *c, const struct cfg_network *n, struct err *e)
+{
+	struct nl_sock s;
+	if (nl_open(&s, e) < 0)
+		return -1;
+	int r = bridge_up(&s, c, n, e);
+	nl_close(&s);
+	if (r < 0)
+		return err_prefix(e, "network '%s': bridge '%s': ", cfg_str(c, n->name), cfg_str(c, n->bridge));
+	return 0;
+}
+
+static int uplink_up(struct nl_sock *s, const struct cfg *c, const struct cfg_network *n, struct err *e)
+{
+	int index;
+	char kind[16];
+	int r = link_get(s, cfg_str(c, n->uplink), &index, kind, e);
+	if (r <= 0)
+		return r < 0 ? -1 : err_set(e, ENODEV, "no such interface");
+	if (n->uplink_address && addr_add(s, index, n->uplink_address, n->uplink_prefix, e) < 0)
+		return -1;
+	if (link_up(s, index, 0, e) < 0)
+		return -1;
+	if (n->gateway && route_default(s, index, n->gateway, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int write_file(const char *path, const char *data, size_t len, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_sys(e, errno, "%s", path);
+	ssize_t w = write(fd, data, len);
+	int saved = errno;
+	if (close(fd) < 0 && w >= 0)
+		w = -1, saved = errno;
+	if (w < 0)
+		return err_sys(e, saved, "%s: write", path);
+	if ((size_t)w != len)
+		return err_set(e, EIO, "%s: short write", path);
+	return 0;
+}
+
+int network_up_all(const struct cfg *c, struct err *e)
+{
+	struct nl_sock s;
+	if (nl_open(&s, e) < 0)
+		return -1;
+	int rc = 0;
+	if (link_up(&s, LOOPBACK_INDEX, 0, e) < 0) {
+		rc = err_prefix(e, "loopback: ");
+		goto out;
+	}
+	for (uint32_t i = 0; i < cfg_network_count(c); i++) {
+		const struct cfg_network *n = cfg_network(c, i);
+		if (bridge_up(&s, c, n, e) < 0) {
+			rc = err_prefix(e, "network '%s': bridge '%s': ", cfg_str(c, n->name), cfg_str(c, n->bridge));
+			goto out;
+		}
+		if (n->uplink && uplink_up(&s, c, n, e) < 0) {
+			rc = err_prefix(e, "network '%s': uplink '%s': ", cfg_str(c, n->name), cfg_str(c, n->uplink));
+			goto out;
+		}
+	}
+	if ((c->system->flags & CFG_SYS_IP_FORWARD) &&
+	    write_file("/proc/sys/net/ipv4/ip_forward", "1\n", 2, e) < 0)
+		rc = err_prefix(e, "ip_forward: ");
+out:
+	nl_close(&s);
+	return rc;
+}
+
+/* ---- addresses ------------------------------------------------------------------------------ */
+
+static int on_network(const struct cfg *c, const struct cfg_service *svc, const struct cfg_network *n)
+{
+	return svc->network && !strcmp(cfg_str(c, svc->network), cfg_str(c, n->name));
+}
+
+/* Every service's address on network `n` (out[i] for service i, 0 if not on it): a fixed one
+ * from the config, else the lowest host address of the subnet not the bridge's and not fixed
+ * for another service, handed out in config order. Depends on the config only, so a restart
+ * gets the same address and services appended to a config do not move the others. */
+static int plan_addresses(const struct cfg *c, const struct cfg_network *n, uint32_t *out, struct err *e)
+{
+	uint32_t count = cfg_service_count(c);
+	int subnet = n->address && n->prefix <= 30;
+	uint32_t mask = subnet ? ~(0xffffffffu >> n->prefix) : 0;
+	uint32_t base = n->address & mask, bcast = base | ~mask, next = base + 1;
+	for (uint32_t i = 0; i < count; i++) {
+		const struct cfg_service *svc = cfg_service(c, i);
+		out[i] = subnet && on_network(c, svc, n) ? svc->address : 0;
+	}
+	if (!subnet)
+		return 0;
+	for (uint32_t i = 0; i < count; i++) {
+		if (out[i] || !on_network(c, cfg_service(c, i), n))
+			continue;
+		for (;; next++) {
+			if (next >= bcast) {
+				char a[16];
+				return err_set(e, ENOSPC, "network '%s': no free address in %s/%u for service '%s'",
+					       cfg_str(c, n->name), network_ip4(base, a), n->prefix,
+					       cfg_str(c, cfg_service(c, i)->name));
+			}
+			int taken = next == n->address;
+			for (uint32_t j = 0; j < count && !taken; j++)
+				taken = out[j] == next && cfg_service(c, j)->address == next;
+			if (!taken)
+				break;
+		}
+		out[i] = next++;
+	}
+	return 0;
+}
+
+/* kv-<service>, or for a long name kv-<7 chars>-<4 hex of a hash of the whole name>. */
+static void host_if_name(const char *svc, char out[16])
+{
+	size_t n = strlen(svc);
+	if (n <= 12) {
+		snprintf(out, 16, "kv-%s", svc);
+		return;
+	}
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)svc[i]) * 16777619u;
+	snprintf(out, 16, "kv-%.7s-%04x", svc, (h ^ (h >> 16)) & 0xffff);
+}
+
+int network_plan(const struct cfg *c, const struct cfg_service *svc, const char *run_dir,
+		 struct net_attach *a, struct err *e)
+{
+	memset(a, 0, sizeof *a);
+	if (!svc->network)
+		return 0;
+	const char *name = cfg_str(c, svc->name), *nname = cfg_str(c, svc->network);
+	const struct cfg_network *n = cfg_network_by_name(c, nname);
+	if (!n)
+		return err_set(e, ENOENT, "network '%s': not in the config", nname);
+	if (!(svc->namespaces & CFG_NS_NET))
+		return err_set(e, EINVAL, "network '%s': needs its own network namespace (namespaces = ... net)", nname);
+	a->net = n;
+	a->net_name = nname;
+	a->bridge = cfg_str(c, n->bridge);
+	a->mtu = n->mtu;
+	host_if_name(name, a->host_if);
+	int len = snprintf(a->etc_dir, sizeof a->etc_dir, "%s/net/%s", run_dir, name);
+	if (len < 0 || (size_t)len >= sizeof a->etc_dir)
+		return err_set(e, ENAMETOOLONG, "%s: run dir path too long", run_dir);
+	if (strpbrk(a->etc_dir, ":,"))
+		return err_set(e, EINVAL, "%s: run dir has ':' or ',' (overlay options)", run_dir);
+	uint32_t addrs[CFG_MAX_SERVICES];
+	if (cfg_service_count(c) > CFG_MAX_SERVICES || plan_addresses(c, n, addrs, e) < 0)
+		return -1;
+	for (uint32_t i = 0; i < cfg_service_count(c); i++)
+		if (cfg_service(c, i) == svc)
+			a->address = addrs[i];
+	if (a->address) {
+		a->prefix = n->prefix;
+		a->gateway = n->address;
+	}
+	return 0;
+}
+
+/* ---- /etc/hosts and /etc/resolv.conf ----------------------------------------------------------- */
+
+struct text {
+	char buf[16384];
+	size_t len;
+	int overflow;
+};
+
+static void text_add(struct text *t, const char *s)
+{
+	size_t n = strlen(s);
+	if (n > sizeof t->buf - t->len) {
+		t->overflow = 1;
+		return;
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+}
+
+static int text_write(struct text *t, const char *dir, const char *name, struct err *e)
+{
+	char path[600], tmp[610];
+	if (t->overflow)
+		return err_set(e, E2BIG, "%s: more than %zu bytes", name, sizeof t->buf);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	/* A running service may be reading the old file: replace it whole. */
+	if (write_file(tmp, t->buf, t->len, e) < 0)
+		return -1;
+	if (rename(tmp, path) < 0)
+		return err_sys(e, errno, "rename %s", tmp);
+	return 0;
+}
+
+/* The host's resolvers, minus loopback ones (they would point into the container itself). */
+static void resolv_from_host(struct text *t)
+{
+	char in[4096];
+	int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, in, sizeof in - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0) {
+		text_add(t, "# keel: the host has no resolver configured\n");
+		return;
+	}
+	in[n] = '\0';
+	for (char *line = in, *end; *line; line = end) {
+		end = strchr(line, '\n');
+		end = end ? end + 1 : line + strlen(line);
+		char save = *end;
+		*end = '\0';
+		int loop = !strncmp(line, "nameserver", 10) && (strstr(line, " 127.") || strstr(line, "\t127.") ||
+								  strstr(line, "::1"));
+		if (!loop && *line != '#')
+			text_add(t, line);
+		*end = save;
+	}
+}
+
+int network_write_etc(const struct cfg *c, const struct cfg_service *svc, const struct net_attach *a,
+		      struct err *e)
+{
+	if (!a->net)
+		return 0;
+	char dir[600];
+	snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(a->etc_dir, '/') - a->etc_dir), a->etc_dir);
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(a->etc_dir, 0755) < 0 && errno != EEXIST))
+		return err_sys(e, errno, "mkdir %s", a->etc_dir);
+	uint32_t addrs[CFG_MAX_SERVICES];
+	if (plan_addresses(c, a->net, addrs, e) < 0)
+		return -1;
+	static const char head[] = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+	struct text *t = &(struct text){.len = 0};
+	text_add(t, head);
+	for (uint32_t i = 0; i < cfg_service_count(c); i++) {
+		const struct cfg_service *s = cfg_service(c, i);
+		if (!addrs[i])
+			continue;
+		char ip[16];
+		const char *host = cfg_str(c, s->hostname);
+		text_add(t, network_ip4(addrs[i], ip));
+		text_add(t, "\t");
+		text_add(t, cfg_str(c, s->name));
+		if (*host && strcmp(host, cfg_str(c, s->name))) {
+			text_add(t, " ");
+			text_add(t, host);
+		}
+		text_add(t, "\n");
+	}
+	(void)svc;
+	if (text_write(t, a->etc_dir, "hosts", e) < 0)
+		return -1;
+	t->len = 0;
+	resolv_from_host(t);
+	return text_write(t, a->etc_dir, "resolv.conf", e);
+}
+
+int network_mount_etc(const struct net_attach *a, const char *root_dir, struct err *e)
+{
+	if (!a->net)
+		return 0;
+	struct stat st;
+	if (stat("etc", &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, ENOENT, "/etc: the image has no /etc for hosts and resolv.conf");
+	/* Our files over the image's /etc, both read-only: no upper layer, nothing to write to. */
+	char opt[1200];
+	int n = snprintf(opt, sizeof opt, "lowerdir=%s:%s/etc", a->etc_dir, root_dir);
+	if (n < 0 || (size_t)n >= sizeof opt || strpbrk(root_dir, ":,"))
+		return err_set(e, EINVAL, "/etc: overlay options for %s", root_dir);
+	if (mount("overlay", "etc", "overlay", MS_RDONLY | MS_NODEV | MS_NOSUID, opt) < 0)
+		return err_sys(e, errno, "mount /etc (overlay of %s)", a->etc_dir);
+	return 0;
+}
+
+/* ---- the service's veth pair ---------------------------------------------------------------- */
+
+int network_attach(const struct net_attach *a, pid_t pid, struct err *e)
+{
+	if (!a->net)
+		return 0;
+	struct nl_sock s;
+	if (nl_open(&s, e) < 0)
+		return -1;
+	int br, rc = -1;
+	char kind[16];
+	int r = link_get(&s, a->bridge, &br, kind, e);
+	if (r <= 0) {
+		if (r == 0)
+			err_set(e, ENODEV, "no such bridge (keel net-up makes it)");
+		goto out;
+	}
+	/* A pair left by a keel that was killed has the same name: it goes first. */
+	if (link_delete(&s, a->host_if, e) < 0)
+		goto out;
+	uint32_t buf[MSG_WORDS];
+	struct nl_msg m;
+	struct ifinfomsg *ifi = nl_msg_init(&m, buf, sizeof buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof *ifi);
+	if (!ifi) {
+		err_set(e, E2BIG, "RTM_NEWLINK: buffer");
+		goto out;
+	}
+	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	nl_attr_str(&m, IFLA_IFNAME, a->host_if);
+	nl_attr_u32(&m, IFLA_MASTER, (uint32_t)br);
+	if (a->mtu)
+		nl_attr_u32(&m, IFLA_MTU, a->mtu);
+	uint32_t li = nl_nest_start(&m, IFLA_LINKINFO);
+	nl_attr_str(&m, IFLA_INFO_KIND, "veth");
+	uint32_t data = nl_nest_start(&m, IFLA_INFO_DATA);
+	/* The peer is born in the service's namespace already called eth0: no move, no rename. */
+	uint32_t peer = nl_nest_start(&m, VETH_INFO_PEER);
+	nl_msg_put(&m, sizeof(struct ifinfomsg));
+	nl_attr_str(&m, IFLA_IFNAME, "eth0");
+	nl_attr_u32(&m, IFLA_NET_NS_PID, (uint32_t)pid);
+	if (a->mtu)
+		nl_attr_u32(&m, IFLA_MTU, a->mtu);
+	nl_nest_end(&m, peer);
+	nl_nest_end(&m, data);
+	nl_nest_end(&m, li);
+	rc = nl_request(&s, &m, NULL, 0, e);
+out:
+	nl_close(&s);
+	if (rc < 0)
+		err_prefix(e, "network '%s': veth '%s' -> bridge '%s': ", a->net_name, a->host_if, a->bridge);
+	return rc;
+}
+
+int network_inside(const struct net_attach *a, struct err *e)
+{
+	struct nl_sock s;
+	if (nl_open(&s, e) < 0)
+		return -1;
+	int rc = -1, index;
+	char kind[16];
+	if (link_up(&s, LOOPBACK_INDEX, 0, e) < 0) {
+		err_prefix(e, "lo: ");
+		goto out;
+	}
+	if (!a->net) {
+		rc = 0;
+		goto out;
+	}
+	int r = link_get(&s, "eth0", &index, kind, e);
+	if (r == 0)
+		err_set(e, ENODEV, "not in the service's namespace");
+	if (r <= 0 || (a->address && addr_add(&s, index, a->address, a->prefix, e) < 0) ||
+	    link_up(&s, index, 0, e) < 0 || (a->gateway && route_default(&s, index, a->gateway, e) < 0)) {
+		err_prefix(e, "network '%s': eth0: ", a->net_name);
+		goto out;
+	}
+	rc = 0;
+out:
+	nl_close(&s);
+	return rc;
+}
+
+int network_detach(const struct net_attach *a, struct err *e)
+{
+	if (!a->net)
+		return 0;
+	struct nl_sock s;
+	if (nl_open(&s, e) < 0)
+		return -1;
+	int rc = link_delete(&s, a->host_if, e);
+	nl_close(&s);
+	if (rc < 0)
+		err_prefix(e, "network '%s': veth '%s': ", a->net_name, a->host_if);
+	return rc;
+}

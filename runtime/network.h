@@ -1,0 +1,55 @@
+/* Networks from the config: bridges with their addresses (boot, `keel net-up`), one veth pair per
+ * attached service (host end on the bridge, `eth0` in the service's network namespace), the
+ * service's address, route, loopback, and its /etc/hosts and /etc/resolv.conf. */
+#ifndef KEEL_RUNTIME_NETWORK_H
+#define KEEL_RUNTIME_NETWORK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../format/config.h"
+#include "../lib/err.h"
+
+/* What a service gets on its network, computed from the config alone (network_plan), so a
+ * restart, and every other service's /etc/hosts, sees the same address. */
+struct net_attach {
+	const struct cfg_network *net;  /* NULL: no network (loopback only) */
+	const char *net_name;
+	const char *bridge;
+	char host_if[16];               /* the veth end on the bridge: kv-<service> */
+	uint32_t address;               /* host order; 0 = none (the network has no subnet) */
+	uint32_t prefix;
+	uint32_t gateway;               /* the bridge's address */
+	uint32_t mtu;                   /* 0 = kernel default */
+	char etc_dir[512];              /* hosts and resolv.conf, overlaid on the service's /etc */
+};
+
+/* Every network of the config in the current network namespace: loopback up, bridges created
+ * (or found) with address, MTU and up; uplink address and default route when configured;
+ * net.ipv4.ip_forward = 1 when the system section asks. Idempotent. */
+int network_up_all(const struct cfg *c, struct err *e);
+/* One network's bridge, as above (keel run makes sure of its service's). */
+int network_bridge_up(const struct cfg *c, const struct cfg_network *n, struct err *e);
+
+/* The service's attachment: its network, veth name and address. `run_dir` holds etc_dir
+ * (<run_dir>/net/<service>). A service without a network gets a->net == NULL. */
+int network_plan(const struct cfg *c, const struct cfg_service *svc, const char *run_dir,
+		 struct net_attach *a, struct err *e);
+/* Write etc_dir/hosts (every service of the network by name) and etc_dir/resolv.conf. */
+int network_write_etc(const struct cfg *c, const struct cfg_service *svc, const struct net_attach *a,
+		      struct err *e);
+/* Host side, between clone3 and releasing the child: the veth pair, host end enslaved and up,
+ * peer created as eth0 straight in the network namespace of `pid`. A stale pair is replaced. */
+int network_attach(const struct net_attach *a, pid_t pid, struct err *e);
+/* In the child, in its own network namespace: lo up; with a network, eth0's address, MTU, up and
+ * the default route via the bridge. */
+int network_inside(const struct net_attach *a, struct err *e);
+/* In the child, with the new root as its working directory: overlay etc_dir on the image's /etc. */
+int network_mount_etc(const struct net_attach *a, const char *root_dir, struct err *e);
+/* After the service stopped: delete the host end (and so its peer). Absent is fine. */
+int network_detach(const struct net_attach *a, struct err *e);
+
+/* "10.88.0.2" into buf (>= 16 bytes). */
+char *network_ip4(uint32_t a, char *buf);
+
+#endif
