@@ -4,11 +4,48 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "pid1.h"
+
+/* finit_module says ENOENT for a module whose symbols are missing: its dependencies are not loaded
+ * yet. The module's own "depends=" (in .modinfo) names them; list those not in /sys/module, so the
+ * message says what to put earlier in `modules =`. Only on this error path. */
+static void missing_deps(int fd, char *out, size_t size)
+{
+	out[0] = '\0';
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0)
+		return;
+	size_t len = (size_t)st.st_size;
+	const char *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	static const char key[] = "\0depends=";
+	const char *at = memmem(m, len, key, sizeof key - 1);
+	size_t used = 0;
+	if (at) {
+		const char *p = at + sizeof key - 1, *end = m + len;
+		while (p < end && *p) {
+			const char *q = p;
+			while (q < end && *q && *q != ',')
+				q++;
+			char path[96];
+			if (q > p && snprintf(path, sizeof path, "/sys/module/%.*s", (int)(q - p), p) < (int)sizeof path &&
+			    access(path, F_OK) < 0) {
+				int w = snprintf(out + used, size - used, "%s%.*s", used ? " " : "", (int)(q - p), p);
+				if (w > 0 && (size_t)w < size - used)
+					used += (size_t)w;
+			}
+			p = q < end && *q == ',' ? q + 1 : q;
+		}
+	}
+	munmap((void *)m, len);
+}
 
 /* The image keeps modules flat, as /lib/modules/<release>/<name>.ko with the kernel's spelling of
  * the name ('_', not '-'), so no modules.dep is needed: the config's order is the load order. */
@@ -28,7 +65,12 @@ static int module_load(const char *release, const char *name, struct err *e)
 		return err_sys(e, errno, "modules: %s: open %s", name, path);
 	long r = syscall(SYS_finit_module, fd, "", 0);
 	int saved = errno;
+	char deps[256] = "";
+	if (r < 0 && saved == ENOENT)
+		missing_deps(fd, deps, sizeof deps);
 	close(fd);
+	if (r < 0 && *deps)
+		return err_set(e, saved, "modules: %s: unknown symbols: load %s before it (config modules =)", name, deps);
 	if (r < 0 && saved != EEXIST) /* EEXIST: already loaded (or built in), which is what we want */
 		return err_sys(e, saved, "modules: %s: finit_module %s", name, path);
 	return 0;
