@@ -2,6 +2,8 @@
 #include "netlink.h"
 
 #include <errno.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,19 +36,28 @@ void *nl_msg_put(struct nl_msg *m, size_t len)
 	uint8_t *p = m->buf + m->len;
 	memset(p, 0, a);
 	m->len += (uint32_t)a;
-	((struct nlmsghdr *)m->buf)->nlmsg_len = m->len;
+	((struct nlmsghdr *)(m->buf + m->start))->nlmsg_len = m->len - m->start;
 	return p;
+}
+
+void *nl_msg_next(struct nl_msg *m, uint16_t type, uint16_t flags, size_t hdr_len)
+{
+	if (m->overflow || m->cap - m->len < NLMSG_HDRLEN) {
+		m->overflow = 1;
+		return NULL;
+	}
+	m->start = m->len;
+	struct nlmsghdr *h = nl_msg_put(m, sizeof *h);
+	h->nlmsg_type = type;
+	h->nlmsg_flags = (uint16_t)(flags | NLM_F_REQUEST);
+	m->count++;
+	return nl_msg_put(m, hdr_len);
 }
 
 void *nl_msg_init(struct nl_msg *m, void *buf, size_t cap, uint16_t type, uint16_t flags, size_t hdr_len)
 {
 	*m = (struct nl_msg){.buf = buf, .cap = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap};
-	struct nlmsghdr *h = nl_msg_put(m, sizeof *h);
-	if (!h)
-		return NULL;
-	h->nlmsg_type = type;
-	h->nlmsg_flags = (uint16_t)(flags | NLM_F_REQUEST);
-	return nl_msg_put(m, hdr_len);
+	return nl_msg_next(m, type, flags, hdr_len);
 }
 
 void nl_attr_put(struct nl_msg *m, uint16_t type, const void *data, size_t len)
@@ -123,12 +134,16 @@ const char *nl_type_name(uint16_t type)
 	case RTM_DELADDR: return "RTM_DELADDR";
 	case RTM_NEWROUTE: return "RTM_NEWROUTE";
 	case RTM_DELROUTE: return "RTM_DELROUTE";
+	case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE: return "NFT_MSG_NEWTABLE";
+	case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELTABLE: return "NFT_MSG_DELTABLE";
+	case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN: return "NFT_MSG_NEWCHAIN";
+	case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE: return "NFT_MSG_NEWRULE";
 	default: return "netlink request";
 	}
 }
 
 /* An error ack: the errno, and the extack message when the kernel sent one. */
-static int answer_error(const struct nlmsghdr *h, uint16_t req_type, struct err *e)
+static int answer_error(const struct nlmsghdr *h, const char *what, struct err *e)
 {
 	const struct nlmsgerr *me = NLMSG_DATA(h);
 	int code = -me->error;
@@ -148,10 +163,10 @@ static int answer_error(const struct nlmsghdr *h, uint16_t req_type, struct err 
 		}
 	}
 	if (code <= 0)
-		return err_set(e, EPROTO, "%s: bad error code %d", nl_type_name(req_type), me->error);
+		return err_set(e, EPROTO, "%s: bad error code %d", what, me->error);
 	if (ext_len)
-		return err_set(e, code, "%s: %s (%.*s)", nl_type_name(req_type), strerror(code), (int)ext_len, ext);
-	return err_set(e, code, "%s: %s", nl_type_name(req_type), strerror(code));
+		return err_set(e, code, "%s: %s (%.*s)", what, strerror(code), (int)ext_len, ext);
+	return err_set(e, code, "%s: %s", what, strerror(code));
 }
 
 int nl_parse_answer(const void *buf, size_t len, uint32_t seq, uint16_t req_type,
@@ -173,7 +188,7 @@ int nl_parse_answer(const void *buf, size_t len, uint32_t seq, uint16_t req_type
 				return err_set(e, EPROTO, "%s: short error answer", nl_type_name(req_type));
 			if (((const struct nlmsgerr *)NLMSG_DATA(h))->error == 0)
 				return 0;
-			return answer_error(h, req_type, e);
+			return answer_error(h, nl_type_name(req_type), e);
 		}
 		*msg = h;
 		return 1;
@@ -186,8 +201,13 @@ int nl_parse_answer(const void *buf, size_t len, uint32_t seq, uint16_t req_type
 
 int nl_open(struct nl_sock *s, struct err *e)
 {
+	return nl_open_proto(s, NETLINK_ROUTE, e);
+}
+
+int nl_open_proto(struct nl_sock *s, int proto, struct err *e)
+{
 	s->seq = 0;
-	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 	if (s->fd < 0)
 		return err_sys(e, errno, "netlink socket");
 	int one = 1;
@@ -204,6 +224,18 @@ void nl_close(struct nl_sock *s)
 	s->fd = -1;
 }
 
+static int send_msgs(struct nl_sock *s, const struct nl_msg *m, uint16_t type, struct err *e)
+{
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	ssize_t n;
+	do
+		n = sendto(s->fd, m->buf, m->len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_sys(e, errno, "%s: send", nl_type_name(type));
+	return 0;
+}
+
 int nl_request(struct nl_sock *s, struct nl_msg *m, void *reply, size_t reply_cap, struct err *e)
 {
 	struct nlmsghdr *h = (struct nlmsghdr *)m->buf;
@@ -212,13 +244,9 @@ int nl_request(struct nl_sock *s, struct nl_msg *m, void *reply, size_t reply_ca
 	uint16_t type = h->nlmsg_type;
 	h->nlmsg_flags |= NLM_F_ACK;
 	h->nlmsg_seq = ++s->seq;
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	ssize_t n;
-	do
-		n = sendto(s->fd, m->buf, m->len, 0, (struct sockaddr *)&kernel, sizeof kernel);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return err_sys(e, errno, "%s: send", nl_type_name(type));
+	if (send_msgs(s, m, type, e) < 0)
+		return -1;
 	int got_reply = 0;
 	for (;;) {
 		/* Aligned for the headers; large enough for any one answer we ask for. */
@@ -248,5 +276,61 @@ int nl_request(struct nl_sock *s, struct nl_msg *m, void *reply, size_t reply_ca
 			}
 			off = next ? off + next : (size_t)n;
 		} while (off < (size_t)n);
+	}
+}
+
+/* Message i of a buffer we built ourselves (lengths already right). */
+static struct nlmsghdr *msg_at(const struct nl_msg *m, uint32_t i)
+{
+	uint32_t off = 0;
+	while (i--)
+		off += NLMSG_ALIGN(((struct nlmsghdr *)(m->buf + off))->nlmsg_len);
+	return (struct nlmsghdr *)(m->buf + off);
+}
+
+int nl_transact(struct nl_sock *s, struct nl_msg *m, uint32_t *failed, struct err *e)
+{
+	if (m->overflow || m->count < 3)
+		return err_set(e, E2BIG, "netlink transaction: message larger than its buffer");
+	/* Every message between the frame gets an answer; a failed commit answers the frame's
+	 * first message instead. Answers come in order, so the last one ends the wait. */
+	uint32_t first = s->seq + 1, last = first + m->count - 2;
+	for (uint32_t i = 0; i < m->count; i++) {
+		struct nlmsghdr *h = msg_at(m, i);
+		h->nlmsg_seq = ++s->seq;
+		if (i > 0 && i + 1 < m->count)
+			h->nlmsg_flags |= NLM_F_ACK;
+	}
+	if (send_msgs(s, m, msg_at(m, 1)->nlmsg_type, e) < 0)
+		return -1;
+	int rc = 0;
+	for (;;) {
+		uint32_t rbuf[2048];
+		ssize_t n;
+		do
+			n = recv(s->fd, rbuf, sizeof rbuf, MSG_TRUNC);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return err_sys(e, errno, "netlink transaction: receive");
+		if ((size_t)n > sizeof rbuf)
+			return err_set(e, EMSGSIZE, "netlink transaction: answer of %zd bytes truncated", n);
+		for (size_t off = 0; (size_t)n - off >= NLMSG_HDRLEN;) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)((uint8_t *)rbuf + off);
+			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > (size_t)n - off)
+				return err_set(e, EPROTO, "netlink transaction: malformed answer");
+			off += NLMSG_ALIGN(h->nlmsg_len);
+			uint32_t seq = h->nlmsg_seq;
+			if (h->nlmsg_type != NLMSG_ERROR || seq < first || seq > last)
+				continue;
+			if (h->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nlmsgerr))
+				return err_set(e, EPROTO, "netlink transaction: short error answer");
+			if (((const struct nlmsgerr *)NLMSG_DATA(h))->error && rc == 0) {
+				rc = answer_error(h, seq == first ? "batch" : nl_type_name(msg_at(m, seq - first)->nlmsg_type), e);
+				if (failed)
+					*failed = seq - first;
+			}
+			if (seq == last || seq == first)
+				return rc;
+		}
 	}
 }

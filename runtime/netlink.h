@@ -16,6 +16,8 @@ struct nl_msg {
 	uint8_t *buf;
 	uint32_t cap;
 	uint32_t len;
+	uint32_t start;                 /* offset of the message being built (a batch holds several) */
+	uint32_t count;                 /* messages in the buffer */
 	int overflow;
 };
 
@@ -28,6 +30,8 @@ struct nl_sock {
  * zeroed bytes of family header (struct ifinfomsg, ifaddrmsg, rtmsg); returns that header or
  * NULL when the buffer is too small. */
 void *nl_msg_init(struct nl_msg *m, void *buf, size_t cap, uint16_t type, uint16_t flags, size_t hdr_len);
+/* The same for one more message after those already in the buffer (a netfilter batch). */
+void *nl_msg_next(struct nl_msg *m, uint16_t type, uint16_t flags, size_t hdr_len);
 /* `len` zeroed bytes at the end, 4-byte aligned; NULL (and overflow set) when they do not fit. */
 void *nl_msg_put(struct nl_msg *m, size_t len);
 void nl_attr_put(struct nl_msg *m, uint16_t type, const void *data, size_t len);
@@ -51,10 +55,15 @@ int nl_parse_answer(const void *buf, size_t len, uint32_t seq, uint16_t req_type
 		    const struct nlmsghdr **msg, size_t *next, struct err *e);
 const char *nl_type_name(uint16_t type);
 
-int nl_open(struct nl_sock *s, struct err *e);
+int nl_open(struct nl_sock *s, struct err *e);            /* NETLINK_ROUTE */
+int nl_open_proto(struct nl_sock *s, int proto, struct err *e);
 void nl_close(struct nl_sock *s);
 /* Send `m` with NLM_F_ACK and wait for the kernel's answer. With `reply`, the first answer
  * message (e.g. RTM_NEWLINK for RTM_GETLINK) is copied there (E2BIG if it is larger). */
 int nl_request(struct nl_sock *s, struct nl_msg *m, void *reply, size_t reply_cap, struct err *e);
+/* Send every message in `m` as one transaction (the caller framed it, e.g. with netfilter's
+ * batch begin and end) and wait until the last one is acknowledged. The first error the kernel
+ * reports wins; *failed (if given) is the index of the message it was for. */
+int nl_transact(struct nl_sock *s, struct nl_msg *m, uint32_t *failed, struct err *e);
 
 #endif

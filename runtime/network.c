@@ -217,8 +217,11 @@ int network_up_all(const struct cfg *c, struct err *e)
 		}
 	}
 	if ((c->system->flags & CFG_SYS_IP_FORWARD) &&
-	    write_file("/proc/sys/net/ipv4/ip_forward", "1\n", 2, e) < 0)
+	    write_file("/proc/sys/net/ipv4/ip_forward", "1\n", 2, e) < 0) {
 		rc = err_prefix(e, "ip_forward: ");
+		goto out;
+	}
+	rc = network_nat(c, e);
 out:
 	nl_close(&s);
 	return rc;

@@ -28,6 +28,11 @@ struct net_attach {
  * (or found) with address, MTU and up; uplink address and default route when configured;
  * net.ipv4.ip_forward = 1 when the system section asks. Idempotent. */
 int network_up_all(const struct cfg *c, struct err *e);
+/* nat.c: published ports (DNAT from the uplink, and from this host to the uplink's address) and
+ * masquerade from each subnet out of its uplink, as the nf_tables table "ip keel", replaced
+ * whole; nothing when the config publishes no port and masquerades nothing. network_up_all
+ * calls it last. */
+int network_nat(const struct cfg *c, struct err *e);
 /* One network's bridge, as above (keel run makes sure of its service's). */
 int network_bridge_up(const struct cfg *c, const struct cfg_network *n, struct err *e);
 
