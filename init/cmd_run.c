@@ -198,7 +198,7 @@ static int run(const struct run_opts *o, const struct cfg *c, const struct cfg_s
 	struct net_attach net;
 	if (network_plan(c, svc, o->run_dir, &net, e) < 0)
 		goto out_root;
-	if (net.net && (network_bridge_up(c, net.net, e) < 0 || network_write_etc(c, svc, &net, e) < 0))
+	if (net.net && (network_bridge_up(c, net.net, e) < 0 || network_write_etc(c, &net, e) < 0))
 		goto out_root;
 	struct cgroup cg;
 	if (cgroup_create(&cg, o->cgroup_root, o->service, e) < 0)

@@ -380,8 +380,7 @@ static void resolv_from_host(struct text *t)
 	}
 }
 
-int network_write_etc(const struct cfg *c, const struct cfg_service *svc, const struct net_attach *a,
-		      struct err *e)
+int network_write_etc(const struct cfg *c, const struct net_attach *a, struct err *e)
 {
 	if (!a->net)
 		return 0;
@@ -410,7 +409,6 @@ int network_write_etc(const struct cfg *c, const struct cfg_service *svc, const 
 		}
 		text_add(t, "\n");
 	}
-	(void)svc;
 	if (text_write(t, a->etc_dir, "hosts", e) < 0)
 		return -1;
 	t->len = 0;

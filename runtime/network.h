@@ -41,8 +41,7 @@ int network_bridge_up(const struct cfg *c, const struct cfg_network *n, struct e
 int network_plan(const struct cfg *c, const struct cfg_service *svc, const char *run_dir,
 		 struct net_attach *a, struct err *e);
 /* Write etc_dir/hosts (every service of the network by name) and etc_dir/resolv.conf. */
-int network_write_etc(const struct cfg *c, const struct cfg_service *svc, const struct net_attach *a,
-		      struct err *e);
+int network_write_etc(const struct cfg *c, const struct net_attach *a, struct err *e);
 /* Host side, between clone3 and releasing the child: the veth pair, host end enslaved and up,
  * peer created as eth0 straight in the network namespace of `pid`. A stale pair is replaced. */
 int network_attach(const struct net_attach *a, pid_t pid, struct err *e);
