@@ -58,12 +58,30 @@ static int open_console(void)
 	return open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
 }
 
+/* PID 1 logs through fds 1 and 2: a console of its own, non-blocking, so a stopped or slow console
+ * (Ctrl-S on a serial line) drops log lines instead of freezing the supervisor. Children never
+ * inherit these: the console shell opens its tty, services get their own stdio. */
+static void console_nonblocking_log(void)
+{
+	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fd != STDOUT_FILENO)
+		dup2(fd, STDOUT_FILENO);
+	if (fd != STDERR_FILENO)
+		dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
 void boot_console(void)
 {
-	/* The kernel gives init /dev/console on 0, 1 and 2 when it could open it; keep those. */
+	/* The kernel gives init /dev/console on 0, 1 and 2 when it could open it; keep 0. */
 	if (fcntl(STDIN_FILENO, F_GETFD) >= 0 && fcntl(STDOUT_FILENO, F_GETFD) >= 0 &&
-	    fcntl(STDERR_FILENO, F_GETFD) >= 0)
+	    fcntl(STDERR_FILENO, F_GETFD) >= 0) {
+		console_nonblocking_log();
 		return;
+	}
 	int fd = open_console();
 	if (fd < 0) {
 		/* Nowhere to report it. Hold 0-2 with a harmless fd anyway, so the signalfd or a config
@@ -79,6 +97,7 @@ void boot_console(void)
 		close(fd);
 	else
 		fcntl(fd, F_SETFD, 0); /* it is one of 0-2 itself: keep it across exec */
+	console_nonblocking_log();
 }
 
 /* ---- leaving the initramfs ------------------------------------------------------------------ */

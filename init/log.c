@@ -40,7 +40,7 @@ void klog(const char *fmt, ...)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return; /* no console: nothing else to tell */
+			return; /* no console, or it is full (EAGAIN): the line is dropped, PID 1 goes on */
 		off += (size_t)w;
 	}
 }
