@@ -13,6 +13,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$top/tests/lib/check.sh"
 QEMU_BOARD=${QEMU_BOARD:-qemu-x86_64}
 QEMU_WAIT=${QEMU_WAIT:-120}
+_qemu_wait_default=$QEMU_WAIT
 QEMU_PID=
 QEMU_DIR=
 
@@ -32,6 +33,8 @@ qemu_boot() {
   local fifo=$QEMU_DIR/console.in
   rm -f "$fifo" && mkfifo "$fifo"
   : > "$QEMU_DIR/console.log"
+  rm -f "$QEMU_DIR/stuck" "$QEMU_DIR/seq"
+  QEMU_WAIT=$_qemu_wait_default
   "$top/board/$QEMU_BOARD/run" "$QEMU_DIR/image" < "$fifo" > "$QEMU_DIR/console.log" 2>&1 &
   QEMU_PID=$!
   exec 3> "$fifo"
