@@ -98,6 +98,16 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");
 		child_fail(sync, &e);
 	}
+	/* Under PID 1 the service writes into its log pipe and reads nothing: the console is not its. */
+	if (s->log_fd > 2) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(s->log_fd, STDOUT_FILENO) < 0 ||
+		    dup2(s->log_fd, STDERR_FILENO) < 0) {
+			err_sys(&e, errno, "stdio: /dev/null and the log pipe");
+			child_fail(sync, &e);
+		}
+		close(null);
+	}
 	/* The parent writes the id maps and puts eth0 in our namespace first, then says go. */
 	ssize_t r = read(sync, &go, 1);
 	if (r != 1) {

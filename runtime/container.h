@@ -28,6 +28,8 @@ struct container_spec {
 	int cgroup_fd;                  /* the service's cgroup directory; -1: stay in ours */
 	const struct seccomp_prog *filter; /* NULL: unconfined */
 	const struct net_attach *net;   /* network.h; NULL: no network (lo only, with its own netns) */
+	int log_fd;                     /* > 2: becomes stdout and stderr, stdin is /dev/null (PID 1's
+	                                   log pipe); otherwise stdio is inherited */
 };
 
 struct container {

@@ -1,0 +1,138 @@
+/* One service start, shared by `keel run` and PID 1's supervisor: the host-side steps around
+ * container_start, in the order they must happen, and their undoing. */
+#include "launch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/digest.h"
+#include "layers.h"
+
+/* The first store that holds the image; the last one if none does (its error names the path). */
+static int attach_layer(const struct launch_opts *o, const char *layer_run, const uint8_t *digest,
+			char *out, size_t outlen, struct err *e)
+{
+	char hex[65], path[4096];
+	digest_to_hex(digest, hex);
+	unsigned pick = o->nstores - 1;
+	for (unsigned i = 0; i < o->nstores; i++) {
+		snprintf(path, sizeof path, "%s/sha256/%s.img", o->stores[i], hex);
+		if (access(path, F_OK) == 0) {
+			pick = i;
+			break;
+		}
+	}
+	struct layer_store st = {.images_dir = o->stores[pick], .run_dir = layer_run};
+	return layer_attach(&st, digest, out, outlen, e);
+}
+
+static int mkdir_p(const char *path, struct err *e)
+{
+	/* Usually only the last component is missing. */
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 0;
+	char p[4096];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof p)
+		return err_set(e, ENAMETOOLONG, "%s: bad path", path);
+	memcpy(p, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		char c = p[i];
+		p[i] = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return err_sys(e, errno, "mkdir %s", p);
+		p[i] = c;
+	}
+	return 0;
+}
+
+int launch_start(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
+		 const char *name, struct launch *l, struct err *e)
+{
+	char lowers[LAUNCH_MAX_LAYERS][512]; /* <run-dir>/layers/<64 hex>: mount data is one page anyway */
+	const char *lower_ptrs[LAUNCH_MAX_LAYERS];
+	char layer_run[4096];
+	l->cg.fd = -1;
+	l->ct.pidfd = -1;
+	l->ct.pid = 0;
+	l->net.net = NULL;
+	l->root[0] = '\0';
+	if (o->nstores == 0)
+		return err_set(e, EINVAL, "layers: no layer store");
+	if (svc->layers.count == 0 || svc->layers.count > LAUNCH_MAX_LAYERS)
+		return err_set(e, EINVAL, "layers: expected 1 to %d, got %u", LAUNCH_MAX_LAYERS, svc->layers.count);
+	if (snprintf(layer_run, sizeof layer_run, "%s/layers", o->run_dir) >= (int)sizeof layer_run ||
+	    snprintf(l->root, sizeof l->root, "%s/services/%s", o->run_dir, name) >= (int)sizeof l->root) {
+		l->root[0] = '\0';
+		return err_set(e, ENAMETOOLONG, "%s: run dir path too long", o->run_dir);
+	}
+	char *root = l->root;
+	/* First, as it is cheap: a rule naming an unknown syscall refuses the start before any mount. */
+	struct seccomp_prog filter; /* 32 KiB on the stack, filled only as far as len */
+	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_build(c, svc, &filter, e) < 0)
+		goto out_none;
+	for (uint32_t i = 0; i < svc->layers.count; i++) {
+		if (attach_layer(o, layer_run, cfg_digest(c, svc->layers, i), lowers[i], sizeof lowers[i], e) < 0)
+			goto out_none;
+		lower_ptrs[i] = lowers[i];
+	}
+	if (mkdir_p(root, e) < 0)
+		goto out_none;
+	/* The bridge is made sure of here too, so keel run works without a booted keel. */
+	if (network_plan(c, svc, o->run_dir, &l->net, e) < 0)
+		goto out_root;
+	if (l->net.net && (network_bridge_up(c, l->net.net, e) < 0 || network_write_etc(c, &l->net, e) < 0))
+		goto out_root;
+	if (cgroup_create(&l->cg, o->cgroup_root, name, e) < 0)
+		goto out_root;
+	if (devices_attach(l->cg.fd, c, svc, e) < 0)
+		goto out_cgroup;
+	struct container_spec spec = {
+		.cfg = c,
+		.svc = svc,
+		.name = name,
+		.lowers = lower_ptrs,
+		.nlowers = svc->layers.count,
+		.root_dir = root,
+		.cgroup_fd = l->cg.fd,
+		.filter = svc->seccomp == CFG_SECCOMP_DEFAULT ? &filter : NULL,
+		.net = &l->net,
+		.log_fd = o->log_fd,
+	};
+	if (container_start(&spec, &l->ct, e) < 0)
+		goto out_cgroup;
+	return 0;
+out_cgroup:
+	cgroup_remove(&l->cg, &(struct err){0});
+	network_detach(&l->net, &(struct err){0});
+out_root:
+	rmdir(root);
+out_none:
+	l->root[0] = '\0';
+	l->net.net = NULL;
+	return -1;
+}
+
+int launch_cleanup(struct launch *l, struct err *e)
+{
+	int rc = 0;
+	struct err e2;
+	if (l->ct.pidfd >= 0) {
+		close(l->ct.pidfd);
+		l->ct.pidfd = -1;
+	}
+	if (cgroup_remove(&l->cg, &e2) < 0 && rc == 0)
+		rc = -1, *e = e2;
+	if (l->net.net && network_detach(&l->net, &e2) < 0 && rc == 0)
+		rc = -1, *e = e2;
+	l->net.net = NULL;
+	if (l->root[0] && rmdir(l->root) < 0 && errno != ENOENT && rc == 0)
+		rc = err_sys(e, errno, "rmdir %s", l->root);
+	l->root[0] = '\0';
+	return rc;
+}
