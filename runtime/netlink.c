@@ -290,8 +290,10 @@ static struct nlmsghdr *msg_at(const struct nl_msg *m, uint32_t i)
 
 int nl_transact(struct nl_sock *s, struct nl_msg *m, uint32_t *failed, struct err *e)
 {
-	if (m->overflow || m->count < 3)
-		return err_set(e, E2BIG, "netlink transaction: message larger than its buffer");
+	if (m->overflow)
+		return err_set(e, E2BIG, "netlink transaction: messages larger than their buffer");
+	if (m->count < 3)
+		return err_set(e, EINVAL, "netlink transaction: expected a begin, messages and an end");
 	/* Every message between the frame gets an answer; a failed commit answers the frame's
 	 * first message instead. Answers come in order, so the last one ends the wait. */
 	uint32_t first = s->seq + 1, last = first + m->count - 2;

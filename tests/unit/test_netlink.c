@@ -206,6 +206,37 @@ static void test_answers(void)
 	CHECK("answer: short error refused", r < 0 && e.code == EPROTO, "r %d: %s", r, e.msg);
 }
 
+/* Several messages in one buffer (a netfilter batch): each header covers its own message. */
+static void test_batch(void)
+{
+	struct nl_msg m;
+	nl_msg_init(&m, words, sizeof words, 0x10, 0, 4);
+	nl_msg_next(&m, 0xa06, NLM_F_CREATE, 4);
+	nl_attr_str(&m, 1, "keel");
+	nl_msg_next(&m, 0x11, 0, 4);
+	const struct nlmsghdr *a = (const struct nlmsghdr *)words;
+	const struct nlmsghdr *b = (const struct nlmsghdr *)((uint8_t *)words + a->nlmsg_len);
+	const struct nlmsghdr *c = (const struct nlmsghdr *)((const uint8_t *)b + b->nlmsg_len);
+	CHECK("batch: three messages", m.count == 3 && !m.overflow, "count %u", m.count);
+	CHECK("batch: own lengths", a->nlmsg_len == 20 && b->nlmsg_len == 32 && c->nlmsg_len == 20 &&
+		  m.len == 72, "%u %u %u / %u", a->nlmsg_len, b->nlmsg_len, c->nlmsg_len, m.len);
+	CHECK("batch: types and flags", b->nlmsg_type == 0xa06 && b->nlmsg_flags == (NLM_F_CREATE | NLM_F_REQUEST) &&
+		  c->nlmsg_type == 0x11, "%#x %#x", b->nlmsg_type, b->nlmsg_flags);
+	struct nl_sock s = {.fd = -1};
+	struct err e = {0};
+	struct nl_msg two;
+	nl_msg_init(&two, words, sizeof words, 0x10, 0, 4);
+	nl_msg_next(&two, 0x11, 0, 4);
+	CHECK("batch: a transaction needs begin, messages, end", nl_transact(&s, &two, NULL, &e) < 0 && e.code == EINVAL,
+	      "%d %s", e.code, e.msg);
+	uint8_t small[40];
+	nl_msg_init(&m, small, sizeof small, 0x10, 0, 4);
+	nl_msg_next(&m, 0xa06, 0, 4);
+	nl_msg_next(&m, 0x11, 0, 4);
+	CHECK("batch: overflow refused before sending", m.overflow && nl_transact(&s, &m, NULL, &e) < 0 && e.code == E2BIG,
+	      "overflow %d code %d", m.overflow, e.code);
+}
+
 /* The real kernel, read only (no privilege needed, nothing changed): lo is there, a made-up
  * name is not. */
 static void test_kernel(void)
@@ -238,6 +269,7 @@ int main(void)
 	test_bounds();
 	test_attr_parse();
 	test_answers();
+	test_batch();
 	test_kernel();
 	TEST_EXIT();
 }
