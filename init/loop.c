@@ -13,12 +13,25 @@
 void reap_children(struct pid1 *p)
 {
 	for (;;) {
+		/* Look first (WNOWAIT): a service's container is collected through its pidfd by the
+		 * supervisor, which needs the status; everything else is reaped here. */
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* ECHILD: no children */
+		}
+		if (si.si_pid == 0)
+			return; /* children left but none exited */
+		if (supervisor_child_exited(p, si.si_pid))
+			continue;
 		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+		pid_t pid = waitpid(si.si_pid, &status, WNOHANG);
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid <= 0)
-			return; /* 0: children left but none exited; ECHILD: no children */
+			return;
 		if (pid == p->shell_pid)
 			console_shell_reaped(p, pid, status);
 	}
@@ -107,7 +120,8 @@ int loop_init(struct pid1 *p, struct err *e)
 _Noreturn void loop_run(struct pid1 *p)
 {
 	for (;;) {
-		if (p->stopping)
+		/* Services stop first, in reverse dependency order, through this loop; then the rest. */
+		if (p->stopping && supervisor_shutdown(p))
 			shutdown_run(p);
 		struct epoll_event ev[8];
 		int n = epoll_wait(p->epfd, ev, 8, -1);

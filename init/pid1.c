@@ -37,6 +37,8 @@ _Noreturn void pid1_main(int argc, char **argv)
 		settings_apply(p);
 		modules_load(p);
 		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
+		ctl_init(p);
+		supervisor_boot(p);
 	} else {
 		klog("config: no valid config; staying up with a rescue shell on the console");
 		p->shell_wanted = true;

@@ -15,6 +15,8 @@
 
 /* One readiness source in the epoll loop; epoll_data.ptr points at it. */
 struct pid1;
+struct svc;      /* supervisor.h */
+struct ctl_conn; /* ctl.c */
 struct loop_source {
 	int fd;
 	void (*ready)(struct pid1 *p, struct loop_source *s, uint32_t events);
@@ -40,6 +42,12 @@ struct pid1 {
 	int64_t shell_started_ms;
 
 	enum pid1_stop stopping;       /* set once; the shutdown runs from the loop */
+
+	/* services (supervisor.c): one record per config service, allocated once at boot */
+	struct svc *svcs;
+	uint32_t nsvcs;
+	struct loop_source ctl;        /* the control socket /run/keel/ctl (ctl.c) */
+	struct ctl_conn *conns;        /* its connections, a fixed number allocated once */
 };
 
 /* log.c: one line on the console, "keel: [   1.234] <message>", time since boot (CLOCK_BOOTTIME). */
@@ -69,6 +77,17 @@ int loop_init(struct pid1 *p, struct err *e);
 int loop_add(struct pid1 *p, struct loop_source *s, struct err *e);
 _Noreturn void loop_run(struct pid1 *p);
 void reap_children(struct pid1 *p);
+
+/* supervisor.c: networks up, then every service in dependency order (after config and modules). */
+void supervisor_boot(struct pid1 *p);
+/* A child of ours exited (still a zombie): when it is a service's container, collect it through
+ * its pidfd and return true; false leaves it to the caller. */
+bool supervisor_child_exited(struct pid1 *p, pid_t pid);
+/* While stopping: stop services in reverse dependency order; true once none is left running. */
+bool supervisor_shutdown(struct pid1 *p);
+
+/* ctl.c: listen on /run/keel/ctl (root only). */
+void ctl_init(struct pid1 *p);
 
 /* shutdown.c: stop everything and reboot/power off/halt; never returns. */
 _Noreturn void shutdown_run(struct pid1 *p);

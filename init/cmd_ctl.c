@@ -1,0 +1,121 @@
+/* `keel ctl ...`: one request to the running PID 1 over /run/keel/ctl, its answer on stdout. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: keel ctl [--socket PATH] COMMAND\n"
+		   "  status [--json]           every service: state, pid, uptime, restarts, last exit\n"
+		   "  start|stop|restart NAME   change what a service is doing\n"
+		   "  logs NAME [-f]            the service's kept output (-f: then follow it)\n"
+		   "  poweroff|reboot|halt      stop every service in reverse dependency order, then that\n"
+		   "Talks to PID 1 over /run/keel/ctl (root only). Exits 0 on OK, 1 when PID 1 refused\n"
+		   "(the reason on stderr), 2 on a usage error, 3 when PID 1 could not be reached.\n");
+}
+
+static int send_all(int fd, const char *b, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int cmd_ctl(int argc, char **argv)
+{
+	const char *path = "/run/keel/ctl";
+	int i = 1;
+	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (i + 1 < argc && !strcmp(argv[i], "--socket")) {
+		path = argv[i + 1];
+		i += 2;
+	}
+	int n = argc - i;
+	const char *v = n > 0 ? argv[i] : "";
+	char req[256];
+	if (!strcmp(v, "status") && n == 1)
+		snprintf(req, sizeof req, "status\n");
+	else if (!strcmp(v, "status") && n == 2 && !strcmp(argv[i + 1], "--json"))
+		snprintf(req, sizeof req, "status json\n");
+	else if ((!strcmp(v, "start") || !strcmp(v, "stop") || !strcmp(v, "restart")) && n == 2 &&
+		 strlen(argv[i + 1]) < 64)
+		snprintf(req, sizeof req, "%s %s\n", v, argv[i + 1]);
+	else if (!strcmp(v, "logs") && (n == 2 || (n == 3 && !strcmp(argv[i + 2], "-f"))) && strlen(argv[i + 1]) < 64)
+		snprintf(req, sizeof req, "logs %s%s\n", argv[i + 1], n == 3 ? " follow" : "");
+	else if ((!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt")) && n == 1)
+		snprintf(req, sizeof req, "%s\n", v);
+	else {
+		usage(stderr);
+		return 2;
+	}
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof a.sun_path) {
+		fprintf(stderr, "keel ctl: %s: path too long\n", path);
+		return 2;
+	}
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		fprintf(stderr, "keel ctl: %s: %s (is keel running as PID 1?)\n", path, strerror(errno));
+		return 3;
+	}
+	/* A refused caller may find the socket closed before its request went out: the reason is
+	 * waiting to be read all the same. */
+	if (send_all(fd, req, strlen(req)) < 0 && errno != EPIPE && errno != ECONNRESET) {
+		fprintf(stderr, "keel ctl: %s: send: %s\n", path, strerror(errno));
+		return 3;
+	}
+	/* The first line is "OK" or "ERR reason"; the rest goes to stdout as it comes. */
+	char buf[4096];
+	size_t have = 0;
+	bool head = true;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof buf - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "keel ctl: %s: read: %s\n", path, strerror(errno));
+			return 3;
+		}
+		if (r == 0 && head) {
+			fprintf(stderr, "keel ctl: %s: connection closed without an answer\n", path);
+			return 3;
+		}
+		if (r == 0)
+			return 0;
+		have += (size_t)r;
+		size_t off = 0;
+		if (head) {
+			char *nl = memchr(buf, '\n', have);
+			if (!nl && have < sizeof buf)
+				continue;
+			size_t len = nl ? (size_t)(nl - buf) : have;
+			if (len >= 4 && !memcmp(buf, "ERR ", 4)) {
+				fprintf(stderr, "keel ctl: %.*s\n", (int)(len - 4), buf + 4);
+				return 1;
+			}
+			head = false;
+			off = len + (nl ? 1 : 0);
+		}
+		if (have > off && fwrite(buf + off, 1, have - off, stdout) != have - off)
+			return 3;
+		fflush(stdout);
+		have = 0;
+	}
+}

@@ -1,0 +1,491 @@
+/* PID 1's supervisor: each service's state machine (start in dependency order, restart with
+ * backoff and a start limit, stop with a signal, a timeout and cgroup.kill), driven by the loop. */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../format/text.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define KILL_GRACE_MS 5000 /* after cgroup.kill, before saying the service is stuck */
+#define CGROUP_ROOT "/sys/fs/cgroup/keel"
+#define CGROUP_INIT "/sys/fs/cgroup/keel.init"
+
+#define SVC_OF(ptr, member) ((struct svc *)((char *)(ptr) - offsetof(struct svc, member)))
+
+static void svc_start(struct pid1 *p, struct svc *s);
+static void schedule(struct pid1 *p);
+
+const char *svc_state_name(const struct svc *s)
+{
+	static const char *const names[] = {"stopped", "starting", "running", "ready",
+					    "stopping", "exited", "failed", "backoff"};
+	return names[s->state];
+}
+
+const char *svc_last_text(const struct svc *s, char *buf, size_t size)
+{
+	const char *sig;
+	switch (s->last) {
+	case LAST_EXIT: snprintf(buf, size, "exit %d", s->last_code); break;
+	case LAST_SIGNAL:
+		sig = cfg_signal_name((unsigned)s->last_code);
+		if (sig)
+			snprintf(buf, size, "signal %s", sig);
+		else
+			snprintf(buf, size, "signal %d", s->last_code);
+		break;
+	case LAST_START_LIMIT: snprintf(buf, size, "start-limit"); break;
+	case LAST_START_FAILED: snprintf(buf, size, "start-failed"); break;
+	case LAST_OOM: snprintf(buf, size, "oom-killed"); break;
+	default: snprintf(buf, size, "-"); break;
+	}
+	return buf;
+}
+
+struct svc *supervisor_find(struct pid1 *p, const char *name)
+{
+	for (uint32_t i = 0; i < p->nsvcs; i++)
+		if (!strcmp(p->svcs[i].name, name))
+			return &p->svcs[i];
+	return NULL;
+}
+
+static void timer_set(struct pid1 *p, struct svc *s, uint32_t ms)
+{
+	struct itimerspec it = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000}};
+	if (ms == 0)
+		it.it_value.tv_nsec = 1; /* a zero value would disarm it */
+	if (s->timer.fd >= 0 && timerfd_settime(s->timer.fd, 0, &it, NULL) < 0)
+		svc_note(p, s, "timerfd_settime: %s", strerror(errno));
+}
+
+static void timer_off(struct svc *s)
+{
+	struct itimerspec it = {0};
+	if (s->timer.fd >= 0)
+		timerfd_settime(s->timer.fd, 0, &it, NULL);
+}
+
+/* ---- dependencies -------------------------------------------------------------------------- */
+
+/* `depends`: the dependency is ready. `after`: ordering only, so the other one must merely not
+ * be waiting to start itself. */
+static bool deps_met(struct pid1 *p, const struct svc *s)
+{
+	const struct cfg *c = &p->cfg;
+	for (uint32_t i = 0; i < s->cfg->depends.count; i++) {
+		struct svc *d = supervisor_find(p, cfg_strlist(c, s->cfg->depends, i));
+		if (d && d->state != SVC_READY)
+			return false;
+	}
+	for (uint32_t i = 0; i < s->cfg->after.count; i++) {
+		struct svc *d = supervisor_find(p, cfg_strlist(c, s->cfg->after, i));
+		if (d && d->state == SVC_STARTING)
+			return false;
+	}
+	return true;
+}
+
+/* Does `s` name `other` in its depends or after? */
+static bool svc_needs(struct pid1 *p, const struct svc *s, const struct svc *other)
+{
+	const struct cfg *c = &p->cfg;
+	for (uint32_t i = 0; i < s->cfg->depends.count; i++)
+		if (!strcmp(cfg_strlist(c, s->cfg->depends, i), other->name))
+			return true;
+	for (uint32_t i = 0; i < s->cfg->after.count; i++)
+		if (!strcmp(cfg_strlist(c, s->cfg->after, i), other->name))
+			return true;
+	return false;
+}
+
+/* Start every waiting service whose dependencies are met, until nothing more can start. */
+static void schedule(struct pid1 *p)
+{
+	if (p->stopping)
+		return;
+	for (bool progress = true; progress;) {
+		progress = false;
+		for (uint32_t i = 0; i < p->nsvcs; i++) {
+			struct svc *s = &p->svcs[i];
+			if (s->state == SVC_STARTING && s->want && deps_met(p, s)) {
+				svc_start(p, s);
+				progress = true;
+			}
+		}
+	}
+}
+
+/* ---- start ------------------------------------------------------------------------------- */
+
+/* N starts within the window: the next one would be one too many. */
+static bool start_limit_hit(const struct svc *s, int64_t now)
+{
+	const struct cfg_service *c = s->cfg;
+	if (c->start_limit_interval_s == 0 || c->start_limit_burst == 0)
+		return false;
+	return now - s->limit_begin_ms < (int64_t)c->start_limit_interval_s * 1000 &&
+	       s->limit_count >= c->start_limit_burst;
+}
+
+static void fail_start_limit(struct pid1 *p, struct svc *s)
+{
+	s->state = SVC_FAILED;
+	s->last = LAST_START_LIMIT;
+	svc_note(p, s, "failed (start-limit: %u starts within %u s)", s->limit_count,
+		 s->cfg->start_limit_interval_s);
+}
+
+static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_ms);
+
+static void svc_start(struct pid1 *p, struct svc *s)
+{
+	int64_t now = boot_ms();
+	if (start_limit_hit(s, now)) {
+		fail_start_limit(p, s);
+		return;
+	}
+	if (now - s->limit_begin_ms >= (int64_t)s->cfg->start_limit_interval_s * 1000 || s->limit_count == 0) {
+		s->limit_begin_ms = now;
+		s->limit_count = 0;
+	}
+	s->limit_count++;
+	struct launch_opts o = {
+		.stores = {"/etc/keel/layers", "/data/keel/layers"},
+		.nstores = 2,
+		.run_dir = "/run/keel",
+		.cgroup_root = CGROUP_ROOT,
+		.log_fd = s->log_w,
+	};
+	struct err e;
+	err_clear(&e);
+	s->killed = false;
+	s->started_ms = now;
+	if (launch_start(&o, &p->cfg, s->cfg, s->name, &s->l, &e) < 0) {
+		svc_note(p, s, "start failed: %s", e.msg);
+		s->last = LAST_START_FAILED;
+		after_end(p, s, true, 0);
+		return;
+	}
+	s->up = true;
+	s->exit_src.fd = s->l.ct.pidfd;
+	if (loop_add(p, &s->exit_src, &e) < 0)
+		svc_note(p, s, "%s (its exit is seen through SIGCHLD only)", e.msg);
+	/* Readiness by notification is not wired yet: a started service counts as ready. */
+	s->state = SVC_READY;
+	svc_note(p, s, "started (pid %d)", (int)s->l.ct.pid);
+	svc_note(p, s, "ready");
+}
+
+/* ---- exit -------------------------------------------------------------------------------- */
+
+/* What happens once a service's container is gone (or never came up): stay down, or back off
+ * and start again. */
+static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_ms)
+{
+	const struct cfg_service *c = s->cfg;
+	if (s->state == SVC_STOPPING || !s->want || p->stopping) {
+		s->state = SVC_STOPPED;
+		timer_off(s);
+		if (s->restart_after_stop && !p->stopping) {
+			s->restart_after_stop = false;
+			s->want = true;
+			s->limit_count = 0;
+			s->backoff_ms = c->backoff_initial_ms;
+			s->state = SVC_STARTING;
+			schedule(p);
+		}
+		return;
+	}
+	bool restart = c->restart == CFG_RESTART_ALWAYS || (c->restart == CFG_RESTART_ON_FAILURE && failure);
+	if (!restart) {
+		s->state = failure ? SVC_FAILED : SVC_EXITED;
+		return;
+	}
+	if (ran_ms >= (int64_t)c->backoff_reset_s * 1000)
+		s->backoff_ms = c->backoff_initial_ms; /* it ran long enough: not a crash loop */
+	if (start_limit_hit(s, boot_ms())) {
+		fail_start_limit(p, s);
+		return;
+	}
+	uint32_t delay = s->backoff_ms;
+	s->state = SVC_BACKOFF;
+	svc_note(p, s, "restart in %u ms", delay);
+	timer_set(p, s, delay);
+	s->backoff_ms = delay >= c->backoff_max_ms / 2 ? c->backoff_max_ms : delay * 2;
+}
+
+/* The container's first process is a zombie: collect its status through the pidfd, release what
+ * the start took, then decide. Returns false when it has not exited after all. */
+static bool svc_collect(struct pid1 *p, struct svc *s)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PIDFD, (id_t)s->l.ct.pidfd, &si, WEXITED | WNOHANG) < 0) {
+		/* Cannot happen for our own child; collect it by pid so SIGCHLD does not spin. */
+		int st;
+		if (waitpid(s->l.ct.pid, &st, WNOHANG) <= 0)
+			return false;
+		si.si_pid = s->l.ct.pid;
+		si.si_code = WIFEXITED(st) ? CLD_EXITED : CLD_KILLED;
+		si.si_status = WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st);
+	}
+	if (si.si_pid == 0)
+		return false;
+	int64_t ran = boot_ms() - s->started_ms;
+	epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->l.ct.pidfd, NULL);
+	bool failure;
+	if (si.si_code == CLD_EXITED) {
+		int code = si.si_status;
+		/* keel's reaper reports a service killed by signal N as 128+N, as shells do. */
+		if ((s->cfg->flags & CFG_SVC_REAPER) && code > 128 && code < 128 + 32) {
+			s->last = LAST_SIGNAL;
+			s->last_code = code - 128;
+		} else {
+			s->last = LAST_EXIT;
+			s->last_code = code;
+		}
+		failure = code != 0;
+	} else {
+		s->last = LAST_SIGNAL;
+		s->last_code = si.si_status;
+		failure = true;
+	}
+	/* A stop by our own signal is not a failure of the service. */
+	if (s->state == SVC_STOPPING)
+		failure = false;
+	svclog_drain(p, s);
+	char how[48];
+	svc_note(p, s, "%s (%s) after %lld ms", s->state == SVC_STOPPING ? "stopped" : "exited",
+		 svc_last_text(s, how, sizeof how), (long long)ran);
+	struct err e;
+	err_clear(&e);
+	if (launch_cleanup(&s->l, &e) < 0)
+		svc_note(p, s, "cleanup: %s", e.msg);
+	s->up = false;
+	after_end(p, s, failure, ran);
+	schedule(p);
+	return true;
+}
+
+static void on_exit_ready(struct pid1 *p, struct loop_source *src, uint32_t events)
+{
+	(void)events;
+	struct svc *s = SVC_OF(src, exit_src);
+	if (s->up)
+		svc_collect(p, s);
+}
+
+bool supervisor_child_exited(struct pid1 *p, pid_t pid)
+{
+	for (uint32_t i = 0; i < p->nsvcs; i++) {
+		struct svc *s = &p->svcs[i];
+		if (s->up && s->l.ct.pid == pid)
+			return svc_collect(p, s);
+	}
+	return false;
+}
+
+/* ---- stop -------------------------------------------------------------------------------- */
+
+static void svc_kill(struct pid1 *p, struct svc *s)
+{
+	struct err e;
+	err_clear(&e);
+	s->killed = true;
+	if (cgroup_write(&s->l.cg, "cgroup.kill", "1", &e) < 0) {
+		svc_note(p, s, "%s; SIGKILL to its first process", e.msg);
+		syscall(SYS_pidfd_send_signal, s->l.ct.pidfd, SIGKILL, NULL, 0);
+	}
+	timer_set(p, s, KILL_GRACE_MS);
+}
+
+static void svc_stop(struct pid1 *p, struct svc *s)
+{
+	if (s->state == SVC_STARTING || s->state == SVC_BACKOFF) {
+		timer_off(s);
+		s->state = SVC_STOPPED;
+		after_end(p, s, false, 0);
+		return;
+	}
+	if (!s->up || s->state == SVC_STOPPING)
+		return;
+	s->state = SVC_STOPPING;
+	int sig = s->cfg->stop_signal ? (int)s->cfg->stop_signal : SIGTERM;
+	const char *name = cfg_signal_name((unsigned)sig);
+	svc_note(p, s, "stopping (%s, %u ms)", name ? name : "?", s->cfg->stop_timeout_ms);
+	if (syscall(SYS_pidfd_send_signal, s->l.ct.pidfd, sig, NULL, 0) < 0) {
+		svc_note(p, s, "pidfd_send_signal: %s", strerror(errno));
+		svc_kill(p, s);
+		return;
+	}
+	timer_set(p, s, s->cfg->stop_timeout_ms);
+}
+
+static void on_timer(struct pid1 *p, struct loop_source *src, uint32_t events)
+{
+	(void)events;
+	struct svc *s = SVC_OF(src, timer);
+	uint64_t ticks;
+	if (read(src->fd, &ticks, sizeof ticks) < 0)
+		return; /* EAGAIN: disarmed or re-armed meanwhile */
+	if (s->state == SVC_BACKOFF) {
+		s->restarts++;
+		svc_start(p, s);
+		schedule(p);
+	} else if (s->state == SVC_STOPPING && !s->killed) {
+		svc_note(p, s, "still running after %u ms: cgroup.kill", s->cfg->stop_timeout_ms);
+		svc_kill(p, s);
+	} else if (s->state == SVC_STOPPING) {
+		svc_note(p, s, "still not gone %d ms after cgroup.kill (stuck in the kernel?)", KILL_GRACE_MS);
+	}
+}
+
+int supervisor_ctl(struct pid1 *p, struct svc *s, const char *verb, struct err *e)
+{
+	if (p->stopping)
+		return err_set(e, EBUSY, "shutting down");
+	if (!strcmp(verb, "stop")) {
+		s->want = false;
+		s->restart_after_stop = false;
+		svc_stop(p, s);
+		return 0;
+	}
+	bool restart = !strcmp(verb, "restart");
+	if (!restart && strcmp(verb, "start"))
+		return err_set(e, EINVAL, "unknown verb '%s'", verb);
+	if (s->up && !restart)
+		return 0; /* already running */
+	s->want = true;
+	s->limit_count = 0;
+	s->backoff_ms = s->cfg->backoff_initial_ms;
+	if (s->up) {
+		s->restart_after_stop = true;
+		svc_stop(p, s);
+		return 0;
+	}
+	timer_off(s);
+	s->state = SVC_STARTING;
+	schedule(p);
+	return 0;
+}
+
+bool supervisor_shutdown(struct pid1 *p)
+{
+	bool left = false;
+	for (uint32_t i = 0; i < p->nsvcs; i++) {
+		struct svc *s = &p->svcs[i];
+		s->want = false;
+		if (s->state == SVC_STARTING || s->state == SVC_BACKOFF)
+			svc_stop(p, s);
+		left |= s->up;
+	}
+	if (!left)
+		return true;
+	/* Reverse dependency order: a service stops once nothing still up depends on it. */
+	for (uint32_t i = 0; i < p->nsvcs; i++) {
+		struct svc *s = &p->svcs[i];
+		if (!s->up || s->state == SVC_STOPPING)
+			continue;
+		bool needed = false;
+		for (uint32_t j = 0; j < p->nsvcs && !needed; j++)
+			needed = j != i && p->svcs[j].up && svc_needs(p, &p->svcs[j], s);
+		if (!needed)
+			svc_stop(p, s);
+	}
+	return false;
+}
+
+/* ---- boot -------------------------------------------------------------------------------- */
+
+/* PID 1 (and the console shell it forks) live in a leaf cgroup of their own, so the root's
+ * children can have controllers enabled (no internal processes below the root). */
+static void cgroup_leaf(void)
+{
+	if (mkdir(CGROUP_INIT, 0755) < 0 && errno != EEXIST) {
+		klog("cgroup: mkdir %s: %s", CGROUP_INIT, strerror(errno));
+		return;
+	}
+	int fd = open(CGROUP_INIT "/cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		klog("cgroup: move PID 1 into %s: %s", CGROUP_INIT, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static int svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
+{
+	s->cfg = cfg_service(&p->cfg, i);
+	s->name = cfg_str(&p->cfg, s->cfg->name);
+	s->want = true;
+	s->state = SVC_STARTING;
+	s->backoff_ms = s->cfg->backoff_initial_ms;
+	s->l.ct.pidfd = -1;
+	s->l.cg.fd = -1;
+	s->exit_src.fd = -1;
+	s->exit_src.ready = on_exit_ready;
+	s->timer.ready = on_timer;
+	s->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->timer.fd < 0)
+		return err_sys(e, errno, "service '%s': timerfd_create", s->name);
+	if (loop_add(p, &s->timer, e) < 0)
+		return err_prefix(e, "service '%s': ", s->name);
+	return svclog_init(p, s, e);
+}
+
+void supervisor_boot(struct pid1 *p)
+{
+	/* Four descriptors per service (pidfd, timer, log pipe): the kernel's 1024 is too few. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	cgroup_leaf();
+	struct err e;
+	err_clear(&e);
+	if (cfg_network_count(&p->cfg) > 0) {
+		if (network_up_all(&p->cfg, &e) < 0)
+			klog("network: %s", e.msg);
+		else
+			klog("network: %u networks up", cfg_network_count(&p->cfg));
+	}
+	uint32_t n = cfg_service_count(&p->cfg);
+	if (n == 0)
+		return;
+	p->svcs = calloc(n, sizeof *p->svcs);
+	if (!p->svcs) {
+		klog("supervisor: %u services: out of memory; none started", n);
+		return;
+	}
+	p->nsvcs = n;
+	for (uint32_t i = 0; i < n; i++) {
+		err_clear(&e);
+		if (svc_init(p, &p->svcs[i], i, &e) < 0) {
+			klog("supervisor: %s; not started", e.msg);
+			p->svcs[i].want = false;
+			p->svcs[i].state = SVC_FAILED;
+		}
+	}
+	schedule(p);
+	for (uint32_t i = 0; i < n; i++)
+		if (p->svcs[i].state == SVC_STARTING)
+			klog("supervisor: %s waits for its dependencies", p->svcs[i].name);
+}

@@ -1,0 +1,75 @@
+/* PID 1's services: one record per config service, its state machine, its log ring; shared by
+ * the supervisor (supervisor.c), the log rings (svclog.c) and the control socket (ctl.c). */
+#ifndef KEEL_INIT_SUPERVISOR_H
+#define KEEL_INIT_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../runtime/launch.h"
+#include "pid1.h"
+
+enum svc_state {
+	SVC_STOPPED = 0, /* not wanted (ctl stop), or never started */
+	SVC_STARTING,    /* wanted, waiting for its dependencies */
+	SVC_RUNNING,     /* started, not ready yet (readiness notify) */
+	SVC_READY,
+	SVC_STOPPING,    /* stop signal sent; cgroup.kill after stop_timeout */
+	SVC_EXITED,      /* ended and not restarted (restart = never, or on-failure after exit 0) */
+	SVC_FAILED,      /* ended with a failure and not restarted, or hit the start limit */
+	SVC_BACKOFF,     /* waiting for its restart */
+};
+
+enum svc_last { LAST_NONE = 0, LAST_EXIT, LAST_SIGNAL, LAST_START_LIMIT, LAST_START_FAILED, LAST_OOM };
+
+/* The newest `size` bytes a service wrote, each line stamped with the time since boot. */
+struct svc_ring {
+	char *buf;
+	uint32_t size;
+	uint64_t total;                 /* bytes ever written: the newest is at (total-1) % size */
+	bool mid_line;                  /* the last byte written was not a newline */
+};
+
+struct svc {
+	const struct cfg_service *cfg;
+	const char *name;
+	enum svc_state state;
+	bool want;                      /* should run: true from boot, false after ctl stop */
+	bool restart_after_stop;        /* ctl restart: start again once stopped */
+	bool up;                        /* `l` holds a started container */
+	bool killed;                    /* this stop already used cgroup.kill */
+	struct launch l;
+	struct loop_source exit_src;    /* the container's pidfd: readable when it exits */
+	struct loop_source log_src;     /* read end of the log pipe (non-blocking) */
+	int log_w;                      /* write end, given to every start as stdout/stderr */
+	struct loop_source timer;       /* backoff delay, stop timeout */
+	struct svc_ring log;
+	int64_t started_ms;             /* boot_ms() of the last start */
+	uint32_t restarts;
+	uint32_t backoff_ms;            /* the next restart's delay */
+	int64_t limit_begin_ms;         /* start limit window: starts counted since then */
+	uint32_t limit_count;
+	enum svc_last last;
+	int last_code;                  /* exit code or signal number */
+};
+
+/* svclog.c */
+int svclog_init(struct pid1 *p, struct svc *s, struct err *e);
+/* Append bytes (a line is stamped when it begins) and copy them on to followers. */
+void svclog_append(struct pid1 *p, struct svc *s, const char *d, size_t n);
+/* Read what is in the pipe now (also before an exit is logged, so the order reads true). */
+void svclog_drain(struct pid1 *p, struct svc *s);
+/* One line of keel's own about the service, on the console and in the service's log. */
+void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* supervisor.c: what the control socket asks for. */
+struct svc *supervisor_find(struct pid1 *p, const char *name);
+int supervisor_ctl(struct pid1 *p, struct svc *s, const char *verb, struct err *e); /* start|stop|restart */
+const char *svc_state_name(const struct svc *s);
+/* "exit 1", "signal SIGKILL", "start-limit", "start-failed", "oom-killed", "-" into buf. */
+const char *svc_last_text(const struct svc *s, char *buf, size_t size);
+
+/* ctl.c: followers of a service's log get what was just appended. */
+void ctl_log_appended(struct pid1 *p, struct svc *s);
+
+#endif

@@ -1,0 +1,131 @@
+/* Each service's output: a pipe into PID 1, kept in a ring of the newest bytes (each line stamped
+ * with the time since boot) and, when the config asks, copied to the console. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "supervisor.h"
+
+#define SVC_OF(ptr, member) ((struct svc *)((char *)(ptr) - offsetof(struct svc, member)))
+#define READS_PER_EVENT 16 /* then back to the loop: one chatty service cannot starve the rest */
+
+static void ring_put(struct svc_ring *r, const char *d, size_t n)
+{
+	if (n > r->size) { /* only the newest bytes survive anyway */
+		r->total += n - r->size;
+		d += n - r->size;
+		n = r->size;
+	}
+	while (n > 0) {
+		size_t at = (size_t)(r->total % r->size);
+		size_t k = r->size - at < n ? r->size - at : n;
+		memcpy(r->buf + at, d, k);
+		r->total += k;
+		d += k;
+		n -= k;
+	}
+}
+
+void svclog_append(struct pid1 *p, struct svc *s, const char *d, size_t n)
+{
+	struct svc_ring *r = &s->log;
+	if (!r->buf || n == 0)
+		return;
+	while (n > 0) {
+		if (!r->mid_line) {
+			char stamp[24];
+			int64_t ms = boot_ms();
+			int k = snprintf(stamp, sizeof stamp, "[%5lld.%03d] ", (long long)(ms / 1000), (int)(ms % 1000));
+			ring_put(r, stamp, (size_t)k);
+		}
+		const char *nl = memchr(d, '\n', n);
+		size_t k = nl ? (size_t)(nl - d) + 1 : n;
+		ring_put(r, d, k);
+		r->mid_line = !nl;
+		d += k;
+		n -= k;
+	}
+	ctl_log_appended(p, s);
+}
+
+void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...)
+{
+	char line[600];
+	int n = snprintf(line, sizeof line, "keel: ");
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+	if (len > sizeof line - 2)
+		len = sizeof line - 2;
+	klog("svc %s: %s", s->name, line + n);
+	/* A half line the service left unterminated ends here, so keel's line stands alone. */
+	if (s->log.mid_line)
+		svclog_append(p, s, "\n", 1);
+	line[len++] = '\n';
+	svclog_append(p, s, line, len);
+}
+
+/* The console copy, "svc NAME| text", one klog line per line of output. */
+static void to_console(const struct svc *s, const char *d, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(d, '\n', n);
+		size_t k = nl ? (size_t)(nl - d) : n;
+		klog("svc %s| %.*s", s->name, (int)(k > 900 ? 900 : k), d);
+		k += nl ? 1 : 0;
+		d += k;
+		n -= k;
+	}
+}
+
+void svclog_drain(struct pid1 *p, struct svc *s)
+{
+	char buf[4096];
+	for (int i = 0; i < READS_PER_EVENT; i++) {
+		ssize_t n = read(s->log_src.fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* EAGAIN; EOF cannot happen: we hold the write end */
+		svclog_append(p, s, buf, (size_t)n);
+		if (s->cfg->flags & CFG_SVC_LOG_CONSOLE)
+			to_console(s, buf, (size_t)n);
+	}
+}
+
+static void on_log(struct pid1 *p, struct loop_source *src, uint32_t events)
+{
+	(void)events;
+	svclog_drain(p, SVC_OF(src, log_src));
+}
+
+int svclog_init(struct pid1 *p, struct svc *s, struct err *e)
+{
+	uint32_t size = s->cfg->log_buffer ? s->cfg->log_buffer : p->cfg.system->log_buffer;
+	if (size < 1024)
+		size = 1024;
+	s->log.size = size;
+	s->log.buf = malloc(size);
+	if (!s->log.buf)
+		return err_sys(e, ENOMEM, "service '%s': log buffer of %u bytes", s->name, size);
+	/* One pipe for the whole boot: every start gets the same write end, so nothing written by a
+	 * dying instance is lost and the loop never sees EOF. */
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return err_sys(e, errno, "service '%s': log pipe", s->name);
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return err_sys(e, errno, "service '%s': log pipe: O_NONBLOCK", s->name);
+	}
+	s->log_src.fd = fds[0];
+	s->log_src.ready = on_log;
+	s->log_w = fds[1];
+	return loop_add(p, &s->log_src, e);
+}
