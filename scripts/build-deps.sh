@@ -11,7 +11,8 @@ arch=${1:?arch}
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/deps/$arch
 stamp=$out/.built
-[ -f "$stamp" ] && exit 0
+# Up to date when the stamp is newer than this script (a changed recipe rebuilds).
+[ "$stamp" -nt "$0" ] && exit 0
 
 case $arch in
   x86_64)
