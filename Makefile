@@ -26,7 +26,10 @@ endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
 DEV_CFLAGS := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-I. -I$(DEPS)/include -I$(DEPS)/khdr -D_GNU_SOURCE
-DEV_LDFLAGS := -static -Wl,--gc-sections
+# aarch64 links align segments to 64 KiB by default, padding the file by up to that much; 16 KiB
+# still loads on 4 KiB and 16 KiB page kernels (Debian's arm64, the Raspberry Pi 5's), not on 64 KiB.
+LDFLAGS_aarch64 := -Wl,-z,max-page-size=16384
+DEV_LDFLAGS := -static -Wl,--gc-sections $(LDFLAGS_$(ARCH))
 DEV_LIBS := -L$(DEPS)/lib -lbearssl
 
 DEVICE_DIRS := lib format runtime init

@@ -46,24 +46,26 @@ int cmd_ctl(int argc, char **argv)
 		path = argv[i + 1];
 		i += 2;
 	}
-	int n = argc - i;
-	const char *v = n > 0 ? argv[i] : "";
-	char req[256];
-	if (!strcmp(v, "status") && n == 1)
-		snprintf(req, sizeof req, "status\n");
-	else if (!strcmp(v, "status") && n == 2 && !strcmp(argv[i + 1], "--json"))
-		snprintf(req, sizeof req, "status json\n");
-	else if ((!strcmp(v, "start") || !strcmp(v, "stop") || !strcmp(v, "restart")) && n == 2 &&
-		 strlen(argv[i + 1]) < 64)
-		snprintf(req, sizeof req, "%s %s\n", v, argv[i + 1]);
-	else if (!strcmp(v, "logs") && (n == 2 || (n == 3 && !strcmp(argv[i + 2], "-f"))) && strlen(argv[i + 1]) < 64)
-		snprintf(req, sizeof req, "logs %s%s\n", argv[i + 1], n == 3 ? " follow" : "");
-	else if ((!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt")) && n == 1)
-		snprintf(req, sizeof req, "%s\n", v);
-	else {
+	/* The request is the words as given, with the two options spelled as the protocol does;
+	 * PID 1 checks the rest (and says what is wrong). */
+	static const char verbs[] = " status start stop restart logs poweroff reboot halt ";
+	char req[256], word[32];
+	size_t len = 0;
+	if (i >= argc || strlen(argv[i]) > 16 || !strstr(verbs, (snprintf(word, sizeof word, " %s ", argv[i]), word))) {
 		usage(stderr);
 		return 2;
 	}
+	for (; i < argc; i++) {
+		const char *w = !strcmp(argv[i], "--json") ? "json" : !strcmp(argv[i], "-f") ? "follow" : argv[i];
+		int k = snprintf(req + len, sizeof req - len, "%s%s", len ? " " : "", w);
+		if (k < 0 || (size_t)k >= sizeof req - len - 1) {
+			usage(stderr);
+			return 2;
+		}
+		len += (size_t)k;
+	}
+	req[len++] = '\n';
+	req[len] = '\0';
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof a.sun_path) {
 		fprintf(stderr, "keel ctl: %s: path too long\n", path);
@@ -105,13 +107,13 @@ int cmd_ctl(int argc, char **argv)
 			char *nl = memchr(buf, '\n', have);
 			if (!nl && have < sizeof buf)
 				continue;
-			size_t len = nl ? (size_t)(nl - buf) : have;
-			if (len >= 4 && !memcmp(buf, "ERR ", 4)) {
-				fprintf(stderr, "keel ctl: %.*s\n", (int)(len - 4), buf + 4);
+			size_t hl = nl ? (size_t)(nl - buf) : have;
+			if (hl >= 4 && !memcmp(buf, "ERR ", 4)) {
+				fprintf(stderr, "keel ctl: %.*s\n", (int)(hl - 4), buf + 4);
 				return 1;
 			}
 			head = false;
-			off = len + (nl ? 1 : 0);
+			off = hl + (nl ? 1 : 0);
 		}
 		if (have > off && fwrite(buf + off, 1, have - off, stdout) != have - off)
 			return 3;
