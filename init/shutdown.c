@@ -82,21 +82,26 @@ static void unmount_all(void)
 		return;
 	}
 	unsigned ok = 0, detached = 0, failed = 0;
+	char busy[256] = "";
+	size_t used = 0;
 	for (size_t i = n; i-- > 0;) {
 		if (umount2(points[i], 0) == 0)
 			ok++;
 		else if (errno == EINVAL || errno == ENOENT)
 			; /* already gone with a parent that was detached */
-		else if (umount2(points[i], MNT_DETACH) == 0)
+		else if (umount2(points[i], MNT_DETACH) == 0) {
 			detached++;
-		else {
+			int w = snprintf(busy + used, sizeof busy - used, " %s", points[i]);
+			if (w > 0 && (size_t)w < sizeof busy - used)
+				used += (size_t)w;
+		} else {
 			klog("shutdown: umount %s: %s", points[i], strerror(errno));
 			failed++;
 		}
 		free(points[i]);
 	}
 	free(points);
-	klog("shutdown: unmounted %u, detached %u busy, %u failed", ok, detached, failed);
+	klog("shutdown: unmounted %u, detached %u busy%s, %u failed", ok, detached, busy, failed);
 }
 
 _Noreturn void shutdown_run(struct pid1 *p)

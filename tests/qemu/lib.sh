@@ -20,6 +20,11 @@ QEMU_DIR=
 # qemu_image NAME CONFIG: build an image into its own dir (kept for a look after the run).
 qemu_image() {
   QEMU_DIR=$top/build/tests/qemu/$1
+  # Two runs of the same test in one tree (two people, or make check beside a single test) would
+  # share this dir: the second waits for the first (bounded) instead of deleting its console log.
+  mkdir -p "$top/build/tests/qemu"
+  exec 9> "$QEMU_DIR.lock"
+  if ! flock -w 900 9; then fail "$1-lock" "another run of this test held $QEMU_DIR.lock for 900 s"; finish; fi
   rm -rf "$QEMU_DIR" && mkdir -p "$QEMU_DIR"
   if ! "$top/board/$QEMU_BOARD/make-image" "$2" "$QEMU_DIR/image" > "$QEMU_DIR/make-image.log" 2>&1; then
     cat "$QEMU_DIR/make-image.log"
