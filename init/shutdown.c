@@ -123,6 +123,11 @@ _Noreturn void shutdown_run(struct pid1 *p)
 		if (!wait_children(p, KILL_WAIT_MS))
 			klog("shutdown: processes still left after SIGKILL (stuck in the kernel?)");
 	}
+	/* The control socket's bound path holds /run busy: it has nothing left to answer anyway. */
+	if (p->ctl.ready && p->ctl.fd >= 0) { /* ready is set only once the socket is listening */
+		close(p->ctl.fd);
+		p->ctl.fd = -1;
+	}
 	sync();
 	unmount_all();
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
