@@ -47,7 +47,7 @@ KEELC_SRCS := $(wildcard tools/keelc/*.c)
 PACK_SRCS := $(wildcard tools/keel-pack/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all help deps host device size check check-unit check-host check-qemu fuzz bench image demo \
+.PHONY: all help deps host device size check check-unit check-host check-qemu fuzz bench image demo layers \
 	clean distclean fmt install-deps
 .DEFAULT_GOAL := all
 
@@ -164,7 +164,11 @@ fuzz: $(FUZZ_BINS)
 	  grep -E 'stat::number_of_executed_units|stat::new_units_added' $(B)/fuzz-work/$$n.log; done
 
 # ---- images, demo, benchmarks --------------------------------------------------------------------
-image: all
+# The example configs' layers (busybox, www), packed with keel-pack; make-image resolves names with them.
+layers: host
+	@scripts/make-layers.sh
+
+image: all layers
 	@board/$(BOARD)/make-image $(CONFIG)
 
 demo:
