@@ -27,6 +27,8 @@
 #define CFG_VERSION_MAJOR 1
 #define CFG_VERSION_MINOR 0
 #define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
+/* A whole config file: the config proper plus a P-256 signature trailer. */
+#define CFG_MAX_FILE_SIZE (CFG_MAX_SIZE + 16u + 64u)
 /* Readers refuse more: these bound the reader's name checks (unique names, depends/after and
  * network references are compared by name) to well under a second on a small device. */
 #define CFG_MAX_SERVICES 256u

@@ -11,6 +11,7 @@
 
 #include "../format/config.h"
 #include "../runtime/launch.h"
+#include "../lib/file.h"
 #include "commands.h"
 
 #define EXIT_KEEL 125 /* keel itself failed (as docker/podman do); the service's own codes pass through */
@@ -82,45 +83,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
 /* The whole file in one malloc'd buffer (malloc aligns to 16, the reader needs 8). */
 uint8_t *cmd_read_config(const char *path, size_t *len, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err_sys(e, errno, "%s", path);
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		err_sys(e, errno, "%s: fstat", path);
-		close(fd);
-		return NULL;
-	}
-	/* The signature trailer follows the config proper: allow a little more than the maximum. */
-	if (st.st_size <= 0 || (uint64_t)st.st_size > CFG_MAX_SIZE + 4096) {
-		err_set(e, EFBIG, "%s: size %lld out of range", path, (long long)st.st_size);
-		close(fd);
-		return NULL;
-	}
-	uint8_t *buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		err_sys(e, ENOMEM, "%s", path);
-		close(fd);
-		return NULL;
-	}
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err_sys(e, n < 0 ? errno : EIO, "%s: read", path);
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*len = got;
-	return buf;
+	uint8_t *buf;
+	return file_read_all(path, CFG_MAX_FILE_SIZE, &buf, len, e) < 0 ? NULL : buf;
 }
 
 /* The same start as PID 1's (runtime/launch.c), then wait in the foreground and clean up. */

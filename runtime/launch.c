@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../lib/digest.h"
+#include "../lib/file.h"
 #include "layers.h"
 
 /* The first store that holds the image; the last one if none does (its error names the path). */
@@ -29,27 +30,6 @@ static int attach_layer(const struct launch_opts *o, const char *layer_run, cons
 	return layer_attach(&st, digest, out, outlen, e);
 }
 
-static int mkdir_p(const char *path, struct err *e)
-{
-	/* Usually only the last component is missing. */
-	if (mkdir(path, 0700) == 0 || errno == EEXIST)
-		return 0;
-	char p[4096];
-	size_t n = strlen(path);
-	if (n == 0 || n >= sizeof p)
-		return err_set(e, ENAMETOOLONG, "%s: bad path", path);
-	memcpy(p, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		char c = p[i];
-		p[i] = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return err_sys(e, errno, "mkdir %s", p);
-		p[i] = c;
-	}
-	return 0;
-}
 
 int launch_start(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
 		 const char *name, struct launch *l, struct err *e)
@@ -81,7 +61,7 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 			goto out_none;
 		lower_ptrs[i] = lowers[i];
 	}
-	if (mkdir_p(root, e) < 0)
+	if (mkdir_p(root, 0700, e) < 0)
 		goto out_none;
 	/* The bridge is made sure of here too, so keel run works without a booted keel. */
 	if (network_plan(c, svc, o->run_dir, &l->net, e) < 0)

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../lib/digest.h"
+#include "../lib/file.h"
 
 #define EROFS_MAGIC 0xE0F5E1E2u    /* little-endian u32 at byte 1024 */
 #define SQUASHFS_MAGIC 0x73717368u /* "hsqs" at byte 0 */
@@ -43,25 +44,6 @@ static int is_layer_mount(const char *dir, const char *parent)
 	return (uint32_t)sf.f_type == EROFS_MAGIC || (uint32_t)sf.f_type == SQUASHFS_MAGIC;
 }
 
-/* mkdir -p with mode for each missing component; the store's run dir is root-only. */
-static int mkdir_p(const char *path, mode_t mode, struct err *e)
-{
-	char p[PATH_MAX];
-	size_t n = strlen(path);
-	if (n == 0 || n >= sizeof p)
-		return err_set(e, ENAMETOOLONG, "%s: bad directory path", path);
-	memcpy(p, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		char c = p[i];
-		p[i] = '\0';
-		if (mkdir(p, mode) != 0 && errno != EEXIST)
-			return err_sys(e, errno, "mkdir %s", p);
-		p[i] = c;
-	}
-	return 0;
-}
 
 static const char *fs_type(int fd)
 {

@@ -1,0 +1,76 @@
+/* Small file-system helpers: read a bounded file whole, create a directory path. */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int file_read_all(const char *path, size_t max, uint8_t **out, size_t *len, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno, "%s: open", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int saved = errno;
+		close(fd);
+		return err_sys(e, saved, "%s: stat", path);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > max) {
+		close(fd);
+		return err_set(e, EINVAL, "%s: expected a regular file of 1..%zu bytes, got %lld bytes", path,
+			       max, (long long)st.st_size);
+	}
+	size_t size = (size_t)st.st_size;
+	uint8_t *buf = malloc(size);
+	if (!buf) {
+		close(fd);
+		return err_sys(e, ENOMEM, "%s: %zu bytes", path, size);
+	}
+	size_t got = 0;
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				err_sys(e, errno, "%s: read", path);
+			else
+				err_set(e, EIO, "%s: file shrank while reading (%zu of %zu bytes)", path, got, size);
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, struct err *e)
+{
+	/* Usually only the last component is missing. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	char p[PATH_MAX];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof p)
+		return err_set(e, ENAMETOOLONG, "%s: bad directory path", path);
+	memcpy(p, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		char c = p[i];
+		p[i] = '\0';
+		if (mkdir(p, mode) != 0 && errno != EEXIST)
+			return err_sys(e, errno, "mkdir %s", p);
+		p[i] = c;
+	}
+	return 0;
+}

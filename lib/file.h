@@ -1,0 +1,19 @@
+/* Small file-system helpers shared by PID 1, the CLI and the runtime. */
+#ifndef KEEL_LIB_FILE_H
+#define KEEL_LIB_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Read a whole regular file of 1..max bytes into one fresh malloc'd buffer (so 16-byte aligned,
+ * as the config reader needs); the caller frees *out. The bound keeps a bogus file from eating
+ * a small device's memory. Errors name the path: "/etc/keel/config.bin: open: No such file ...". */
+int file_read_all(const char *path, size_t max, uint8_t **out, size_t *len, struct err *e);
+
+/* mkdir -p: create each missing component of path with mode (existing ones are left as they are). */
+int mkdir_p(const char *path, mode_t mode, struct err *e);
+
+#endif
