@@ -1,4 +1,5 @@
-/* PID 1 loads the factory config (/etc/keel/config.bin): read, validate, check the signature. */
+/* PID 1's config: the factory one (/etc/keel/config.bin) first, for the data partition; then the
+ * first of active, previous and factory that reads, validates and verifies. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -55,28 +56,63 @@ static int read_file(const char *path, uint8_t **out, size_t *len, struct err *e
 	return 0;
 }
 
+/* Read, validate and check the signature of one config file (keys: the factory's). */
+static int config_read(const char *path, uint8_t **buf, struct cfg *c, struct err *e)
+{
+	size_t len = 0;
+	if (read_file(path, buf, &len, e) < 0)
+		return -1;
+	/* The reader's messages start with the name we give it: "/etc/keel/config.bin: ...". */
+	if (cfg_open(c, *buf, len, path, e) < 0 || cfg_verify_signature(c, PID1_KEYS_DIR, path, e) < 0) {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void config_loaded(const struct pid1 *p, const char *path)
+{
+	const char *host = cfg_str(&p->cfg, p->cfg.system->hostname);
+	klog("config: %s loaded (%zu bytes, %s, %u services, %u networks%s%s)", path, p->cfg.len,
+	     p->cfg.sig ? "signed" : "unsigned", cfg_service_count(&p->cfg), cfg_network_count(&p->cfg),
+	     *host ? ", hostname " : "", host);
+}
+
 void config_load(struct pid1 *p)
 {
 	struct err e;
 	err_clear(&e);
 	uint8_t *buf = NULL;
-	size_t len = 0;
 	p->cfg_ok = false;
-	if (read_file(PID1_CONFIG_PATH, &buf, &len, &e) < 0) {
+	if (config_read(PID1_CONFIG_PATH, &buf, &p->cfg, &e) < 0) {
 		klog("%s", e.msg);
-		return;
-	}
-	/* The reader's messages start with the name we give it: "/etc/keel/config.bin: ...". */
-	if (cfg_open(&p->cfg, buf, len, PID1_CONFIG_PATH, &e) < 0 ||
-	    cfg_verify_signature(&p->cfg, PID1_KEYS_DIR, PID1_CONFIG_PATH, &e) < 0) {
-		klog("%s", e.msg);
-		free(buf);
 		return;
 	}
 	p->cfg_buf = buf;
 	p->cfg_ok = true;
-	const char *host = cfg_str(&p->cfg, p->cfg.system->hostname);
-	klog("config: %s loaded (%zu bytes, %s, %u services, %u networks%s%s)", PID1_CONFIG_PATH, len,
-	     p->cfg.sig ? "signed" : "unsigned", cfg_service_count(&p->cfg), cfg_network_count(&p->cfg),
-	     *host ? ", hostname " : "", host);
+	config_loaded(p, PID1_CONFIG_PATH);
+}
+
+bool config_select(struct pid1 *p)
+{
+	static const char *const paths[] = {"/data/keel/active/config.bin", "/data/keel/previous/config.bin"};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct err e;
+		err_clear(&e);
+		uint8_t *buf = NULL;
+		struct cfg c;
+		if (config_read(paths[i], &buf, &c, &e) < 0) {
+			klog("config: %s rejected: %s", paths[i], e.msg);
+			continue;
+		}
+		free(p->cfg_buf);
+		p->cfg_buf = buf;
+		p->cfg = c;
+		p->cfg_ok = true;
+		config_loaded(p, paths[i]);
+		return true;
+	}
+	klog("config: using the factory config %s", PID1_CONFIG_PATH);
+	return false;
 }

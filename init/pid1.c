@@ -36,10 +36,17 @@ _Noreturn void pid1_main(int argc, char **argv)
 	if (p->cfg_ok) {
 		settings_apply(p);
 		modules_load(p);
+		/* The factory config names the data partition, which may hold a newer config. */
+		data_mount(p);
+		if (config_select(p)) {
+			settings_apply(p);
+			modules_load(p);
+		}
 		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
 		ctl_init(p);
 		supervisor_boot(p);
 	} else {
+		data_mount(p);
 		klog("config: no valid config; staying up with a rescue shell on the console");
 		p->shell_wanted = true;
 	}

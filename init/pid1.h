@@ -61,6 +61,12 @@ void boot_mount_early(void);
 
 /* config_load.c: read and verify the factory config; logs why when it cannot (p->cfg_ok false). */
 void config_load(struct pid1 *p);
+/* config_load.c: with /data mounted, use /data/keel/active, else previous, else stay with the
+ * factory config; each rejection is logged with its reason. True when the config changed. */
+bool config_select(struct pid1 *p);
+
+/* data.c: mount the config's data partition on /data, or a tmpfs there with a warning. */
+void data_mount(const struct pid1 *p);
 
 /* settings.c: hostname, console log level, sysctls from the config's system section. */
 void settings_apply(const struct pid1 *p);
