@@ -48,7 +48,7 @@ int cmd_ctl(int argc, char **argv)
 	}
 	/* The request is the words as given, with the two options spelled as the protocol does;
 	 * PID 1 checks the rest (and says what is wrong). */
-	static const char verbs[] = " status start stop restart logs poweroff reboot halt ";
+	static const char verbs[] = " status start stop restart logs poweroff reboot halt debug-wedge ";
 	char req[256], word[32];
 	size_t len = 0;
 	if (i >= argc || strlen(argv[i]) > 16 || !strstr(verbs, (snprintf(word, sizeof word, " %s ", argv[i]), word))) {

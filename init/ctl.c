@@ -1,6 +1,7 @@
 /* PID 1's control socket /run/keel/ctl: one request line per connection from root (SO_PEERCRED),
  * answered from the loop without blocking; the protocol is in docs/keel-ctl.1.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -166,6 +167,19 @@ static uint64_t log_start(const struct svc_ring *r)
 	return at;
 }
 
+static bool debug_allowed(void)
+{
+	char buf[1024];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "keel.debug=wedge") != NULL;
+}
+
 static void handle(struct pid1 *p, struct ctl_conn *c)
 {
 	char *words[4] = {0};
@@ -210,6 +224,12 @@ static void handle(struct pid1 *p, struct ctl_conn *c)
 			klog("ctl: %s", verb);
 		}
 		out_add(c, "OK\n");
+	} else if (!strcmp(verb, "debug-wedge") && n == 1 && debug_allowed()) {
+		/* Test images only (keel.debug=wedge on the kernel command line): stop serving the loop,
+		 * so the watchdog test sees the machine reset. */
+		klog("ctl: debug-wedge: PID 1 stops serving its loop");
+		for (;;)
+			pause();
 	} else {
 		out_add(c, "ERR unknown request '%.64s' (see keel-ctl(1))\n", c->in);
 	}

@@ -121,8 +121,10 @@ _Noreturn void loop_run(struct pid1 *p)
 {
 	for (;;) {
 		/* Services stop first, in reverse dependency order, through this loop; then the rest. */
-		if (p->stopping && supervisor_shutdown(p))
+		if (p->stopping && supervisor_shutdown(p)) {
+			watchdog_close(p); /* a clean shutdown from here: no reset half-way */
 			shutdown_run(p);
+		}
 		struct epoll_event ev[8];
 		int n = epoll_wait(p->epfd, ev, 8, -1);
 		if (n < 0) {

@@ -16,6 +16,7 @@ _Noreturn void pid1_main(int argc, char **argv)
 	struct pid1 *p = &state;
 	p->shell_timer.fd = -1;
 	p->epfd = p->sig.fd = -1;
+	p->wdt_fd = p->wdt_tick.fd = -1;
 
 	umask(022);
 	boot_console();
@@ -43,6 +44,7 @@ _Noreturn void pid1_main(int argc, char **argv)
 			modules_load(p);
 		}
 		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
+		watchdog_start(p);
 		ctl_init(p);
 		supervisor_boot(p);
 	} else {

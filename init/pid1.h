@@ -48,6 +48,9 @@ struct pid1 {
 	uint32_t nsvcs;
 	struct loop_source ctl;        /* the control socket /run/keel/ctl (ctl.c) */
 	struct ctl_conn *conns;        /* its connections, a fixed number allocated once */
+
+	int wdt_fd;                    /* the hardware watchdog (watchdog.c); -1: none */
+	struct loop_source wdt_tick;   /* timerfd: pet it at half its timeout */
 };
 
 /* log.c: one line on the console, "keel: [   1.234] <message>", time since boot (CLOCK_BOOTTIME). */
@@ -91,6 +94,10 @@ void supervisor_boot(struct pid1 *p);
 bool supervisor_child_exited(struct pid1 *p, pid_t pid);
 /* While stopping: stop services in reverse dependency order; true once none is left running. */
 bool supervisor_shutdown(struct pid1 *p);
+
+/* watchdog.c: open the config's watchdog and pet it from the loop; magic close at shutdown. */
+void watchdog_start(struct pid1 *p);
+void watchdog_close(struct pid1 *p);
 
 /* ctl.c: listen on /run/keel/ctl (root only). */
 void ctl_init(struct pid1 *p);
