@@ -4,6 +4,7 @@
 
 #include <limits.h>
 
+#include "../format/config.h"
 #include "../lib/err.h"
 
 struct cgroup {
@@ -16,6 +17,12 @@ struct cgroup {
 int cgroup_create(struct cgroup *cg, const char *root, const char *name, struct err *e);
 /* Write `value` to the cgroup's `file` (e.g. "memory.max"). */
 int cgroup_write(const struct cgroup *cg, const char *file, const char *value, struct err *e);
+/* cgroup_limits.c: enable in <root> (and up the tree as far as needed) the controllers the
+ * service's limits need, write each limit into the cgroup and read it back. A controller the
+ * kernel lacks, a value it refuses or changes is an error naming the key or file; a byte value it
+ * rounds down to the page size is a warning line on warn_fd. */
+int cgroup_limits(const struct cgroup *cg, const char *root, const struct cfg *c,
+		  const struct cfg_service *svc, const char *name, int warn_fd, struct err *e);
 /* cgroup.kill, wait until it is empty, rmdir, close. */
 int cgroup_remove(struct cgroup *cg, struct err *e);
 

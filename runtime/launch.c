@@ -72,6 +72,9 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 		goto out_root;
 	if (devices_attach(l->cg.fd, c, svc, e) < 0)
 		goto out_cgroup;
+	/* Before the clone: the service's first instruction already runs under its limits. */
+	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, o->log_fd > 2 ? o->log_fd : STDERR_FILENO, e) < 0)
+		goto out_cgroup;
 	struct container_spec spec = {
 		.cfg = c,
 		.svc = svc,
