@@ -232,6 +232,23 @@ static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_m
 	s->backoff_ms = delay >= c->backoff_max_ms / 2 ? c->backoff_max_ms : delay * 2;
 }
 
+/* A kill by the OOM killer shows as oom-killed: memory.events of this start's cgroup (the cgroup
+ * issue enables the memory controller; without it the file is absent and this says no). */
+static bool svc_oom_killed(const struct svc *s)
+{
+	char buf[256];
+	int fd = openat(s->l.cg.fd, "memory.events", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *k = strstr(buf, "oom_kill ");
+	return k && atoi(k + 9) > 0;
+}
+
 /* The container's first process is a zombie: collect its status through the pidfd, release what
  * the start took, then decide. Returns false when it has not exited after all. */
 static bool svc_collect(struct pid1 *p, struct svc *s)
@@ -268,6 +285,8 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 		s->last_code = si.si_status;
 		failure = true;
 	}
+	if (s->last == LAST_SIGNAL && s->last_code == SIGKILL && svc_oom_killed(s))
+		s->last = LAST_OOM;
 	/* A stop by our own signal is not a failure of the service. */
 	if (s->state == SVC_STOPPING)
 		failure = false;
