@@ -6,61 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/file.h"
 #include "pid1.h"
-
-/* Reads the whole file into a fresh malloc'd buffer (malloc's alignment satisfies the reader's
- * 8-byte rule). The size bound keeps a bogus file from eating the memory of a small device. */
-static int read_file(const char *path, uint8_t **out, size_t *len, struct err *e)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, errno, "%s: open", path);
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		err_sys(e, errno, "%s: stat", path);
-		close(fd);
-		return -1;
-	}
-	size_t max = CFG_MAX_SIZE + 4096; /* the body plus a signature trailer */
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (size_t)st.st_size > max) {
-		err_set(e, EINVAL, "%s: expected a regular file of 1..%zu bytes, got %lld bytes", path, max,
-			(long long)st.st_size);
-		close(fd);
-		return -1;
-	}
-	uint8_t *buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		err_sys(e, ENOMEM, "%s: %lld bytes", path, (long long)st.st_size);
-		close(fd);
-		return -1;
-	}
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				err_sys(e, errno, "%s: read", path);
-			else
-				err_set(e, EIO, "%s: file shrank while reading (%zu bytes)", path, got);
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*out = buf;
-	*len = got;
-	return 0;
-}
 
 /* Read, validate and check the signature of one config file (keys: the factory's). */
 static int config_read(const char *path, uint8_t **buf, struct cfg *c, struct err *e)
 {
 	size_t len = 0;
-	if (read_file(path, buf, &len, e) < 0)
+	if (file_read_all(path, CFG_MAX_FILE_SIZE, buf, &len, e) < 0)
 		return -1;
 	/* The reader's messages start with the name we give it: "/etc/keel/config.bin: ...". */
 	if (cfg_open(c, *buf, len, path, e) < 0 || cfg_verify_signature(c, PID1_KEYS_DIR, path, e) < 0) {
