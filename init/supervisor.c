@@ -11,9 +11,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -173,6 +175,7 @@ static void svc_start(struct pid1 *p, struct svc *s)
 		.run_dir = "/run/keel",
 		.cgroup_root = CGROUP_ROOT,
 		.log_fd = s->log_w,
+		.notify_dir = s->notify_src.fd >= 0 ? s->notify_dir : NULL,
 	};
 	struct err e;
 	err_clear(&e);
@@ -188,10 +191,59 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	s->exit_src.fd = s->l.ct.pidfd;
 	if (loop_add(p, &s->exit_src, &e) < 0)
 		svc_note(p, s, "%s (its exit is seen through SIGCHLD only)", e.msg);
-	/* Readiness by notification is not wired yet: a started service counts as ready. */
-	s->state = SVC_READY;
 	svc_note(p, s, "started (pid %d)", (int)s->l.ct.pid);
-	svc_note(p, s, "ready");
+	/* readiness notify: ready once it sends READY=1 (on_notify); started: ready now. */
+	s->state = s->notify_src.fd >= 0 ? SVC_RUNNING : SVC_READY;
+	if (s->state == SVC_READY)
+		svc_note(p, s, "ready");
+}
+
+/* sd_notify datagrams: newline-separated KEY=VALUE; READY=1 makes a running service ready. */
+static void on_notify(struct pid1 *p, struct loop_source *src, uint32_t events)
+{
+	(void)events;
+	struct svc *s = SVC_OF(src, notify_src);
+	char buf[512];
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = recv(src->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		buf[n] = '\0';
+		bool ready = false;
+		for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			ready |= !strcmp(l, "READY=1");
+		if (ready && s->state == SVC_RUNNING) {
+			s->state = SVC_READY;
+			svc_note(p, s, "ready (notified)");
+			schedule(p);
+		}
+	}
+}
+
+/* The readiness socket PID 1 listens on for a `ready = notify` service: one per service, so the
+ * sender needs no credentials check; the container gets its directory (runtime/mounts.c). */
+static int notify_open(struct pid1 *p, struct svc *s, struct err *e)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(s->notify_dir, sizeof s->notify_dir, "/run/keel/notify/%s", s->name);
+	snprintf(a.sun_path, sizeof a.sun_path, "%s/notify", s->notify_dir);
+	if ((mkdir("/run/keel", 0755) < 0 && errno != EEXIST) || (mkdir("/run/keel/notify", 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(s->notify_dir, 0755) < 0 && errno != EEXIST))
+		return err_sys(e, errno, "service '%s': mkdir %s", s->name, s->notify_dir);
+	unlink(a.sun_path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* 0666: the service may run as any user. */
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || chmod(a.sun_path, 0666) < 0) {
+		err_sys(e, errno, "service '%s': readiness socket %s", s->name, a.sun_path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	s->notify_src.fd = fd;
+	s->notify_src.ready = on_notify;
+	return loop_add(p, &s->notify_src, e);
 }
 
 /* ---- exit -------------------------------------------------------------------------------- */
@@ -460,12 +512,15 @@ static int svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
 	s->l.cg.fd = -1;
 	s->exit_src.fd = -1;
 	s->exit_src.ready = on_exit_ready;
+	s->notify_src.fd = -1;
 	s->timer.ready = on_timer;
 	s->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (s->timer.fd < 0)
 		return err_sys(e, errno, "service '%s': timerfd_create", s->name);
 	if (loop_add(p, &s->timer, e) < 0)
 		return err_prefix(e, "service '%s': ", s->name);
+	if (s->cfg->readiness == CFG_READY_NOTIFY && notify_open(p, s, e) < 0)
+		return -1;
 	return svclog_init(p, s, e);
 }
 

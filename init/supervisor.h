@@ -43,6 +43,8 @@ struct svc {
 	struct loop_source log_src;     /* read end of the log pipe (non-blocking) */
 	int log_w;                      /* write end, given to every start as stdout/stderr */
 	struct loop_source timer;       /* backoff delay, stop timeout */
+	struct loop_source notify_src;  /* readiness notify: datagram socket <notify_dir>/notify */
+	char notify_dir[64];            /* /run/keel/notify/<service> */
 	struct svc_ring log;
 	int64_t started_ms;             /* boot_ms() of the last start */
 	uint32_t restarts;

@@ -65,7 +65,7 @@ static void exec_service(const struct container_spec *s, int sync)
 	const struct cfg *c = s->cfg;
 	const struct cfg_service *svc = s->svc;
 	struct err e;
-	char *argv[257], *envp[257];
+	char *argv[257], *envp[258];
 	if (svc->argv.count >= 256 || svc->env.count >= 256) {
 		err_set(&e, E2BIG, "exec: more than 255 arguments or environment entries");
 		child_fail(sync, &e);
@@ -76,6 +76,10 @@ static void exec_service(const struct container_spec *s, int sync)
 	for (uint32_t i = 0; i < svc->env.count; i++)
 		envp[i] = (char *)cfg_strlist(c, svc->env, i);
 	envp[svc->env.count] = NULL;
+	if (s->notify_dir) {
+		envp[svc->env.count] = "NOTIFY_SOCKET=" CONTAINER_NOTIFY_DIR "/notify";
+		envp[svc->env.count + 1] = NULL;
+	}
 	/* keelc insists on an absolute program path: no PATH search. */
 	execve(argv[0], argv, envp);
 	err_sys(&e, errno, "execve %s", argv[0]);

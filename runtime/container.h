@@ -30,7 +30,11 @@ struct container_spec {
 	const struct net_attach *net;   /* network.h; NULL: no network (lo only, with its own netns) */
 	int log_fd;                     /* > 2: becomes stdout and stderr, stdin is /dev/null (PID 1's
 	                                   log pipe); otherwise stdio is inherited */
+	const char *notify_dir;         /* host dir holding PID 1's readiness socket "notify": bound
+	                                   on CONTAINER_NOTIFY_DIR, NOTIFY_SOCKET set; NULL: none */
 };
+
+#define CONTAINER_NOTIFY_DIR "/dev/keel-notify" /* keel's own tmpfs /dev: always writable to us */
 
 struct container {
 	pid_t pid;                      /* in our pid namespace */

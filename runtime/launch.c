@@ -86,6 +86,7 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 		.filter = svc->seccomp == CFG_SECCOMP_DEFAULT ? &filter : NULL,
 		.net = &l->net,
 		.log_fd = o->log_fd,
+		.notify_dir = o->notify_dir,
 	};
 	if (container_start(&spec, &l->ct, e) < 0)
 		goto out_cgroup;

@@ -289,6 +289,15 @@ static int finish(const struct container_spec *s, int in_userns, struct err *e)
 	}
 	if (setup_dev(s, in_userns, e) < 0 || setup_service_mounts(s, e) < 0 || mask_paths(e) < 0)
 		return -1;
+	/* The supervisor's readiness socket, bound by its directory onto our own tmpfs /dev: the
+	 * image is read-only and need not have a mount point for it. */
+	if (s->notify_dir) {
+		char p[4096];
+		if (path_in(p, sizeof p, ".", CONTAINER_NOTIFY_DIR, e) < 0)
+			return -1;
+		if (mkdir(p, 0755) < 0 || mount(s->notify_dir, p, NULL, MS_BIND, NULL) < 0)
+			return err_sys(e, errno, "readiness socket %s on %s", s->notify_dir, CONTAINER_NOTIFY_DIR);
+	}
 	/* pivot_root(".", "."): the old root ends up stacked under the new one, and detaching "."
 	 * then drops it; no put-old directory is needed in the read-only image. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
