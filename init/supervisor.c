@@ -426,6 +426,13 @@ static void on_timer(struct pid1 *p, struct loop_source *src, uint32_t events)
 		svc_kill(p, s);
 	} else if (s->state == SVC_STOPPING) {
 		svc_note(p, s, "still not gone %d ms after cgroup.kill (stuck in the kernel?)", KILL_GRACE_MS);
+		/* A shutdown must not wait for it forever: count it as down and go on (the final
+		 * SIGKILL to everything and the unmount follow). */
+		if (p->stopping) {
+			epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->l.ct.pidfd, NULL);
+			s->up = false;
+			s->state = SVC_STOPPED;
+		}
 	}
 }
 
