@@ -449,6 +449,11 @@ int supervisor_ctl(struct pid1 *p, struct svc *s, const char *verb, struct err *
 	bool restart = !strcmp(verb, "restart");
 	if (!restart && strcmp(verb, "start"))
 		return err_set(e, EINVAL, "unknown verb '%s'", verb);
+	if (s->up && s->state == SVC_STOPPING) {
+		s->want = true; /* start it again once the stop completes */
+		s->restart_after_stop = true;
+		return 0;
+	}
 	if (s->up && !restart)
 		return 0; /* already running */
 	s->want = true;
