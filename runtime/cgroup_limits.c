@@ -119,9 +119,9 @@ static unsigned needed(const struct cfg_service *s, const char *keys[C_COUNT])
 }
 
 /* A CPU list ("0-2,5") as a bit set; -1 if it does not parse. */
-static int cpus_parse(const char *s, uint64_t set[16])
+static int cpus_parse(const char *s, uint64_t set[64])
 {
-	memset(set, 0, 16 * sizeof set[0]);
+	memset(set, 0, 64 * sizeof set[0]);
 	while (*s) {
 		char *end;
 		unsigned long a = strtoul(s, &end, 10), b = a;
@@ -133,7 +133,7 @@ static int cpus_parse(const char *s, uint64_t set[16])
 			if (end == s)
 				return -1;
 		}
-		if (a > b || b >= 1024)
+		if (a > b || b >= 4096)
 			return -1;
 		for (unsigned long i = a; i <= b; i++)
 			set[i / 64] |= 1ull << (i % 64);
@@ -184,7 +184,7 @@ static int put(struct limits_ctx *x, const char *file, const char *value, int by
 	if (!strcmp(back, value))
 		return 0;
 	if (!strcmp(file, "cpuset.cpus")) {
-		uint64_t a[16], b[16];
+		uint64_t a[64], b[64];
 		if (cpus_parse(value, a) == 0 && cpus_parse(back, b) == 0 && !memcmp(a, b, sizeof a))
 			return 0;
 	}

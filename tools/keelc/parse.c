@@ -665,11 +665,34 @@ static int svc_memory_swap_max(struct pctx *p)
 }
 static int svc_pids_max(struct pctx *p) { return get_count(p, 0, &p->svc->r.pids_max); }
 
+/* "N" or "N-M" items joined by commas, N <= M < 4096 (the kernel checks its own CPU count). */
+static int cpu_list_ok(const char *s)
+{
+	for (;;) {
+		char *end;
+		if (!isdigit((unsigned char)*s))
+			return 0;
+		unsigned long a = strtoul(s, &end, 10), b = a;
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return 0;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (a > b || b >= 4096)
+			return 0;
+		if (*end == '\0')
+			return 1;
+		if (*end != ',')
+			return 0;
+		s = end + 1;
+	}
+}
+
 static int svc_cpuset_cpus(struct pctx *p)
 {
 	const char *s = TOK(0);
-	if (strspn(s, "0123456789,-") != strlen(s) || !isdigit((unsigned char)s[0]))
-		return perr(p, COL(0), "expected a CPU list like 0-1,3, got '%s'", s);
+	if (!cpu_list_ok(s))
+		return perr(p, COL(0), "expected a CPU list like 0-1,3 (CPUs 0..4095, ranges low-high), got '%s'", s);
 	p->svc->cpuset_cpus = xstrdup(s);
 	return 0;
 }

@@ -15,6 +15,8 @@ struct bytes {
 
 static void put(struct bytes *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return; /* memcpy from or to NULL is undefined even for 0 bytes (UBSan says so) */
 	while (b->n + n > b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 256;
 		b->v = xrealloc(b->v, b->cap);
