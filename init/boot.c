@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/text.h"
 #include "pid1.h"
 
 /* Creates `path` and its parents (0755); an existing directory is fine. */
@@ -116,7 +117,7 @@ static bool root_is_rootfs(void)
 		/* "36 1 0:17 / / rw,relatime - rootfs rootfs rw": field 5 is the mount point. */
 		char mnt[256], type[64];
 		const char *dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1 || sscanf(dash + 3, "%63s", type) != 1)
+		if (!dash || !text_field(line, 4, mnt, sizeof mnt) || !text_field(dash + 3, 0, type, sizeof type))
 			continue;
 		if (!strcmp(mnt, "/"))
 			found = !strcmp(type, "rootfs"); /* the last "/" entry is the visible one */

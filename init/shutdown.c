@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lib/text.h"
 #include "pid1.h"
 
 #define TERM_WAIT_MS 2000 /* after SIGTERM, before SIGKILL */
@@ -70,7 +71,7 @@ static void unmount_all(void)
 	char line[4096];
 	while (points && n < MAX_MOUNTS && fgets(line, sizeof line, f)) {
 		char mnt[4096];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+		if (!text_field(line, 4, mnt, sizeof mnt))
 			continue;
 		unescape(mnt);
 		if (strcmp(mnt, "/") && (points[n] = strdup(mnt)))
