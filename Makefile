@@ -164,16 +164,28 @@ fuzz: $(FUZZ_BINS)
 	  grep -E 'stat::number_of_executed_units|stat::new_units_added' $(B)/fuzz-work/$$n.log; done
 
 # ---- images, demo, benchmarks --------------------------------------------------------------------
-# The example configs' layers (busybox, www), packed with keel-pack; make-image resolves names with them.
+# The example configs' layers (busybox, www) for the board's arch (board/BOARD/arch), packed with
+# keel-pack; make-image resolves names with them. ARCH follows the board for image and demo.
+BOARD_ARCH = $(shell cat board/$(BOARD)/arch 2>/dev/null || echo x86_64)
+
 layers: host
-	@scripts/make-layers.sh
+	@scripts/make-layers.sh $(BOARD_ARCH)
 
 image: all layers
+	@$(MAKE) --no-print-directory ARCH=$(BOARD_ARCH) device
 	@board/$(BOARD)/make-image $(CONFIG)
 
+# The board boots with a virtio-net uplink on QEMU's user network; the build host's 127.0.0.1:8080
+# is forwarded to the guest's 8080, which the demo publishes (DNAT) to web's port 80.
 demo:
 	@$(MAKE) --no-print-directory image CONFIG=configs/demo.conf
-	@board/$(BOARD)/run
+	@echo
+	@echo "keel demo on $(BOARD): this terminal becomes the appliance's serial console (a root shell)."
+	@echo "  see it:    curl http://127.0.0.1:8080/    (or a browser on this machine): web's page with PID 1's live service table"
+	@echo "  at the console:  keel ctl status    keel ctl logs flaky    keel ctl restart web"
+	@echo "  quit:      keel ctl poweroff at the console (QEMU exits), or Ctrl-A then X"
+	@echo
+	@QEMU_NET=user QEMU_HOSTFWD=tcp:127.0.0.1:8080-:8080 board/$(BOARD)/run
 
 bench: all
 	@rc=0; for b in $(sort $(wildcard bench/*)); do [ -f $$b ] && [ -x $$b ] || continue; \

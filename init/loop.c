@@ -125,6 +125,7 @@ _Noreturn void loop_run(struct pid1 *p)
 			watchdog_close(p); /* a clean shutdown from here: no reset half-way */
 			shutdown_run(p);
 		}
+		status_file_update(p);
 		struct epoll_event ev[8];
 		int n = epoll_wait(p->epfd, ev, 8, -1);
 		if (n < 0) {

@@ -46,6 +46,7 @@ _Noreturn void pid1_main(int argc, char **argv)
 		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
 		watchdog_start(p);
 		ctl_init(p);
+		status_file_update(p); /* the status dir exists before a service's volume names it */
 		supervisor_boot(p);
 	} else {
 		data_mount(p);

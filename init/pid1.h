@@ -51,6 +51,8 @@ struct pid1 {
 
 	int wdt_fd;                    /* the hardware watchdog (watchdog.c); -1: none */
 	struct loop_source wdt_tick;   /* timerfd: pet it at half its timeout */
+
+	uint64_t status_sum;           /* status_file.c: checksum of the rows last written */
 };
 
 /* log.c: one line on the console, "keel: [   1.234] <message>", time since boot (CLOCK_BOOTTIME). */
@@ -98,6 +100,10 @@ bool supervisor_shutdown(struct pid1 *p);
 /* watchdog.c: open the config's watchdog and pet it from the loop; magic close at shutdown. */
 void watchdog_start(struct pid1 *p);
 void watchdog_close(struct pid1 *p);
+
+/* status_file.c: rewrite /run/keel/status/status.txt when a service's state changed (cheap
+ * no-op otherwise); called before the services start and after every loop wake-up. */
+void status_file_update(struct pid1 *p);
 
 /* ctl.c: listen on /run/keel/ctl (root only). */
 void ctl_init(struct pid1 *p);

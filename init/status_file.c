@@ -1,0 +1,91 @@
+/* PID 1's status file: the services' table (as `keel ctl status` shows it) in
+ * /run/keel/status/status.txt, rewritten whenever a service's state changes, so a service can be
+ * given it read-only (a volume of /run/keel/status) without any access to the control socket. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "supervisor.h"
+
+#define STATUS_DIR "/run/keel/status"
+#define STATUS_FILE STATUS_DIR "/status.txt"
+#define STATUS_TMP STATUS_DIR "/.status.txt.tmp"
+
+struct text {
+	char buf[4096];
+	size_t len;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	if (t->len + 1 >= sizeof t->buf)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->len += (size_t)n < sizeof t->buf - t->len ? (size_t)n : sizeof t->buf - t->len - 1;
+}
+
+/* FNV-1a: enough to tell whether the rows changed since the last write. */
+static uint64_t text_sum(const char *d, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)d[i]) * 1099511628211ull;
+	return h | 1; /* never 0: 0 means "nothing written yet" */
+}
+
+void status_file_update(struct pid1 *p)
+{
+	struct text t;
+	t.len = 0;
+	/* The rows first (they decide whether to write), the header with its time after. */
+	for (uint32_t i = 0; i < p->nsvcs; i++) {
+		const struct svc *s = &p->svcs[i];
+		char last[48], state[32], pid[16], since[24];
+		svc_last_text(s, last, sizeof last);
+		snprintf(state, sizeof state, "%s%s", svc_state_name(s),
+			 s->state == SVC_FAILED && s->last == LAST_START_LIMIT ? " (start-limit)" : "");
+		snprintf(pid, sizeof pid, "%d", (int)s->l.ct.pid);
+		snprintf(since, sizeof since, "%lld.%03ds", (long long)(s->started_ms / 1000),
+			 (int)(s->started_ms % 1000));
+		text_add(&t, "%-16s %-20s %7s %10s %8u  %s\n", s->name, state, s->up ? pid : "-",
+			 s->up ? since : "-", s->restarts, last);
+	}
+	uint64_t sum = text_sum(t.buf, t.len);
+	if (sum == p->status_sum)
+		return;
+	p->status_sum = sum;
+	if (mkdir("/run/keel", 0755) < 0 && errno != EEXIST)
+		goto fail;
+	if (mkdir(STATUS_DIR, 0755) < 0 && errno != EEXIST)
+		goto fail;
+	int64_t now = boot_ms();
+	char head[160];
+	int hn = snprintf(head, sizeof head, "keel status at %lld.%03ds since boot (SINCE: when it started)\n%-16s %-20s %7s %10s %8s  %s\n",
+			  (long long)(now / 1000), (int)(now % 1000), "SERVICE", "STATE", "PID", "SINCE",
+			  "RESTARTS", "LAST-EXIT");
+	/* Written beside and renamed over: a reader never sees half a table. */
+	int fd = open(STATUS_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	bool ok = write(fd, head, (size_t)hn) == hn && write(fd, t.buf, t.len) == (ssize_t)t.len;
+	int saved = errno;
+	close(fd);
+	if (!ok) {
+		errno = saved ? saved : EIO;
+		goto fail;
+	}
+	if (rename(STATUS_TMP, STATUS_FILE) < 0)
+		goto fail;
+	return;
+fail:
+	klog("status: %s: %s", STATUS_FILE, strerror(errno));
+}

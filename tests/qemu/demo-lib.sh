@@ -1,0 +1,93 @@
+# The demo appliance (configs/demo.conf) on one board, booted as `make demo` boots it: the image
+# from make-image with the example layers (scripts/make-layers.sh for the board's arch), the
+# uplink on QEMU's user network with a hostfwd into the published port. Source after lib.sh with
+# QEMU_BOARD and DEMO_ARCH set (and svc-lib.sh for check_before); demo_run NAME does the whole test.
+# QEMU runs in a network namespace the test makes (as test 50): the forwarded port is on that
+# namespace's loopback, no port of the build host is used.
+
+demo_run() {
+  local name=$1 layers keel
+  case $DEMO_ARCH in
+    x86_64) layers=$top/build/layers ;;
+    *) layers=$top/build/layers-$DEMO_ARCH/layers ;;
+  esac
+  keel=$top/build/$DEMO_ARCH/keel
+  if ! "$top/scripts/make-layers.sh" "$DEMO_ARCH" > "$top/build/tests/qemu/$name-layers.log" 2>&1; then
+    cat "$top/build/tests/qemu/$name-layers.log"; fail "$name-layers" "make-layers.sh $DEMO_ARCH failed"; finish
+  fi
+  ip link set lo up
+  export KEEL_LAYERS=$layers KEEL_BIN=$keel QEMU_NET=user QEMU_HOSTFWD=tcp:127.0.0.1:18080-:8080
+  qemu_image "$name" "$top/configs/demo.conf"
+  qemu_boot
+
+  check_marker "$name-network-up" 'network: 1 networks up$'
+  for s in web worker flaky; do check_marker "$name-$s-started" "svc $s: started \\(pid [0-9]+\\)$"; done
+  check_before "$name-web-before-worker" 'svc web: ready$' 'svc worker: started'
+  check_marker "$name-boot-done" 'pid1: boot done$'
+  if ! qemu_shell_ready; then fail "$name-shell" "no answer"; qemu_finish; fi
+
+  # All services ready (flaky may be between two crashes).
+  local st
+  st=$(qemu_sh 'keel ctl status')
+  echo "$st" | sed 's/^/# /'
+  for s in web worker; do
+    if echo "$st" | grep -qE "^$s +ready +[0-9]+ "; then pass "$name-status-$s-ready"
+    else fail "$name-status-$s-ready" "$(echo "$st" | grep "^$s" || echo "no row")"; fi
+  done
+  if echo "$st" | grep -qE "^flaky +(ready|backoff) "; then pass "$name-status-flaky-up"
+  else fail "$name-status-flaky-up" "$(echo "$st" | grep "^flaky" || echo "no row")"; fi
+
+  # The page from the build host: hostfwd -> the uplink eth0:8080 -> DNAT -> web 10.88.0.10:80,
+  # with PID 1's status file (a read-only volume) in it.
+  local page= i
+  for ((i = 0; i < 30; i++)); do
+    page=$(curl -s --max-time 5 http://127.0.0.1:18080/) && echo "$page" | grep -q 'keel demo appliance' && break
+    page=
+    qemu_alive || break
+    sleep 1
+  done
+  if echo "$page" | grep -q 'keel demo appliance'; then pass "$name-web-from-build-host"
+  else fail "$name-web-from-build-host" "no page through hostfwd 127.0.0.1:18080 -> 8080 (got '${page:0:200}')"; fi
+  if echo "$page" | grep -qE '^web +ready +[0-9]+ ' && echo "$page" | grep -qE '^flaky +'; then
+    pass "$name-page-shows-status"
+  else fail "$name-page-shows-status" "no service rows in the page: ${page:0:600}"; fi
+  check_marker "$name-worker-reaches-web" 'svc worker\| worker: web answers over the bridge'
+  expect_eq "$name-status-volume-read-only" "ro" \
+    "$(qemu_sh 'awk '\''$5 == "/www/status" {split($6, o, ","); print o[1]}'\'' /proc/$(keel ctl status | awk '\''$1 == "web" {print $3}'\'')/mountinfo')"
+
+  # flaky: crash, restart with doubling delays, the restart count grows.
+  if qemu_wait 'svc flaky: restart in 2000 ms$'; then pass "$name-flaky-backoff-2000"
+  else fail "$name-flaky-backoff-2000" "no 'restart in 2000 ms'"; fi
+  SINCE=0
+  check_before "$name-flaky-backoff-500-then-1000" 'svc flaky: restart in 500 ms$' 'svc flaky: restart in 1000 ms$'
+  check_before "$name-flaky-backoff-1000-then-2000" 'svc flaky: restart in 1000 ms$' 'svc flaky: restart in 2000 ms$'
+  if [ "$(qemu_log | grep -c 'svc flaky| flaky: crashing')" -ge 3 ]; then pass "$name-flaky-crash-lines"
+  else fail "$name-flaky-crash-lines" "$(qemu_log | grep -c 'svc flaky| flaky: crashing') crash lines"; fi
+  local r
+  r=$(qemu_sh 'keel ctl status' | awk '$1 == "flaky" {print $(NF-2)}')
+  if [ "${r:-0}" -ge 2 ] 2>/dev/null; then pass "$name-flaky-restart-count"
+  else fail "$name-flaky-restart-count" "restarts '$r', expected >= 2"; fi
+  if qemu_sh 'keel ctl status' | grep -qE '^flaky +.* exit 3$'; then pass "$name-flaky-last-exit"
+  else fail "$name-flaky-last-exit" "no 'exit 3' in flaky's row"; fi
+
+  # Limits read back from the guest's cgroup files.
+  local cg
+  cg=$(qemu_sh 'for s in web worker; do d=/sys/fs/cgroup/keel/$s; echo "$s $(cat $d/memory.max) $(cat $d/pids.max) $(cat $d/cpu.max)"; done')
+  expect_eq "$name-limits-web" "web 67108864 64 20000 100000" "$(echo "$cg" | grep '^web ')"
+  expect_eq "$name-limits-worker" "worker 33554432 32 10000 100000" "$(echo "$cg" | grep '^worker ')"
+  # flaky's cgroup exists while it runs: read it on its next start (bounded).
+  cg=$(qemu_sh 'd=/sys/fs/cgroup/keel/flaky; i=0; while [ $i -lt 150 ]; do r="$(cat $d/memory.max $d/pids.max $d/cpu.max 2>/dev/null | tr "\n" " ")"; case "$r" in *" "*" "*" "*) echo "flaky $r"; break;; esac; i=$((i+1)); sleep 0.1; done')
+  expect_eq "$name-limits-flaky" "flaky 16777216 8 5000 100000 " "$(echo "$cg" | grep '^flaky ')"
+  # Dropped capabilities and seccomp: web keeps NET_BIND_SERVICE (bit 10) only, worker nothing.
+  local caps
+  caps=$(qemu_sh 'for s in web worker; do p=$(keel ctl status | awk -v s=$s '\''$1 == s {print $3}'\''); echo "$s $(awk '\''/^CapEff|^Seccomp:/ {printf "%s ", $2}'\'' /proc/$p/status)"; done')
+  expect_eq "$name-web-caps-seccomp" "web 0000000000000400 2 " "$(echo "$caps" | grep '^web ')"
+  expect_eq "$name-worker-caps-seccomp" "worker 0000000000000000 2 " "$(echo "$caps" | grep '^worker ')"
+
+  # Clean poweroff: QEMU exits 0.
+  qemu_send 'keel ctl poweroff'
+  check_marker "$name-poweroff" 'shutdown: power off now$'
+  if qemu_wait_exit; then expect_eq "$name-qemu-exit-status" 0 "$QEMU_STATUS"; else fail "$name-qemu-exit" "QEMU still running"; fi
+  check_no_panic "$name-no-panic"
+  qemu_finish
+}
