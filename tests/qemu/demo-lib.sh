@@ -70,6 +70,13 @@ demo_run() {
   if qemu_sh 'keel ctl status' | grep -qE '^flaky +.* exit 3$'; then pass "$name-flaky-last-exit"
   else fail "$name-flaky-last-exit" "no 'exit 3' in flaky's row"; fi
 
+  # The page is live: PID 1 rewrote the status file as flaky restarted.
+  page=$(curl -s --max-time 10 http://127.0.0.1:18080/)
+  local pr
+  pr=$(echo "$page" | awk '$1 == "flaky" {print $(NF-2)}')
+  if [ "${pr:-0}" -ge 2 ] 2>/dev/null; then pass "$name-page-status-live"
+  else fail "$name-page-status-live" "flaky's row in the page: '$(echo "$page" | grep '^flaky')'"; fi
+
   # Limits read back from the guest's cgroup files.
   local cg
   cg=$(qemu_sh 'for s in web worker; do d=/sys/fs/cgroup/keel/$s; echo "$s $(cat $d/memory.max) $(cat $d/pids.max) $(cat $d/cpu.max)"; done')
