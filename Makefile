@@ -176,16 +176,17 @@ image: all layers
 	@board/$(BOARD)/make-image $(CONFIG)
 
 # The board boots with a virtio-net uplink on QEMU's user network; the build host's 127.0.0.1:8080
-# is forwarded to the guest's 8080, which the demo publishes (DNAT) to web's port 80.
+# (DEMO_PORT=N for another) is forwarded to the guest's 8080, which the demo publishes (DNAT) to
+# web's port 80.
 demo:
 	@$(MAKE) --no-print-directory image CONFIG=configs/demo.conf
 	@echo
 	@echo "keel demo on $(BOARD): this terminal becomes the appliance's serial console (a root shell)."
-	@echo "  see it:    curl http://127.0.0.1:8080/    (or a browser on this machine): web's page with PID 1's live service table"
+	@echo "  see it:    curl http://127.0.0.1:$(or $(DEMO_PORT),8080)/    (or a browser on this machine): web's page with PID 1's live service table"
 	@echo "  at the console:  keel ctl status    keel ctl logs flaky    keel ctl restart web"
 	@echo "  quit:      keel ctl poweroff at the console (QEMU exits), or Ctrl-A then X"
 	@echo
-	@QEMU_NET=user QEMU_HOSTFWD=tcp:127.0.0.1:8080-:8080 board/$(BOARD)/run
+	@QEMU_NET=user QEMU_HOSTFWD=tcp:127.0.0.1:$(or $(DEMO_PORT),8080)-:8080 board/$(BOARD)/run
 
 bench: all
 	@rc=0; for b in $(sort $(wildcard bench/*)); do [ -f $$b ] && [ -x $$b ] || continue; \
