@@ -47,7 +47,7 @@ KEELC_SRCS := $(wildcard tools/keelc/*.c)
 PACK_SRCS := $(wildcard tools/keel-pack/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all help deps host device size check check-unit check-host check-qemu fuzz bench image demo layers \
+.PHONY: all help deps host device size check check-unit check-host check-qemu qemu-prereqs fuzz bench image demo layers \
 	clean distclean fmt install-deps
 .DEFAULT_GOAL := all
 
@@ -146,8 +146,15 @@ check-unit: all $(UNIT_BINS) $(HOST)/keel-asan
 check-host: all
 	@tests/lib/run-suite host $(sort $(wildcard tests/host/*.test))
 
-check-qemu: all
+check-qemu: qemu-prereqs
 	@tests/lib/run-suite qemu $(sort $(wildcard tests/qemu/*.test))
+
+# What the QEMU tests download (both boards' kernels, the arm64 busybox and layers) and build for
+# the second arch, done first: some tests run QEMU inside a network namespace of their own.
+qemu-prereqs: all
+	@$(MAKE) --no-print-directory ARCH=aarch64 device
+	@for b in board/qemu-*/; do $${b}fetch-kernel >/dev/null || exit 1; done
+	@for a in x86_64 aarch64; do scripts/make-layers.sh $$a >/dev/null || exit 1; done
 
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
