@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../format/text.h"
+#include "cgevents.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -44,6 +45,13 @@ const char *svc_state_name(const struct svc *s)
 const char *svc_last_text(const struct svc *s, char *buf, size_t size)
 {
 	const char *sig;
+	if (s->up && (s->oom_seen || s->pids_seen)) {
+		if (s->oom_seen)
+			snprintf(buf, size, "oom-killed (%llu)", (unsigned long long)s->oom_kills);
+		else
+			snprintf(buf, size, "pids-limited (%llu)", (unsigned long long)s->pids_limited);
+		return buf;
+	}
 	switch (s->last) {
 	case LAST_EXIT: snprintf(buf, size, "exit %d", s->last_code); break;
 	case LAST_SIGNAL:
@@ -55,7 +63,7 @@ const char *svc_last_text(const struct svc *s, char *buf, size_t size)
 		break;
 	case LAST_START_LIMIT: snprintf(buf, size, "start-limit"); break;
 	case LAST_START_FAILED: snprintf(buf, size, "start-failed"); break;
-	case LAST_OOM: snprintf(buf, size, "oom-killed"); break;
+	case LAST_OOM: snprintf(buf, size, "oom-killed (%llu)", (unsigned long long)s->oom_kills); break;
 	default: snprintf(buf, size, "-"); break;
 	}
 	return buf;
@@ -188,6 +196,7 @@ static void svc_start(struct pid1 *p, struct svc *s)
 		return;
 	}
 	s->up = true;
+	cgevents_start(p, s);
 	s->exit_src.fd = s->l.ct.pidfd;
 	if (loop_add(p, &s->exit_src, &e) < 0)
 		svc_note(p, s, "%s (its exit is seen through SIGCHLD only)", e.msg);
@@ -337,6 +346,7 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 		s->last_code = si.si_status;
 		failure = true;
 	}
+	cgevents_stop(p, s); /* counts an OOM kill that ended it, before its cgroup goes */
 	if (s->last == LAST_SIGNAL && s->last_code == SIGKILL && svc_oom_killed(s))
 		s->last = LAST_OOM;
 	/* A stop by our own signal is not a failure of the service. */
@@ -522,6 +532,7 @@ static int svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
 	s->backoff_ms = s->cfg->backoff_initial_ms;
 	s->l.ct.pidfd = -1;
 	s->l.cg.fd = -1;
+	s->cg_src.fd = -1;
 	s->exit_src.fd = -1;
 	s->exit_src.ready = on_exit_ready;
 	s->notify_src.fd = -1;

@@ -53,6 +53,11 @@ struct svc {
 	uint32_t limit_count;
 	enum svc_last last;
 	int last_code;                  /* exit code or signal number */
+	struct loop_source cg_src;      /* cgevents.c: inotify on this start's cgroup counters */
+	uint64_t oom_kills;             /* processes the OOM killer took, over every start */
+	uint64_t pids_limited;          /* forks refused at pids.max, over every start */
+	uint64_t oom_seen, pids_seen;   /* this start's counters as last read */
+	bool cg_populated;              /* cgroup.events: the cgroup still holds processes */
 };
 
 /* svclog.c */
