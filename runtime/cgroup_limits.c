@@ -4,6 +4,7 @@
 #include "cgroup.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -159,13 +160,28 @@ struct limits_ctx {
 	struct err *e;
 };
 
+/* A whole decimal u64 ("max" and anything else: false). strtoull, not sscanf: musl's scanf
+ * costs ~10 KB of the device binary. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
 /* What the kernel holds in `file` differs from `wrote`: rounding down of a byte value to the page
  * size is the kernel's documented behaviour and only worth a warning; anything else is an error. */
 static int mismatch(struct limits_ctx *x, const char *file, const char *wrote, const char *has, int bytes)
 {
 	uint64_t w, h;
 	long page = sysconf(_SC_PAGESIZE);
-	if (bytes && sscanf(wrote, "%" SCNu64, &w) == 1 && sscanf(has, "%" SCNu64, &h) == 1 && h <= w &&
+	if (bytes && parse_u64(wrote, &w) && parse_u64(has, &h) && h <= w &&
 	    w - h < (uint64_t)(page > 0 ? page : 4096)) {
 		dprintf(x->warn_fd, "keel: service '%s': %s: wrote %s, kernel has %s (rounded down to the page size)\n",
 			x->name, file, wrote, has);
