@@ -1,6 +1,6 @@
 /* seccomp-gen: compiles keel's default seccomp profile (runtime/seccomp_profile.def) for one
- * device architecture with the build host's libseccomp and writes it as C source on stdout: the
- * BPF program and that architecture's syscall name table (runtime/seccomp_profile.h says what
+ * device architecture with libseccomp (built from Debian's source with musl) and writes it as C
+ * source on stdout: the BPF program and that architecture's syscall name table (runtime/seccomp_profile.h says what
  * each symbol is). The device binary then needs no libseccomp and compiles nothing at start.
  * Usage: seccomp-gen x86_64|aarch64 > seccomp_profile.c */
 #include <errno.h>
