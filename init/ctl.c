@@ -50,22 +50,33 @@ static void conn_events(struct pid1 *p, struct ctl_conn *c, bool out)
 		c->polling_out = out;
 }
 
-/* Send what can go now: the response, then the log ring from the cursor. Returns -1 when the
- * connection was closed (done, or the peer went away). */
-static int conn_flush(struct pid1 *p, struct ctl_conn *c)
+/* One send: the bytes sent (> 0); 0 when the socket is full (then wait for EPOLLOUT); -1 when
+ * the peer went away (the connection is closed). */
+static ssize_t conn_send(struct pid1 *p, struct ctl_conn *c, const void *buf, size_t len)
 {
-	while (c->outoff < c->outlen) {
-		ssize_t w = send(c->src.fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
+	for (;;) {
+		ssize_t w = send(c->src.fd, buf, len, MSG_NOSIGNAL);
+		if (w > 0)
+			return w;
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
 			conn_events(p, c, true);
 			return 0;
 		}
-		if (w <= 0) {
-			conn_close(c);
-			return -1;
-		}
+		conn_close(c);
+		return -1;
+	}
+}
+
+/* Send what can go now: the response, then the log ring from the cursor. Returns -1 when the
+ * connection was closed (done, or the peer went away). */
+static int conn_flush(struct pid1 *p, struct ctl_conn *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t w = conn_send(p, c, c->out + c->outoff, c->outlen - c->outoff);
+		if (w <= 0)
+			return (int)w;
 		c->outoff += (size_t)w;
 	}
 	if (c->log) {
@@ -77,17 +88,9 @@ static int conn_flush(struct pid1 *p, struct ctl_conn *c)
 			size_t k = (size_t)(r->total - c->cursor);
 			if (k > r->size - at)
 				k = r->size - at;
-			ssize_t w = send(c->src.fd, r->buf + at, k, MSG_NOSIGNAL);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0 && errno == EAGAIN) {
-				conn_events(p, c, true);
-				return 0;
-			}
-			if (w <= 0) {
-				conn_close(c);
-				return -1;
-			}
+			ssize_t w = conn_send(p, c, r->buf + at, k);
+			if (w <= 0)
+				return (int)w;
 			c->cursor += (uint64_t)w;
 		}
 	}
