@@ -109,7 +109,8 @@ struct cfg_system {                 /* 64 bytes */
 	uint32_t ctrl_alt_del;          /* enum cfg_action */
 	uint32_t log_buffer;            /* default per-service log ring size, bytes */
 	uint32_t flags;                 /* CFG_SYS_* */
-	uint32_t reserved[2];
+	uint32_t update_health_s;       /* health window after an update boots; 0 = 60 s (minor 0 readers: reserved) */
+	uint32_t reserved[1];
 };
 
 /* ---- networks ----------------------------------------------------------------------------- */

@@ -174,6 +174,11 @@ static void print_system(FILE *f, const struct cfg *c)
 		size(f, s->log_buffer);
 		fputc('\n', f);
 	}
+	if (s->update_health_s) {
+		key(f, "update_health");
+		ms(f, (uint64_t)s->update_health_s * 1000);
+		fputc('\n', f);
+	}
 	opt_bool(f, "ip_forward", s->flags, CFG_SYS_IP_FORWARD, d.flags);
 }
 

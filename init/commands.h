@@ -12,6 +12,7 @@ int cmd_check(int argc, char **argv);   /* init/cmd_check.c: validate a binary c
 int cmd_run(int argc, char **argv);     /* init/cmd_run.c: run one service in the foreground */
 int cmd_net_up(int argc, char **argv);  /* init/cmd_net_up.c: every network of a config up */
 int cmd_ctl(int argc, char **argv);     /* init/cmd_ctl.c: a request to the running PID 1 */
+int cmd_update(int argc, char **argv);  /* init/cmd_update.c: install an update bundle */
 
 /* init/cmd_run.c: a config file whole in a malloc'd buffer (the reader's alignment), or NULL. */
 uint8_t *cmd_read_config(const char *path, size_t *len, struct err *e);

@@ -8,6 +8,7 @@
 
 #include "../lib/file.h"
 #include "pid1.h"
+#include "update_boot.h"
 
 /* Read, validate and check the signature of one config file (keys: the factory's). */
 static int config_read(const char *path, uint8_t **buf, struct cfg *c, struct err *e)
@@ -64,6 +65,7 @@ bool config_select(struct pid1 *p)
 		p->cfg = c;
 		p->cfg_ok = true;
 		config_loaded(p, paths[i]);
+		update_boot_loaded(p, i == 0);
 		return true;
 	}
 	klog("config: using the factory config %s", PID1_CONFIG_PATH);

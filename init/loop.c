@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pid1.h"
+#include "update_boot.h"
 
 /* Orphans are re-parented to PID 1: collect every exit there is, never block. */
 void reap_children(struct pid1 *p)
@@ -120,6 +121,7 @@ int loop_init(struct pid1 *p, struct err *e)
 _Noreturn void loop_run(struct pid1 *p)
 {
 	for (;;) {
+		update_boot_check(p); /* may ask for a reboot (rollback) */
 		/* Services stop first, in reverse dependency order, through this loop; then the rest. */
 		if (p->stopping && supervisor_shutdown(p)) {
 			watchdog_close(p); /* a clean shutdown from here: no reset half-way */

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "pid1.h"
+#include "update_boot.h"
 
 _Noreturn void pid1_main(int argc, char **argv)
 {
@@ -39,6 +40,7 @@ _Noreturn void pid1_main(int argc, char **argv)
 		modules_load(p);
 		/* The factory config names the data partition, which may hold a newer config. */
 		data_mount(p);
+		update_boot_begin(p); /* a trial boot is counted, or rolled back, before the choice */
 		if (config_select(p)) {
 			settings_apply(p);
 			modules_load(p);
@@ -48,6 +50,7 @@ _Noreturn void pid1_main(int argc, char **argv)
 		ctl_init(p);
 		status_file_update(p); /* the status dir exists before a service's volume names it */
 		supervisor_boot(p);
+		update_boot_watch(p);
 	} else {
 		data_mount(p);
 		klog("config: no valid config; staying up with a rescue shell on the console");

@@ -17,6 +17,7 @@
 struct pid1;
 struct svc;      /* supervisor.h */
 struct ctl_conn; /* ctl.c */
+struct update_boot; /* update_boot.c */
 struct loop_source {
 	int fd;
 	void (*ready)(struct pid1 *p, struct loop_source *s, uint32_t events);
@@ -53,6 +54,8 @@ struct pid1 {
 	struct loop_source wdt_tick;   /* timerfd: pet it at half its timeout */
 
 	uint64_t status_sum;           /* status_file.c: checksum of the rows last written */
+
+	struct update_boot *upd;       /* update_boot.c: set when this boot runs an update on trial */
 };
 
 /* log.c: one line on the console, "keel: [   1.234] <message>", time since boot (CLOCK_BOOTTIME). */

@@ -11,6 +11,7 @@
 
 static const char usage[] =
 	"usage: keel-pack [--format erofs|squashfs] [--arch ARCH] -o OUTDIR NAME=SOURCE...\n"
+	"       keel-pack bundle -o OUT.kbu --layers STORE [--factory STORE] CONFIG.bin   (see bundle --help)\n"
 	"\n"
 	"Builds one read-only layer image per NAME=SOURCE into OUTDIR/layers/sha256/<hex>.img,\n"
 	"records NAME in OUTDIR/layers/index (lines 'NAME sha256:<hex>', merged with what is there)\n"
@@ -123,6 +124,8 @@ static int pack_one(const struct opts *o, const char *layers, const char *src,
 int main(int argc, char **argv)
 {
 	struct opts o = {.format = "erofs", .arch = "amd64"};
+	if (argc > 1 && strcmp(argv[1], "bundle") == 0)
+		return bundle_main(argc - 1, argv + 1);
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];

@@ -56,4 +56,7 @@ int index_put(struct index_entry *ents, size_t *n, size_t cap, const struct inde
 int index_update(const char *layers_dir, const struct index_entry *adds, size_t nadds,
 		 struct err *e);
 
+/* bundle.c: `keel-pack bundle ...` (argv[0] is "bundle"); returns the exit status. */
+int bundle_main(int argc, char **argv);
+
 #endif

@@ -214,6 +214,11 @@ static int sys_data(struct pctx *p)
 	return 0;
 }
 
+static int sys_update_health(struct pctx *p)
+{
+	return get_secs(p, 0, 1, 86400, &p->sys->r.update_health_s);
+}
+
 static int sys_log_buffer(struct pctx *p)
 {
 	uint64_t v;
@@ -764,6 +769,7 @@ static const struct key system_keys[] = {
 	{"watchdog", sys_watchdog, 2, 2, 0},
 	{"data", sys_data, 2, 3, 0},
 	{"log_buffer", sys_log_buffer, 1, 1, 0},
+	{"update_health", sys_update_health, 1, 1, 0},
 	{"ip_forward", sys_ip_forward, 1, 1, 0},
 	{NULL, NULL, 0, 0, 0},
 };

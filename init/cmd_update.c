@@ -1,0 +1,339 @@
+/* `keel update FILE`: verify an update bundle while streaming it into the layer store, then switch
+ * the active config slot atomically and ask PID 1 for a reboot; `--status` shows the slots. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../format/bundle.h"
+#include "../lib/digest.h"
+#include "../lib/file.h"
+#include "../lib/slot.h"
+#include "commands.h"
+
+#define DEFAULT_DATA "/data/keel"
+#define DEFAULT_KEYS "/etc/keel/keys"
+#define DEFAULT_FACTORY "/etc/keel/layers"
+#define TMP_PREFIX ".tmp-"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: keel update FILE.kbu [--no-reboot] [--data-dir DIR] [--keys DIR] [--factory-layers DIR]\n"
+		   "       keel update --status [--data-dir DIR]\n"
+		   "\n"
+		   "Installs an update bundle (keel-pack bundle): checks the config's signature as PID 1 does at\n"
+		   "boot, streams each layer into DIR/layers/sha256/<hex>.img while hashing it (layers already in\n"
+		   "the store or the factory's are skipped), and only when every byte checked out makes the new\n"
+		   "config active (slot-a/slot-b, symlinks active and previous), on trial. Then asks PID 1 to\n"
+		   "reboot into it. On any error nothing installed or active changes. PID 1 confirms the new\n"
+		   "config once its services are healthy, or rolls back to the previous one. See docs/update.md.\n"
+		   "\n"
+		   "  --no-reboot            stage only: the new config runs from the next boot\n"
+		   "  --status               which slot is active, whether it is on trial, the last rollback\n"
+		   "  --data-dir DIR         the updated state (default " DEFAULT_DATA ")\n"
+		   "  --keys DIR             public keys the config must be signed with (default " DEFAULT_KEYS ")\n"
+		   "  --factory-layers DIR   the factory's layer store (default " DEFAULT_FACTORY ")\n");
+}
+
+struct upd {
+	const char *data, *keys, *factory, *file;
+	char store[PATH_MAX];  /* <data>/layers/sha256 */
+	int sfd;               /* the data dir: temporary files go there, locked while we run */
+	int in;                /* the bundle */
+	int out;               /* the layer being written, or -1 */
+	char tmp[96];          /* its temporary name in store */
+	uint8_t (*staged)[32]; /* layers written under temporary names, waiting for the rename */
+	size_t nstaged, cap;
+	uint8_t (*refs)[32];   /* the config's layers ... */
+	bool *needed, *got;    /* ... which are in no store, which came in the bundle */
+	size_t nrefs;
+	uint64_t bytes;
+	unsigned present;
+};
+
+static bool in_store(const char *dir, const char *hex)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	return (size_t)snprintf(p, sizeof p, "%s/sha256/%s.img", dir, hex) < sizeof p && stat(p, &st) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
+static bool installed(const struct upd *u, const uint8_t d[32])
+{
+	char hex[DIGEST_HEX_LEN + 1], data_layers[PATH_MAX];
+	digest_to_hex(d, hex);
+	snprintf(data_layers, sizeof data_layers, "%s/layers", u->data);
+	return in_store(data_layers, hex) || in_store(u->factory, hex);
+}
+
+static ssize_t on_read(void *ctx, void *buf, size_t n)
+{
+	return read(((struct upd *)ctx)->in, buf, n);
+}
+
+static int on_config(void *ctx, const struct cfg *c, struct err *e)
+{
+	struct upd *u = ctx;
+	char name[PATH_MAX + 32];
+	snprintf(name, sizeof name, "%s: entry 0 (config)", u->file);
+	if (cfg_verify_signature(c, u->keys, name, e) < 0)
+		return -1;
+	size_t n = bundle_config_layers(c, NULL, 0);
+	u->refs = malloc((n ? n : 1) * sizeof *u->refs);
+	u->needed = calloc(n ? n : 1, sizeof *u->needed);
+	u->got = calloc(n ? n : 1, sizeof *u->got);
+	if (!u->refs || !u->needed || !u->got)
+		return err_sys(e, ENOMEM, "%s", name);
+	u->nrefs = bundle_config_layers(c, u->refs, n);
+	for (size_t i = 0; i < u->nrefs; i++)
+		u->needed[i] = !installed(u, u->refs[i]);
+	return 0;
+}
+
+static int on_layer_begin(void *ctx, const uint8_t d[32], uint64_t size, struct err *e)
+{
+	struct upd *u = ctx;
+	(void)size;
+	for (size_t i = 0; i < u->nrefs; i++)
+		if (!memcmp(u->refs[i], d, 32))
+			u->got[i] = true;
+	if (installed(u, d)) {
+		u->present++;
+		return 0;
+	}
+	if (u->nstaged == u->cap) {
+		size_t cap = u->cap ? 2 * u->cap : 8;
+		void *p = realloc(u->staged, cap * sizeof *u->staged);
+		if (!p)
+			return err_sys(e, ENOMEM, "staging");
+		u->staged = p;
+		u->cap = cap;
+	}
+	char hex[DIGEST_HEX_LEN + 1];
+	digest_to_hex(d, hex);
+	memcpy(u->staged[u->nstaged], d, 32); /* counted once it is whole (on_layer_end) */
+	snprintf(u->tmp, sizeof u->tmp, TMP_PREFIX "%s.img", hex);
+	u->out = openat(u->sfd, u->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (u->out < 0)
+		return err_sys(e, errno, "%s/%s: create", u->data, u->tmp);
+	return 1;
+}
+
+static int on_layer_data(void *ctx, const uint8_t *buf, size_t n, struct err *e)
+{
+	struct upd *u = ctx;
+	while (n) {
+		ssize_t k = write(u->out, buf, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return err_sys(e, k < 0 ? errno : EIO, "%s/%s: write", u->data, u->tmp);
+		buf += k;
+		n -= (size_t)k;
+		u->bytes += (uint64_t)k;
+	}
+	return 0;
+}
+
+static int on_layer_end(void *ctx, struct err *e)
+{
+	struct upd *u = ctx;
+	int fd = u->out;
+	u->out = -1;
+	if (fsync(fd) < 0 || close(fd) < 0)
+		return err_sys(e, errno, "%s/%s: fsync", u->data, u->tmp);
+	u->nstaged++;
+	u->tmp[0] = '\0';
+	return 0;
+}
+
+/* Temporary files of this run (or of one a power cut ended) go. */
+static void remove_temps(struct upd *u)
+{
+	if (u->out >= 0) {
+		close(u->out);
+		u->out = -1;
+	}
+	int fd = dup(u->sfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)))
+			unlinkat(u->sfd, de->d_name, 0);
+	closedir(d);
+}
+
+static int status(const char *data)
+{
+	struct slot_state st;
+	struct err e;
+	err_clear(&e);
+	if (slot_read(data, &st, &e) < 0) {
+		fprintf(stderr, "keel update: %s\n", e.msg);
+		return 1;
+	}
+	if (!st.active[0])
+		printf("active: none (the factory config)\n");
+	else if (st.trial)
+		printf("active: %s (on trial: boot %u of %u, not confirmed yet)\n", st.active, st.boots, SLOT_TRIAL_BOOTS);
+	else
+		printf("active: %s (confirmed)\n", st.active);
+	printf("previous: %s\n", st.previous[0] ? st.previous : "none");
+	if (st.note[0])
+		printf("rolled back: %s\n", st.note);
+	return 0;
+}
+
+/* Nothing in the data dir changes until every byte checked out: layers arrive under temporary
+ * names in the data dir itself (same file system), and only then move into the store. */
+static int install(struct upd *u, struct err *e)
+{
+	u->sfd = open(u->data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (u->sfd < 0)
+		return err_sys(e, errno, "%s: open", u->data);
+	if (flock(u->sfd, LOCK_EX | LOCK_NB) < 0)
+		return err_sys(e, errno, "%s: another keel update is running", u->data);
+	int rc = -1, store = -1;
+	uint8_t *cfg = NULL;
+	size_t cfg_len = 0;
+	struct slot_state st;
+	remove_temps(u);
+	if (slot_read(u->data, &st, e) < 0)
+		goto out;
+	if (st.trial) {
+		err_set(e, EBUSY, "%s/active: %s is on trial (boot %u of %u): it must be confirmed or rolled back before another update",
+			u->data, st.active, st.boots, SLOT_TRIAL_BOOTS);
+		goto out;
+	}
+	if ((size_t)snprintf(u->store, sizeof u->store, "%s/layers/sha256", u->data) >= sizeof u->store) {
+		err_set(e, ENAMETOOLONG, "%s: path too long", u->data);
+		goto out;
+	}
+	u->in = open(u->file, O_RDONLY | O_CLOEXEC);
+	if (u->in < 0) {
+		err_sys(e, errno, "%s: open", u->file);
+		goto out;
+	}
+	const struct bundle_ops ops = {.ctx = u, .read = on_read, .config = on_config, .layer_begin = on_layer_begin,
+				       .layer_data = on_layer_data, .layer_end = on_layer_end};
+	if (bundle_read(&ops, u->file, &cfg, &cfg_len, e) < 0)
+		goto out;
+	for (size_t i = 0; i < u->nrefs; i++) {
+		if (u->needed[i] && !u->got[i]) {
+			char hex[DIGEST_HEX_LEN + 1];
+			digest_to_hex(u->refs[i], hex);
+			err_set(e, ENOENT, "%s: entry 0 (config): layer sha256:%s: expected in the bundle or in %s/layers or %s, found in none",
+				u->file, hex, u->data, u->factory);
+			goto out;
+		}
+	}
+	/* Every byte checked: the new layers take their names (each rename atomic), then the config. */
+	if (mkdir_p(u->store, 0700, e) < 0)
+		goto out;
+	store = open(u->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (store < 0) {
+		err_sys(e, errno, "%s: open", u->store);
+		goto out;
+	}
+	for (size_t i = 0; i < u->nstaged; i++) {
+		char hex[DIGEST_HEX_LEN + 1], from[96], to[96];
+		digest_to_hex(u->staged[i], hex);
+		snprintf(from, sizeof from, TMP_PREFIX "%s.img", hex);
+		snprintf(to, sizeof to, "%s.img", hex);
+		if (renameat(u->sfd, from, store, to) < 0) {
+			err_sys(e, errno, "%s/%s: rename to %s/%s", u->data, from, u->store, to);
+			goto out;
+		}
+	}
+	if (fsync(store) < 0 || fsync(u->sfd) < 0) {
+		err_sys(e, errno, "%s: fsync", u->store);
+		goto out;
+	}
+	char slot[8];
+	if (slot_install(u->data, cfg, cfg_len, slot, e) < 0)
+		goto out;
+	printf("keel update: %s: config (%zu bytes) active in %s on trial; %zu new layer(s) (%llu bytes), %u already present\n",
+	       u->file, cfg_len, slot, u->nstaged, (unsigned long long)u->bytes, u->present);
+	rc = 0;
+out:
+	if (rc < 0)
+		remove_temps(u);
+	if (u->in >= 0)
+		close(u->in);
+	if (store >= 0)
+		close(store);
+	free(cfg);
+	close(u->sfd); /* releases the lock */
+	return rc;
+}
+
+int cmd_update(int argc, char **argv)
+{
+	struct upd u = {.data = DEFAULT_DATA, .keys = DEFAULT_KEYS, .factory = DEFAULT_FACTORY, .sfd = -1, .in = -1,
+			.out = -1};
+	bool reboot = true, show = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--no-reboot")) {
+			reboot = false;
+		} else if (!strcmp(a, "--status")) {
+			show = true;
+		} else if (!strcmp(a, "--data-dir") && i + 1 < argc) {
+			u.data = argv[++i];
+		} else if (!strcmp(a, "--keys") && i + 1 < argc) {
+			u.keys = argv[++i];
+		} else if (!strcmp(a, "--factory-layers") && i + 1 < argc) {
+			u.factory = argv[++i];
+		} else if (a[0] == '-' || u.file) {
+			usage(stderr);
+			return 2;
+		} else {
+			u.file = a;
+		}
+	}
+	if (show)
+		return status(u.data);
+	if (!u.file) {
+		usage(stderr);
+		return 2;
+	}
+	struct err e;
+	err_clear(&e);
+	int rc = install(&u, &e);
+	free(u.staged);
+	free(u.refs);
+	free(u.needed);
+	free(u.got);
+	if (rc < 0) {
+		fprintf(stderr, "keel update: %s\n", e.msg);
+		return 1;
+	}
+	if (!reboot) {
+		printf("keel update: staged; it runs from the next boot\n");
+		return 0;
+	}
+	printf("keel update: rebooting to apply\n");
+	fflush(stdout);
+	if (kill(1, SIGTERM) < 0) {
+		fprintf(stderr, "keel update: asking PID 1 to reboot: %s (the update runs from the next boot)\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,296 @@
+/* Config slots: atomic symlink switches, the trial marker, rollback; every step survives a power cut. */
+#include "slot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *other(const char *slot)
+{
+	return !strcmp(slot, "slot-a") ? "slot-b" : "slot-a";
+}
+
+static int sync_dir(int dfd, const char *dir, struct err *e)
+{
+	if (fsync(dfd) < 0)
+		return err_sys(e, errno, "%s: fsync", dir);
+	return 0;
+}
+
+/* name's target if it is a slot link; "" if missing; -1 for anything else. */
+static int link_read(int dfd, const char *dir, const char *name, char out[8], struct err *e)
+{
+	char t[16];
+	ssize_t n = readlinkat(dfd, name, t, sizeof t - 1);
+	out[0] = '\0';
+	if (n < 0 && errno == ENOENT)
+		return 0;
+	if (n < 0 && errno == EINVAL)
+		return err_set(e, EINVAL, "%s/%s: expected a symlink to slot-a or slot-b (made by keel update), found another kind of file",
+			       dir, name);
+	if (n < 0)
+		return err_sys(e, errno, "%s/%s: readlink", dir, name);
+	t[n] = '\0';
+	if (strcmp(t, "slot-a") && strcmp(t, "slot-b"))
+		return err_set(e, EINVAL, "%s/%s: expected a symlink to slot-a or slot-b, found one to '%s'", dir, name, t);
+	memcpy(out, t, 7);
+	return 0;
+}
+
+/* name -> target, replacing name in one rename, then the directory fsync'd. */
+static int link_set(int dfd, const char *dir, const char *name, const char *target, struct err *e)
+{
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT)
+		return err_sys(e, errno, "%s/%s: unlink", dir, tmp);
+	if (symlinkat(target, dfd, tmp) < 0)
+		return err_sys(e, errno, "%s/%s: symlink to %s", dir, tmp, target);
+	if (renameat(dfd, tmp, dfd, name) < 0)
+		return err_sys(e, errno, "%s/%s: rename to %s", dir, tmp, name);
+	return sync_dir(dfd, dir, e);
+}
+
+/* A whole small file: temporary name, fsync, rename, fsync of the directory. */
+static int file_put(int dfd, const char *dir, const char *name, const void *data, size_t len, struct err *e)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return err_sys(e, errno, "%s/%s: create", dir, tmp);
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, (const uint8_t *)data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int saved = n < 0 ? errno : EIO;
+			close(fd);
+			unlinkat(dfd, tmp, 0);
+			return err_sys(e, saved, "%s/%s: write", dir, tmp);
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		int saved = errno;
+		unlinkat(dfd, tmp, 0);
+		return err_sys(e, saved, "%s/%s: fsync", dir, tmp);
+	}
+	if (renameat(dfd, tmp, dfd, name) < 0)
+		return err_sys(e, errno, "%s/%s: rename to %s", dir, tmp, name);
+	return sync_dir(dfd, dir, e);
+}
+
+/* A small text file into buf (NUL-terminated, cut to fit); "" and 0 when missing. */
+static int file_get(int dfd, const char *dir, const char *name, char *buf, size_t size, struct err *e)
+{
+	buf[0] = '\0';
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return err_sys(e, errno, "%s/%s: open", dir, name);
+	ssize_t n = read(fd, buf, size - 1);
+	int saved = errno;
+	close(fd);
+	if (n < 0)
+		return err_sys(e, saved, "%s/%s: read", dir, name);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 1;
+}
+
+static int open_dir(const char *dir, struct err *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		err_sys(e, errno, "%s: open", dir);
+	return fd;
+}
+
+static int read_at(int dfd, const char *dir, struct slot_state *st, struct err *e)
+{
+	memset(st, 0, sizeof *st);
+	if (link_read(dfd, dir, "active", st->active, e) < 0 || link_read(dfd, dir, "previous", st->previous, e) < 0)
+		return -1;
+	char path[64], text[32];
+	if (st->active[0]) {
+		snprintf(path, sizeof path, "%s/trial", st->active);
+		int r = file_get(dfd, dir, path, text, sizeof text, e);
+		if (r < 0)
+			return -1;
+		if (r > 0) {
+			st->trial = true;
+			/* "boots N"; anything else counts as the limit, so a damaged marker rolls back. */
+			char *end = NULL;
+			unsigned long b = strncmp(text, "boots ", 6) ? SLOT_TRIAL_BOOTS : strtoul(text + 6, &end, 10);
+			st->boots = end && *end == '\0' && b < 1000 ? (unsigned)b : SLOT_TRIAL_BOOTS;
+		}
+	}
+	snprintf(path, sizeof path, "%s/failed", st->active[0] ? other(st->active) : "slot-a");
+	if (file_get(dfd, dir, path, st->note, sizeof st->note, e) < 0)
+		return -1;
+	return 0;
+}
+
+int slot_read(const char *dir, struct slot_state *st, struct err *e)
+{
+	int dfd = open_dir(dir, e);
+	if (dfd < 0)
+		return -1;
+	int rc = read_at(dfd, dir, st, e);
+	close(dfd);
+	return rc;
+}
+
+static int remove_in(int fd, const char *dir, const char *name, struct err *e)
+{
+	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
+		return err_sys(e, errno, "%s/%s: unlink", dir, name);
+	return 0;
+}
+
+int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], struct err *e)
+{
+	int dfd = open_dir(dir, e), tfd = -1, rc = -1;
+	if (dfd < 0)
+		return -1;
+	struct slot_state st;
+	if (read_at(dfd, dir, &st, e) < 0)
+		goto out;
+	if (st.trial) {
+		err_set(e, EBUSY, "%s/active: %s is on trial (boot %u of %u): it must be confirmed or rolled back before another update",
+			dir, st.active, st.boots, SLOT_TRIAL_BOOTS);
+		goto out;
+	}
+	const char *t = st.active[0] ? other(st.active) : "slot-a";
+	char tdir[512];
+	snprintf(tdir, sizeof tdir, "%s/%s", dir, t);
+	/* 1. previous -> the running slot, so the slot about to be rewritten is referenced by nothing. */
+	if (st.active[0] && strcmp(st.previous, st.active) && link_set(dfd, dir, "previous", st.active, e) < 0)
+		goto out;
+	/* 2. the new slot, whole and on trial before anything points at it. */
+	if (mkdirat(dfd, t, 0700) < 0 && errno != EEXIST) {
+		err_sys(e, errno, "%s: mkdir", tdir);
+		goto out;
+	}
+	tfd = openat(dfd, t, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (tfd < 0) {
+		err_sys(e, errno, "%s: open", tdir);
+		goto out;
+	}
+	if (remove_in(tfd, tdir, "failed", e) < 0 || remove_in(tfd, tdir, "trial", e) < 0 ||
+	    file_put(tfd, tdir, "trial", "boots 0\n", 8, e) < 0 || file_put(tfd, tdir, "config.bin", cfg, len, e) < 0 ||
+	    sync_dir(dfd, dir, e) < 0)
+		goto out;
+	/* 3. the switch. */
+	if (link_set(dfd, dir, "active", t, e) < 0)
+		goto out;
+	memcpy(slot, t, 7);
+	slot[7] = '\0';
+	rc = 0;
+out:
+	if (tfd >= 0)
+		close(tfd);
+	close(dfd);
+	return rc;
+}
+
+static int rollback_at(int dfd, const char *dir, const struct slot_state *st, const char *why, struct err *e)
+{
+	char path[64];
+	snprintf(path, sizeof path, "%s", st->active);
+	int tfd = openat(dfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (tfd < 0)
+		return err_sys(e, errno, "%s/%s: open", dir, path);
+	char tdir[512], note[200];
+	snprintf(tdir, sizeof tdir, "%s/%s", dir, st->active);
+	int n = snprintf(note, sizeof note, "%s\n", why);
+	int rc = file_put(tfd, tdir, "failed", note, (size_t)n < sizeof note ? (size_t)n : sizeof note - 1, e);
+	close(tfd);
+	if (rc < 0)
+		return -1;
+	/* The trial marker stays in the failed slot: were it removed first, a power cut before the
+	 * switch would leave an unconfirmed slot active and trusted. */
+	if (st->previous[0] && strcmp(st->previous, st->active))
+		return link_set(dfd, dir, "active", st->previous, e);
+	if (unlinkat(dfd, "active", 0) < 0)
+		return err_sys(e, errno, "%s/active: unlink", dir);
+	return sync_dir(dfd, dir, e);
+}
+
+int slot_rollback(const char *dir, const char *why, struct err *e)
+{
+	int dfd = open_dir(dir, e);
+	if (dfd < 0)
+		return -1;
+	struct slot_state st;
+	int rc = read_at(dfd, dir, &st, e);
+	if (rc == 0 && !st.active[0])
+		rc = err_set(e, ENOENT, "%s/active: no slot is active: nothing to roll back", dir);
+	if (rc == 0)
+		rc = rollback_at(dfd, dir, &st, why, e);
+	close(dfd);
+	return rc;
+}
+
+int slot_boot(const char *dir, unsigned limit, char *why, size_t whylen, struct err *e)
+{
+	int dfd = open_dir(dir, e);
+	if (dfd < 0)
+		return -1;
+	struct slot_state st;
+	int rc = read_at(dfd, dir, &st, e);
+	if (rc < 0 || !st.trial)
+		goto out;
+	if (st.boots >= limit) {
+		snprintf(why, whylen, "%s: %u boots on trial without being confirmed", st.active, st.boots);
+		rc = rollback_at(dfd, dir, &st, why, e) < 0 ? -1 : 2;
+		goto out;
+	}
+	char path[16], text[32];
+	snprintf(path, sizeof path, "%s", st.active);
+	int tfd = openat(dfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (tfd < 0) {
+		rc = err_sys(e, errno, "%s/%s: open", dir, path);
+		goto out;
+	}
+	char tdir[512];
+	snprintf(tdir, sizeof tdir, "%s/%s", dir, st.active);
+	int n = snprintf(text, sizeof text, "boots %u\n", st.boots + 1);
+	rc = file_put(tfd, tdir, "trial", text, (size_t)n, e) < 0 ? -1 : 1;
+	close(tfd);
+	snprintf(why, whylen, "%s on trial: boot %u of %u", st.active, st.boots + 1, limit);
+out:
+	close(dfd);
+	return rc;
+}
+
+int slot_confirm(const char *dir, struct err *e)
+{
+	int dfd = open_dir(dir, e);
+	if (dfd < 0)
+		return -1;
+	struct slot_state st;
+	int rc = read_at(dfd, dir, &st, e);
+	if (rc == 0 && st.trial) {
+		char tdir[512];
+		snprintf(tdir, sizeof tdir, "%s/%s", dir, st.active);
+		int tfd = openat(dfd, st.active, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (tfd < 0)
+			rc = err_sys(e, errno, "%s: open", tdir);
+		else {
+			rc = remove_in(tfd, tdir, "trial", e);
+			if (rc == 0)
+				rc = sync_dir(tfd, tdir, e);
+			close(tfd);
+		}
+	}
+	close(dfd);
+	return rc;
+}

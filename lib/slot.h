@@ -1,0 +1,49 @@
+/* The two config slots under the data dir (/data/keel): slot-a and slot-b hold a config.bin each;
+ * the symlinks `active` and `previous` name one of them, and are only ever replaced by rename(2)
+ * followed by an fsync of the directory, so a power cut at any moment leaves each link whole.
+ * A freshly installed slot carries a trial marker (`trial`, "boots N") until PID 1 confirms it.
+ * Used by `keel update` (install, status) and PID 1 (count a trial boot, roll back, confirm). */
+#ifndef KEEL_LIB_SLOT_H
+#define KEEL_LIB_SLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define SLOT_TRIAL_BOOTS 3 /* boots on trial without confirmation before PID 1 rolls back */
+
+struct slot_state {
+	char active[8];    /* "slot-a", "slot-b", or "" when no update is installed */
+	char previous[8];  /* the same, for `previous` */
+	bool trial;        /* the active slot has a trial marker */
+	unsigned boots;    /* boots counted on trial */
+	char note[160];    /* the inactive slot's `failed` note (why it was rolled back), or "" */
+};
+
+/* Read the links and the active slot's marker. An `active` or `previous` that is not a symlink
+ * to slot-a or slot-b is an error naming it (keel update made neither). */
+int slot_read(const char *dir, struct slot_state *st, struct err *e);
+
+/* Install a config into the slot that is not active, with a trial marker, then make it active:
+ *   1. previous -> the active slot (if any)      rename + fsync dir
+ *   2. the other slot: config.bin and trial written (temporary name, fsync, rename, fsync dir)
+ *   3. active -> the other slot                  rename + fsync dir
+ * Refused while the active slot is itself on trial (its previous is the last good state). The
+ * slot's name goes to slot (8 bytes). */
+int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], struct err *e);
+
+/* At boot, before the config is chosen. Not on trial: 0. On trial with fewer than `limit` boots
+ * counted: count this one (fsync'd) and return 1. At the limit: roll back (as slot_rollback,
+ * the reason written into why) and return 2. */
+int slot_boot(const char *dir, unsigned limit, char *why, size_t whylen, struct err *e);
+
+/* Leave the active slot: note why in it (`failed`), then active -> previous (or remove `active`
+ * when there is no other slot: the factory config boots). */
+int slot_rollback(const char *dir, const char *why, struct err *e);
+
+/* The active slot is good: remove its trial marker (fsync'd). */
+int slot_confirm(const char *dir, struct err *e);
+
+#endif
