@@ -170,6 +170,7 @@ static void remove_temps(struct upd *u)
 			close(fd);
 		return;
 	}
+	rewinddir(d); /* the dup shares the offset an earlier pass left at the end */
 	struct dirent *de;
 	while ((de = readdir(d)))
 		if (!strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)))
