@@ -199,6 +199,19 @@ static int status(const char *data)
 	return 0;
 }
 
+/* For the power-cut tests: KEEL_UPDATE_STOP_AT=layers|previous|slot|active holds the update right
+ * after that step (fsync'd) until it is killed, so a test can cut the power there. */
+static void stop_at(const char *what)
+{
+	const char *want = getenv("KEEL_UPDATE_STOP_AT");
+	if (!want || strcmp(want, what))
+		return;
+	printf("keel update: stopped after step '%s' (KEEL_UPDATE_STOP_AT)\n", what);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 /* Nothing in the data dir changes until every byte checked out: layers arrive under temporary
  * names in the data dir itself (same file system), and only then move into the store. */
 static int install(struct upd *u, struct err *e)
@@ -264,8 +277,9 @@ static int install(struct upd *u, struct err *e)
 		err_sys(e, errno, "%s: fsync", u->store);
 		goto out;
 	}
+	stop_at("layers");
 	char slot[8];
-	if (slot_install(u->data, cfg, cfg_len, slot, e) < 0)
+	if (slot_install(u->data, cfg, cfg_len, slot, stop_at, e) < 0)
 		goto out;
 	printf("keel update: %s: config (%zu bytes) active in %s on trial; %zu new layer(s) (%llu bytes), %u already present\n",
 	       u->file, cfg_len, slot, u->nstaged, (unsigned long long)u->bytes, u->present);

@@ -155,7 +155,8 @@ static int remove_in(int fd, const char *dir, const char *name, struct err *e)
 	return 0;
 }
 
-int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], struct err *e)
+int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], void (*step)(const char *what),
+		 struct err *e)
 {
 	int dfd = open_dir(dir, e), tfd = -1, rc = -1;
 	if (dfd < 0)
@@ -174,6 +175,8 @@ int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], 
 	/* 1. previous -> the running slot, so the slot about to be rewritten is referenced by nothing. */
 	if (st.active[0] && strcmp(st.previous, st.active) && link_set(dfd, dir, "previous", st.active, e) < 0)
 		goto out;
+	if (step)
+		step("previous");
 	/* 2. the new slot, whole and on trial before anything points at it. */
 	if (mkdirat(dfd, t, 0700) < 0 && errno != EEXIST) {
 		err_sys(e, errno, "%s: mkdir", tdir);
@@ -188,9 +191,13 @@ int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], 
 	    file_put(tfd, tdir, "trial", "boots 0\n", 8, e) < 0 || file_put(tfd, tdir, "config.bin", cfg, len, e) < 0 ||
 	    sync_dir(dfd, dir, e) < 0)
 		goto out;
+	if (step)
+		step("slot");
 	/* 3. the switch. */
 	if (link_set(dfd, dir, "active", t, e) < 0)
 		goto out;
+	if (step)
+		step("active");
 	memcpy(slot, t, 7);
 	slot[7] = '\0';
 	rc = 0;

@@ -27,12 +27,14 @@ struct slot_state {
 int slot_read(const char *dir, struct slot_state *st, struct err *e);
 
 /* Install a config into the slot that is not active, with a trial marker, then make it active:
- *   1. previous -> the active slot (if any)      rename + fsync dir
+ *   1. previous -> the active slot (if any)      rename + fsync dir       then step("previous")
  *   2. the other slot: config.bin and trial written (temporary name, fsync, rename, fsync dir)
- *   3. active -> the other slot                  rename + fsync dir
+ *                                                                         then step("slot")
+ *   3. active -> the other slot                  rename + fsync dir       then step("active")
  * Refused while the active slot is itself on trial (its previous is the last good state). The
- * slot's name goes to slot (8 bytes). */
-int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], struct err *e);
+ * slot's name goes to slot (8 bytes). step (may be NULL) lets a test cut the power between steps. */
+int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], void (*step)(const char *what),
+		 struct err *e);
 
 /* At boot, before the config is chosen. Not on trial: 0. On trial with fewer than `limit` boots
  * counted: count this one (fsync'd) and return 1. At the limit: roll back (as slot_rollback,

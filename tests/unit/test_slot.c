@@ -48,13 +48,13 @@ int main(void)
 	CHECK("slot_empty", rd(&st) == 0 && !st.active[0] && !st.previous[0] && !st.trial, "active '%s'", st.active);
 	CHECK("slot_boot_not_on_trial", slot_boot(dir, SLOT_TRIAL_BOOTS, why, sizeof why, &e) == 0, "%s", e.msg);
 
-	int rc = slot_install(dir, (const uint8_t *)"config-1", 8, slot, &e);
+	int rc = slot_install(dir, (const uint8_t *)"config-1", 8, slot, NULL, &e);
 	CHECK("slot_install_first", rc == 0 && !strcmp(slot, "slot-a") && file_is("active/config.bin", "config-1") &&
 					    file_is("slot-a/trial", "boots 0\n"),
 	      "rc %d slot %s: %s", rc, slot, e.msg);
 	CHECK("slot_first_on_trial", rd(&st) == 0 && !strcmp(st.active, "slot-a") && st.trial && st.boots == 0 && !st.previous[0],
 	      "active '%s' trial %d boots %u", st.active, st.trial, st.boots);
-	rc = slot_install(dir, (const uint8_t *)"config-x", 8, slot, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-x", 8, slot, NULL, &e);
 	CHECK("slot_install_refused_on_trial", rc < 0 && e.code == EBUSY && strstr(e.msg, "slot-a is on trial (boot 0 of 3)") &&
 						       file_is("active/config.bin", "config-1"),
 	      "rc %d: %s", rc, e.msg);
@@ -71,7 +71,7 @@ int main(void)
 							    !strcmp(st.note, why),
 	      "rc %d active '%s' why '%s' note '%s'", rc, st.active, why, st.note);
 
-	rc = slot_install(dir, (const uint8_t *)"config-2", 8, slot, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-2", 8, slot, NULL, &e);
 	CHECK("slot_install_after_rollback", rc == 0 && !strcmp(slot, "slot-a") && rd(&st) == 0 && st.trial && !st.note[0] &&
 						     file_is("active/config.bin", "config-2"),
 	      "rc %d: %s note '%s'", rc, e.msg, st.note);
@@ -80,7 +80,7 @@ int main(void)
 	      st.trial, e.msg);
 	CHECK("slot_boot_after_confirm", slot_boot(dir, SLOT_TRIAL_BOOTS, why, sizeof why, &e) == 0, "%s", e.msg);
 
-	rc = slot_install(dir, (const uint8_t *)"config-3", 8, slot, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-3", 8, slot, NULL, &e);
 	CHECK("slot_install_second", rc == 0 && !strcmp(slot, "slot-b") && rd(&st) == 0 && !strcmp(st.active, "slot-b") &&
 					     !strcmp(st.previous, "slot-a") && st.trial && file_is("active/config.bin", "config-3") &&
 					     file_is("previous/config.bin", "config-2"),
@@ -105,7 +105,7 @@ int main(void)
 	CHECK("slot_power_cut_mid_install_reads_old", rd(&st) == 0 && !strcmp(st.active, "slot-a") && !st.trial &&
 							      file_is("active/config.bin", "config-2"),
 	      "active '%s' trial %d", st.active, st.trial);
-	rc = slot_install(dir, (const uint8_t *)"config-4", 8, slot, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-4", 8, slot, NULL, &e);
 	CHECK("slot_install_over_stray_temps", rc == 0 && !strcmp(slot, "slot-b") && file_is("active/config.bin", "config-4") &&
 						       file_is("previous/config.bin", "config-2") && access(p, F_OK) < 0,
 	      "rc %d: %s", rc, e.msg);
