@@ -51,7 +51,7 @@ struct upd {
 	int out;               /* the layer being written, or -1 */
 	char tmp[96];          /* its temporary name in store */
 	uint8_t (*staged)[32]; /* layers written under temporary names, waiting for the rename */
-	size_t nstaged, cap;
+	size_t nstaged;        /* at most nrefs: the reader lets each referenced layer come once */
 	uint8_t (*refs)[32];   /* the config's layers ... */
 	bool *needed, *got;    /* ... which are in no store, which came in the bundle */
 	size_t nrefs;
@@ -91,7 +91,8 @@ static int on_config(void *ctx, const struct cfg *c, struct err *e)
 	u->refs = malloc((n ? n : 1) * sizeof *u->refs);
 	u->needed = calloc(n ? n : 1, sizeof *u->needed);
 	u->got = calloc(n ? n : 1, sizeof *u->got);
-	if (!u->refs || !u->needed || !u->got)
+	u->staged = malloc((n ? n : 1) * sizeof *u->staged);
+	if (!u->refs || !u->needed || !u->got || !u->staged)
 		return err_sys(e, ENOMEM, "%s", name);
 	u->nrefs = bundle_config_layers(c, u->refs, n);
 	for (size_t i = 0; i < u->nrefs; i++)
@@ -110,14 +111,8 @@ static int on_layer_begin(void *ctx, const uint8_t d[32], uint64_t size, struct 
 		u->present++;
 		return 0;
 	}
-	if (u->nstaged == u->cap) {
-		size_t cap = u->cap ? 2 * u->cap : 8;
-		void *p = realloc(u->staged, cap * sizeof *u->staged);
-		if (!p)
-			return err_sys(e, ENOMEM, "staging");
-		u->staged = p;
-		u->cap = cap;
-	}
+	if (u->nstaged == u->nrefs) /* cannot happen: the reader refuses repeats and strangers */
+		return err_set(e, EINVAL, "more layers than the config references");
 	char hex[DIGEST_HEX_LEN + 1];
 	digest_to_hex(d, hex);
 	memcpy(u->staged[u->nstaged], d, 32); /* counted once it is whole (on_layer_end) */
