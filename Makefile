@@ -107,11 +107,13 @@ $(OUT)/keel: $(OUT)/keel.unstripped
 
 host: $(HOST)/keelc $(HOST)/keel-pack $(SECCOMP_GEN)
 
-# keelc checks `syscall =` names against the device's generated table (every name of both arches).
+# keelc checks `syscall =` names against the device's generated table (every name of both arches)
+# with the device's own lookup (runtime/seccomp_names.c).
 SYSCALL_TABLE := $(B)/x86_64/gen/seccomp_profile.c
 $(HOST)/keelc: $(KEELC_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/keelc/*.h) $(SYSCALL_TABLE) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -DSECCOMP_PROFILE_ANY_ARCH -o $@ $(KEELC_SRCS) $(SYSCALL_TABLE) $(HOST_LIB_SRCS) -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) -DSECCOMP_PROFILE_ANY_ARCH -o $@ $(KEELC_SRCS) runtime/seccomp_names.c $(SYSCALL_TABLE) \
+		$(HOST_LIB_SRCS) -lbearssl
 
 $(HOST)/keel-pack: $(PACK_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/keel-pack/*.h) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
@@ -164,7 +166,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
 $(HOST)/fuzz/%: tests/fuzz/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(TOOL_SRCS) $(SYSCALL_TABLE) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -O1 -g -I. -D_GNU_SOURCE -DSECCOMP_PROFILE_ANY_ARCH -fsanitize=fuzzer,address,undefined -o $@ $< \
-		$(SYSCALL_TABLE) $(HOST_LIB_SRCS) -lbearssl
+		runtime/seccomp_names.c $(SYSCALL_TABLE) $(HOST_LIB_SRCS) -lbearssl
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \

@@ -6,7 +6,7 @@
 #include "../../tools/keelc/lex.c"
 #include "../../tools/keelc/model.c"
 #include "../../tools/keelc/parse.c"
-#include "../../tools/keelc/syscalls.c"
+#include "../../tools/keelc/syscalls.c" /* the name table and its lookup are linked */
 #include "../../tools/keelc/values.c"
 #include "../../tools/keelc/write.c"
 
