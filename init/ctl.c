@@ -163,8 +163,9 @@ static void status(struct pid1 *p, struct ctl_conn *c, bool json)
  * "svc NAME STATE LAUNCH STARTED READY STARTS" with "-" for a moment that has not come. */
 static void bootchart(struct pid1 *p, struct ctl_conn *c)
 {
-	static const char *const phases[PHASE_COUNT] = {"pid1", "root", "mounts", "config", "modules",
-							"data", "networks", "services", "done"};
+	static const char *const phases[] = {"pid1", "root", "mounts", "config", "modules",
+					     "data", "networks", "services", "done"};
+	_Static_assert(sizeof phases / sizeof phases[0] == PHASE_COUNT, "a name for every enum pid1_phase");
 	out_add(c, "OK\nnow %lld\n", (long long)boot_ms());
 	for (int i = 0; i < PHASE_COUNT; i++)
 		if (p->phase_ms[i] > 0)
