@@ -135,7 +135,8 @@ size:
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tools/*/*.c tools/*/*.h)
-$(HOST)/tests/%: tests/unit/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(TOOL_SRCS) $(wildcard tests/unit/*.h) | $(B)/.deps-installed
+# A unit test may #include a device source (runtime/netlink.c, init/bootchart_svg.c): rebuilt when one changes.
+$(HOST)/tests/%: tests/unit/%.c $(HOST_LIB_SRCS) $(DEVICE_SRCS) $(DEVICE_HDRS) $(TOOL_SRCS) $(wildcard tests/unit/*.h) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< $(HOST_LIB_SRCS) -lbearssl
 
