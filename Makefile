@@ -107,9 +107,13 @@ $(OUT)/keel: $(OUT)/keel.unstripped
 
 host: $(HOST)/keelc $(HOST)/keel-pack $(SECCOMP_GEN)
 
-$(HOST)/keelc: $(KEELC_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/keelc/*.h) | $(B)/.deps-installed
+# keelc checks `syscall =` names against the device's generated table (every name of both arches)
+# with the device's own lookup (runtime/seccomp_names.c).
+SYSCALL_TABLE := $(B)/x86_64/gen/seccomp_profile.c
+$(HOST)/keelc: $(KEELC_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/keelc/*.h) $(SYSCALL_TABLE) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(KEELC_SRCS) $(HOST_LIB_SRCS) -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) -DSECCOMP_PROFILE_ANY_ARCH -o $@ $(KEELC_SRCS) runtime/seccomp_names.c $(SYSCALL_TABLE) \
+		$(HOST_LIB_SRCS) -lbearssl
 
 $(HOST)/keel-pack: $(PACK_SRCS) $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(wildcard tools/keel-pack/*.h) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
@@ -131,7 +135,8 @@ size:
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tools/*/*.c tools/*/*.h)
-$(HOST)/tests/%: tests/unit/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(TOOL_SRCS) $(wildcard tests/unit/*.h) | $(B)/.deps-installed
+# A unit test may #include a device source (runtime/netlink.c, init/bootchart_svg.c): rebuilt when one changes.
+$(HOST)/tests/%: tests/unit/%.c $(HOST_LIB_SRCS) $(DEVICE_SRCS) $(DEVICE_HDRS) $(TOOL_SRCS) $(wildcard tests/unit/*.h) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< $(HOST_LIB_SRCS) -lbearssl
 
@@ -159,9 +164,10 @@ qemu-prereqs: all
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
-$(HOST)/fuzz/%: tests/fuzz/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(TOOL_SRCS) | $(B)/.deps-installed
+$(HOST)/fuzz/%: tests/fuzz/%.c $(HOST_LIB_SRCS) $(DEVICE_HDRS) $(TOOL_SRCS) $(SYSCALL_TABLE) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	clang -std=gnu11 -O1 -g -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $< $(HOST_LIB_SRCS) -lbearssl
+	clang -std=gnu11 -O1 -g -I. -D_GNU_SOURCE -DSECCOMP_PROFILE_ANY_ARCH -fsanitize=fuzzer,address,undefined -o $@ $< \
+		runtime/seccomp_names.c $(SYSCALL_TABLE) $(HOST_LIB_SRCS) -lbearssl
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "bootchart.h"
 #include "commands.h"
 
 static void usage(FILE *f)
@@ -16,6 +18,8 @@ static void usage(FILE *f)
 		   "  start|stop|restart NAME   change what a service is doing\n"
 		   "  logs NAME [-f]            the service's kept output (-f: then follow it)\n"
 		   "  poweroff|reboot|halt      stop every service in reverse dependency order, then that\n"
+		   "  bootchart [text]          the boot as an SVG picture on stdout (keel ctl bootchart >\n"
+		   "                            boot.svg); text: PID 1's records it is drawn from\n"
 		   "Talks to PID 1 over /run/keel/ctl (root only). Exits 0 on OK, 1 when PID 1 refused\n"
 		   "(the reason on stderr), 2 on a usage error, 3 when PID 1 could not be reached.\n");
 }
@@ -34,38 +38,38 @@ static int send_all(int fd, const char *b, size_t n)
 	return 0;
 }
 
-int cmd_ctl(int argc, char **argv)
+static void bootchart_usage(FILE *f)
 {
-	const char *path = "/run/keel/ctl";
-	int i = 1;
-	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (i + 1 < argc && !strcmp(argv[i], "--socket")) {
-		path = argv[i + 1];
-		i += 2;
-	}
-	/* The request is the words as given, with the two options spelled as the protocol does;
-	 * PID 1 checks the rest (and says what is wrong). */
-	static const char verbs[] = " status start stop restart logs poweroff reboot halt debug-wedge ";
-	char req[256], word[32];
-	size_t len = 0;
-	if (i >= argc || strlen(argv[i]) > 16 || !strstr(verbs, (snprintf(word, sizeof word, " %s ", argv[i]), word))) {
-		usage(stderr);
-		return 2;
-	}
-	for (; i < argc; i++) {
-		const char *w = !strcmp(argv[i], "--json") ? "json" : !strcmp(argv[i], "-f") ? "follow" : argv[i];
-		int k = snprintf(req + len, sizeof req - len, "%s%s", len ? " " : "", w);
-		if (k < 0 || (size_t)k >= sizeof req - len - 1) {
-			usage(stderr);
-			return 2;
-		}
-		len += (size_t)k;
-	}
-	req[len++] = '\n';
-	req[len] = '\0';
+	fprintf(f, "usage: keel ctl [--socket PATH] bootchart [text]\n"
+		   "Draws this boot as an SVG on stdout: a time axis from PID 1's start in ms, a thin grey\n"
+		   "row per boot phase, a bar per service from its launch to started (exec confirmed) to\n"
+		   "ready; a service not ready yet has an open bar to now. keel ctl bootchart > boot.svg\n"
+		   "text: the records PID 1 keeps instead (boot-time ms, - for not yet):\n"
+		   "  now MS | phase NAME MS | svc NAME STATE LAUNCH STARTED READY STARTS\n");
+}
+
+/* Where an answer's body goes: a stream, or a buffer (NUL-terminated, an error when full). */
+struct sink {
+	FILE *out;
+	char *buf;
+	size_t len, cap;
+};
+
+static int sink_put(struct sink *k, const char *d, size_t n)
+{
+	if (k->out)
+		return fwrite(d, 1, n, k->out) == n && fflush(k->out) == 0 ? 0 : -1;
+	if (n >= k->cap - k->len)
+		return -1;
+	memcpy(k->buf + k->len, d, n);
+	k->len += n;
+	k->buf[k->len] = '\0';
+	return 0;
+}
+
+/* One request, its answer's body to the sink. Returns the exit status (see usage). */
+static int ctl_exchange(const char *path, const char *req, struct sink *out)
+{
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof a.sun_path) {
 		fprintf(stderr, "keel ctl: %s: path too long\n", path);
@@ -83,7 +87,7 @@ int cmd_ctl(int argc, char **argv)
 		fprintf(stderr, "keel ctl: %s: send: %s\n", path, strerror(errno));
 		return 3;
 	}
-	/* The first line is "OK" or "ERR reason"; the rest goes to stdout as it comes. */
+	/* The first line is "OK" or "ERR reason"; the rest goes to out as it comes. */
 	char buf[4096];
 	size_t have = 0;
 	bool head = true;
@@ -115,9 +119,91 @@ int cmd_ctl(int argc, char **argv)
 			head = false;
 			off = hl + (nl ? 1 : 0);
 		}
-		if (have > off && fwrite(buf + off, 1, have - off, stdout) != have - off)
+		if (have > off && sink_put(out, buf + off, have - off) < 0) {
+			fprintf(stderr, "keel ctl: %s: %s\n", path, out->out ? strerror(errno) : "answer too long");
 			return 3;
-		fflush(stdout);
+		}
 		have = 0;
 	}
+}
+
+/* keel ctl bootchart: PID 1's records into memory (a line per phase and per service, bounded
+ * by the config's service limit), drawn as SVG on stdout. */
+static int bootchart(const char *path)
+{
+	struct sink k = {.cap = 1024 + BC_MAX_SVCS * 128};
+	struct bootchart *bc = malloc(sizeof *bc);
+	k.buf = malloc(k.cap);
+	if (!bc || !k.buf) {
+		fprintf(stderr, "keel ctl: bootchart: out of memory\n");
+		free(bc);
+		free(k.buf);
+		return 3;
+	}
+	k.buf[0] = '\0';
+	int rc = ctl_exchange(path, "bootchart\n", &k);
+	struct err e;
+	err_clear(&e);
+	if (rc != 0) {
+		/* said on stderr */
+	} else if (bootchart_parse(bc, k.buf, &e) < 0) {
+		fprintf(stderr, "keel ctl: %s\n", e.msg);
+		rc = 1;
+	} else {
+		bootchart_svg(bc, stdout);
+		if (fflush(stdout) != 0) {
+			fprintf(stderr, "keel ctl: bootchart: stdout: %s\n", strerror(errno));
+			rc = 3;
+		}
+	}
+	free(bc);
+	free(k.buf);
+	return rc;
+}
+
+int cmd_ctl(int argc, char **argv)
+{
+	const char *path = "/run/keel/ctl";
+	int i = 1;
+	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (i + 1 < argc && !strcmp(argv[i], "--socket")) {
+		path = argv[i + 1];
+		i += 2;
+	}
+	if (i < argc && !strcmp(argv[i], "bootchart")) {
+		if (i + 1 < argc && (!strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
+			bootchart_usage(stdout);
+			return 0;
+		}
+		if (i + 1 == argc)
+			return bootchart(path);
+		if (i + 2 == argc && !strcmp(argv[i + 1], "text"))
+			return ctl_exchange(path, "bootchart\n", &(struct sink){.out = stdout});
+		bootchart_usage(stderr);
+		return 2;
+	}
+	/* The request is the words as given, with the two options spelled as the protocol does;
+	 * PID 1 checks the rest (and says what is wrong). */
+	static const char verbs[] = " status start stop restart logs poweroff reboot halt debug-wedge ";
+	char req[256], word[32];
+	size_t len = 0;
+	if (i >= argc || strlen(argv[i]) > 16 || !strstr(verbs, (snprintf(word, sizeof word, " %s ", argv[i]), word))) {
+		usage(stderr);
+		return 2;
+	}
+	for (; i < argc; i++) {
+		const char *w = !strcmp(argv[i], "--json") ? "json" : !strcmp(argv[i], "-f") ? "follow" : argv[i];
+		int k = snprintf(req + len, sizeof req - len, "%s%s", len ? " " : "", w);
+		if (k < 0 || (size_t)k >= sizeof req - len - 1) {
+			usage(stderr);
+			return 2;
+		}
+		len += (size_t)k;
+	}
+	req[len++] = '\n';
+	req[len] = '\0';
+	return ctl_exchange(path, req, &(struct sink){.out = stdout});
 }

@@ -158,6 +158,28 @@ static void status(struct pid1 *p, struct ctl_conn *c, bool json)
 		out_add(c, "]\n");
 }
 
+/* The boot chart's records as lines (the client draws them; the format is in keel-ctl(1)):
+ * "now MS", "phase NAME MS" for each phase reached, in boot order, then per service
+ * "svc NAME STATE LAUNCH STARTED READY STARTS" with "-" for a moment that has not come. */
+static void bootchart(struct pid1 *p, struct ctl_conn *c)
+{
+	static const char *const phases[] = {"pid1", "root", "mounts", "config", "modules",
+					     "data", "networks", "services", "done"};
+	_Static_assert(sizeof phases / sizeof phases[0] == PHASE_COUNT, "a name for every enum pid1_phase");
+	out_add(c, "OK\nnow %lld\n", (long long)boot_ms());
+	for (int i = 0; i < PHASE_COUNT; i++)
+		if (p->phase_ms[i] > 0)
+			out_add(c, "phase %s %lld\n", phases[i], (long long)p->phase_ms[i]);
+	for (uint32_t i = 0; i < p->nsvcs; i++) {
+		const struct svc *s = &p->svcs[i];
+		char t[3][24];
+		const int64_t ms[3] = {s->bc_launch_ms, s->bc_started_ms, s->bc_ready_ms};
+		for (int k = 0; k < 3; k++)
+			snprintf(t[k], sizeof t[k], ms[k] < 0 ? "-" : "%lld", (long long)ms[k]);
+		out_add(c, "svc %s %s %s %s %s %u\n", s->name, svc_state_name(s), t[0], t[1], t[2], s->bc_starts);
+	}
+}
+
 /* The ring's oldest whole line: after the first newline once the ring has wrapped. */
 static uint64_t log_start(const struct svc_ring *r)
 {
@@ -189,7 +211,7 @@ static void handle(struct pid1 *p, struct ctl_conn *c)
 	int n = 0;
 	for (char *save = NULL, *w = strtok_r(c->in, " \t", &save); w && n < 4; w = strtok_r(NULL, " \t", &save))
 		words[n++] = w;
-	c->outcap = 256 + (size_t)p->nsvcs * 160;
+	c->outcap = 512 + (size_t)p->nsvcs * 160;
 	c->out = malloc(c->outcap);
 	if (!c->out) {
 		conn_close(c);
@@ -201,6 +223,8 @@ static void handle(struct pid1 *p, struct ctl_conn *c)
 	err_clear(&e);
 	if (!strcmp(verb, "status") && (n == 1 || (n == 2 && !strcmp(words[1], "json")))) {
 		status(p, c, n == 2);
+	} else if (!strcmp(verb, "bootchart") && n == 1) {
+		bootchart(p, c);
 	} else if ((!strcmp(verb, "start") || !strcmp(verb, "stop") || !strcmp(verb, "restart")) && n == 2) {
 		struct svc *s = supervisor_find(p, words[1]);
 		if (!s)

@@ -12,7 +12,7 @@ static const struct {
 } commands[] = {
 	{"check", cmd_check, "check CONFIG.bin        validate a binary config and print it back as text"},
 	{"run", cmd_run, "run CONFIG.bin SERVICE  run one service in the foreground (like crun run)"},
-	{"ctl", cmd_ctl, "ctl COMMAND [ARGS]      talk to the running PID 1: status, start, stop, logs, poweroff"},
+	{"ctl", cmd_ctl, "ctl COMMAND [ARGS]      talk to the running PID 1: status, start, stop, logs, bootchart, poweroff"},
 	{"update", cmd_update, "update FILE.kbu         install an update bundle and reboot into it (--status: the slots)"},
 	{"net-up", cmd_net_up, "net-up CONFIG.bin       bring up the config's networks in this network namespace"},
 };

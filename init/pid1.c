@@ -21,9 +21,12 @@ _Noreturn void pid1_main(int argc, char **argv)
 
 	umask(022);
 	boot_console();
+	p->phase_ms[PHASE_PID1] = boot_ms();
 	klog("pid1: started");
 	boot_leave_initramfs();
+	p->phase_ms[PHASE_ROOT] = boot_ms();
 	boot_mount_early();
+	p->phase_ms[PHASE_MOUNTS] = boot_ms();
 	if (chdir("/") < 0)
 		klog("pid1: chdir /: %s", strerror(errno));
 	/* From now on ctrl-alt-del is a SIGINT for us to handle, not an immediate reboot. */
@@ -35,9 +38,11 @@ _Noreturn void pid1_main(int argc, char **argv)
 		klog("%s", e.msg); /* loop_run copes with a broken epoll by polling for children */
 
 	config_load(p);
+	p->phase_ms[PHASE_CONFIG] = boot_ms();
 	if (p->cfg_ok) {
 		settings_apply(p);
 		modules_load(p);
+		p->phase_ms[PHASE_MODULES] = boot_ms();
 		/* The factory config names the data partition, which may hold a newer config. */
 		data_mount(p);
 		update_boot_begin(p); /* a trial boot is counted, or rolled back, before the choice */
@@ -45,6 +50,7 @@ _Noreturn void pid1_main(int argc, char **argv)
 			settings_apply(p);
 			modules_load(p);
 		}
+		p->phase_ms[PHASE_DATA] = boot_ms();
 		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
 		watchdog_start(p);
 		ctl_init(p);
@@ -53,10 +59,12 @@ _Noreturn void pid1_main(int argc, char **argv)
 		update_boot_watch(p);
 	} else {
 		data_mount(p);
+		p->phase_ms[PHASE_DATA] = boot_ms();
 		klog("config: no valid config; staying up with a rescue shell on the console");
 		p->shell_wanted = true;
 	}
 	console_shell_start(p);
+	p->phase_ms[PHASE_DONE] = boot_ms();
 	klog("pid1: boot done");
 	loop_run(p);
 }

@@ -25,6 +25,21 @@ struct loop_source {
 
 enum pid1_stop { STOP_NONE = 0, STOP_REBOOT, STOP_POWEROFF, STOP_HALT };
 
+/* The boot chart's phases (keel ctl bootchart), in boot order: each is the moment that step of
+ * the boot ended. Names on the wire: ctl.c. */
+enum pid1_phase {
+	PHASE_PID1,      /* PID 1 started: the chart's time 0 */
+	PHASE_ROOT,      /* root moved off the initramfs (or not needed) */
+	PHASE_MOUNTS,    /* early mounts */
+	PHASE_CONFIG,    /* factory config read and verified */
+	PHASE_MODULES,   /* system settings and kernel modules */
+	PHASE_DATA,      /* data partition mounted, config selected */
+	PHASE_NETWORKS,  /* watchdog, control socket, networks up */
+	PHASE_LAUNCH,    /* "services": every service whose dependencies were met launched */
+	PHASE_DONE,      /* boot done: the loop takes over */
+	PHASE_COUNT
+};
+
 /* The supervisor's state: the only mutable state keel keeps outside a function's stack. */
 struct pid1 {
 	/* config (cfg points into cfg_buf, which stays allocated for the whole boot) */
@@ -56,6 +71,7 @@ struct pid1 {
 	uint64_t status_sum;           /* status_file.c: checksum of the rows last written */
 
 	struct update_boot *upd;       /* update_boot.c: set when this boot runs an update on trial */
+	int64_t phase_ms[PHASE_COUNT]; /* boot chart: boot_ms() as each phase ended; 0: not reached */
 };
 
 /* log.c: one line on the console, "keel: [   1.234] <message>", time since boot (CLOCK_BOOTTIME). */

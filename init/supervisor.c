@@ -165,6 +165,14 @@ static void fail_start_limit(struct pid1 *p, struct svc *s)
 
 static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_ms);
 
+/* The boot chart keeps the first ready of the boot; the console line carries the same moment. */
+static void svc_became_ready(struct pid1 *p, struct svc *s, const char *note)
+{
+	if (s->bc_ready_ms < 0)
+		s->bc_ready_ms = boot_ms();
+	svc_note(p, s, "%s", note);
+}
+
 static void svc_start(struct pid1 *p, struct svc *s)
 {
 	int64_t now = boot_ms();
@@ -189,6 +197,10 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	err_clear(&e);
 	s->killed = false;
 	s->started_ms = now;
+	if (s->bc_launch_ms < 0)
+		s->bc_launch_ms = now;
+	if (s->bc_ready_ms < 0)
+		s->bc_starts++;
 	if (launch_start(&o, &p->cfg, s->cfg, s->name, &s->l, &e) < 0) {
 		svc_note(p, s, "start failed: %s", e.msg);
 		s->last = LAST_START_FAILED;
@@ -200,11 +212,13 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	s->exit_src.fd = s->l.ct.pidfd;
 	if (loop_add(p, &s->exit_src, &e) < 0)
 		svc_note(p, s, "%s (its exit is seen through SIGCHLD only)", e.msg);
+	if (s->bc_started_ms < 0)
+		s->bc_started_ms = boot_ms();
 	svc_note(p, s, "started (pid %d)", (int)s->l.ct.pid);
 	/* readiness notify: ready once it sends READY=1 (on_notify); started: ready now. */
 	s->state = s->notify_src.fd >= 0 ? SVC_RUNNING : SVC_READY;
 	if (s->state == SVC_READY)
-		svc_note(p, s, "ready");
+		svc_became_ready(p, s, "ready");
 }
 
 /* sd_notify datagrams: newline-separated KEY=VALUE; READY=1 makes a running service ready. */
@@ -225,7 +239,7 @@ static void on_notify(struct pid1 *p, struct loop_source *src, uint32_t events)
 			ready |= !strcmp(l, "READY=1");
 		if (ready && s->state == SVC_RUNNING) {
 			s->state = SVC_READY;
-			svc_note(p, s, "ready (notified)");
+			svc_became_ready(p, s, "ready (notified)");
 			schedule(p);
 		}
 	}
@@ -527,6 +541,7 @@ static int svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
 {
 	s->cfg = cfg_service(&p->cfg, i);
 	s->name = cfg_str(&p->cfg, s->cfg->name);
+	s->bc_launch_ms = s->bc_started_ms = s->bc_ready_ms = -1;
 	s->want = true;
 	s->state = SVC_STARTING;
 	s->backoff_ms = s->cfg->backoff_initial_ms;
@@ -564,9 +579,12 @@ void supervisor_boot(struct pid1 *p)
 		else
 			klog("network: %u networks up", cfg_network_count(&p->cfg));
 	}
+	p->phase_ms[PHASE_NETWORKS] = boot_ms();
 	uint32_t n = cfg_service_count(&p->cfg);
-	if (n == 0)
+	if (n == 0) {
+		p->phase_ms[PHASE_LAUNCH] = boot_ms();
 		return;
+	}
 	p->svcs = calloc(n, sizeof *p->svcs);
 	if (!p->svcs) {
 		klog("supervisor: %u services: out of memory; none started", n);
@@ -582,6 +600,7 @@ void supervisor_boot(struct pid1 *p)
 		}
 	}
 	schedule(p);
+	p->phase_ms[PHASE_LAUNCH] = boot_ms();
 	for (uint32_t i = 0; i < n; i++)
 		if (p->svcs[i].state == SVC_STARTING)
 			klog("supervisor: %s waits for its dependencies", p->svcs[i].name);

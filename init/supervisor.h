@@ -58,6 +58,10 @@ struct svc {
 	uint64_t pids_limited;          /* forks refused at pids.max, over every start */
 	uint64_t oom_seen, pids_seen;   /* this start's counters as last read */
 	bool cg_populated;              /* cgroup.events: the cgroup still holds processes */
+	/* Boot chart: this boot's first launch call, first confirmed exec and first ready, boot_ms();
+	 * -1 until it happens. A start that fails or crashes before ready counts in bc_starts. */
+	int64_t bc_launch_ms, bc_started_ms, bc_ready_ms;
+	uint32_t bc_starts;             /* starts until the first ready */
 };
 
 /* svclog.c */

@@ -71,9 +71,6 @@ int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e
 int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struct seccomp_prog *p,
 		       struct err *e);
 int seccomp_prog_load(const struct seccomp_prog *p, struct err *e);
-/* The number of a syscall on this architecture; -2 for one only the other device architecture
- * has (a rule naming it is skipped), -1 for an unknown name. */
-int seccomp_syscall_nr(const char *name);
 
 /* devices.c (host side): load the device program and attach it to the cgroup. */
 int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service *svc, struct err *e);

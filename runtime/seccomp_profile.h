@@ -28,4 +28,8 @@ extern const char seccomp_names[];
 extern const struct seccomp_name seccomp_name_index[];
 extern const unsigned short seccomp_name_count;
 
+/* seccomp_names.c: the number of a syscall on this architecture; -2 for one only the other device
+ * architecture has (a rule naming it is skipped), -1 for an unknown name. */
+int seccomp_syscall_nr(const char *name);
+
 #endif

@@ -50,13 +50,18 @@ bench_debs() {
 }
 
 # bench_tools: build the static timer the guest uses to time N starts (bench/lib/timer.c) into
-# $BENCH_OUT/bench-timer, and the host's TSC meter (bench/lib/tsc-khz.c, for bench_boot).
+# $BENCH_OUT/bench-timer, the static stamp printer (bench/lib/stamp.c, for bench/boot) into
+# $BENCH_OUT/bench-stamp, and the host's TSC meter (bench/lib/tsc-khz.c, for bench_boot).
 bench_tools() {
 	local warn="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes"
 	mkdir -p "$BENCH_OUT"
 	if [ ! -x "$BENCH_OUT/bench-timer" ] || [ "$BENCH_LIB/timer.c" -nt "$BENCH_OUT/bench-timer" ]; then
 		musl-gcc -std=gnu11 -O2 -static -s $warn -o "$BENCH_OUT/bench-timer" "$BENCH_LIB/timer.c" ||
 			bench_die "cannot build $BENCH_OUT/bench-timer"
+	fi
+	if [ ! -x "$BENCH_OUT/bench-stamp" ] || [ "$BENCH_LIB/stamp.c" -nt "$BENCH_OUT/bench-stamp" ]; then
+		musl-gcc -std=gnu11 -O2 -static -s $warn -o "$BENCH_OUT/bench-stamp" "$BENCH_LIB/stamp.c" ||
+			bench_die "cannot build $BENCH_OUT/bench-stamp"
 	fi
 	if [ ! -x "$BENCH_OUT/tsc-khz" ] || [ "$BENCH_LIB/tsc-khz.c" -nt "$BENCH_OUT/tsc-khz" ]; then
 		gcc -std=gnu11 -O2 $warn -o "$BENCH_OUT/tsc-khz" "$BENCH_LIB/tsc-khz.c" ||

@@ -1,11 +1,12 @@
 /* libFuzzer target for keelc's text parser and writer, checking the round-trip contract on every
  * input keelc accepts: the written binary opens with the device reader, and the text keel check
- * prints for it compiles to the same bytes. keelc's sources are compiled in here (minus main), so
- * the fuzz rule needs nothing beyond lib/ and format/. */
+ * prints for it compiles to the same bytes. keelc's sources are compiled in here (minus main); the
+ * fuzz rule links lib/, format/ and the generated syscall name table, as keelc does. */
 #include "../../tools/keelc/index.c"
 #include "../../tools/keelc/lex.c"
 #include "../../tools/keelc/model.c"
 #include "../../tools/keelc/parse.c"
+#include "../../tools/keelc/syscalls.c" /* the name table and its lookup are linked */
 #include "../../tools/keelc/values.c"
 #include "../../tools/keelc/write.c"
 

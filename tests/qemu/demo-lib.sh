@@ -36,6 +36,8 @@ demo_run() {
   done
   if echo "$st" | grep -qE "^flaky +(ready|backoff) "; then pass "$name-status-flaky-up"
   else fail "$name-status-flaky-up" "$(echo "$st" | grep "^flaky" || echo "no row")"; fi
+  # More checks of the booted demo from the test sourcing this file (test 80: the boot chart).
+  if declare -F demo_more_checks > /dev/null; then demo_more_checks "$name"; fi
 
   # The page from the build host: hostfwd -> the uplink eth0:8080 -> DNAT -> web 10.88.0.10:80,
   # with PID 1's status file (a read-only volume) in it.

@@ -416,6 +416,8 @@ static int svc_syscall(struct pctx *p)
 			n = 0;
 	if (!n || n > 64)
 		return perr(p, COL(0), "expected a syscall name like personality, got '%s'", name);
+	if (val_syscall(name) < 0)
+		return perr(p, COL(0), "unknown syscall '%s' (not a syscall of x86_64 or arm64)", name);
 	if (!strcmp(act, "allow")) {
 		x.r.action = CFG_SC_ALLOW;
 	} else if (!strcmp(act, "kill")) {

@@ -14,5 +14,6 @@ int val_cidr(const char *s, uint32_t *addr, uint32_t *prefix);     /* 10.0.0.1/2
 int val_name(const char *s);                                       /* [a-z0-9_-]{1,32} */
 int val_ifname(const char *s);                                     /* a Linux interface name */
 int val_abspath(const char *s);
+int val_syscall(const char *s);                                    /* a syscall of x86_64 or arm64 */
 
 #endif
