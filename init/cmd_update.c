@@ -59,20 +59,36 @@ struct upd {
 	unsigned present;
 };
 
-static bool in_store(const char *dir, const char *hex)
+/* The image is in the store; with `check`, only if its bytes still hash to its name. */
+static bool in_store(const char *dir, const uint8_t d[32], bool check)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], hex[DIGEST_HEX_LEN + 1];
 	struct stat st;
-	return (size_t)snprintf(p, sizeof p, "%s/sha256/%s.img", dir, hex) < sizeof p && stat(p, &st) == 0 &&
-	       S_ISREG(st.st_mode);
+	digest_to_hex(d, hex);
+	if ((size_t)snprintf(p, sizeof p, "%s/sha256/%s.img", dir, hex) >= sizeof p || stat(p, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return false;
+	if (!check)
+		return true;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	void *buf = malloc(64 * 1024);
+	uint8_t got[DIGEST_LEN];
+	uint64_t n;
+	struct err e;
+	bool ok = fd >= 0 && buf && digest_fd(fd, buf, 64 * 1024, got, &n, &e) == 0 && !memcmp(got, d, DIGEST_LEN);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
-static bool installed(const struct upd *u, const uint8_t d[32])
+/* In the factory store (read-only, checked when the image was made) or in the data store; the
+ * bundle's copy replaces a data store copy that went bad (`check`: the bundle carries it). */
+static bool installed(const struct upd *u, const uint8_t d[32], bool check)
 {
-	char hex[DIGEST_HEX_LEN + 1], data_layers[PATH_MAX];
-	digest_to_hex(d, hex);
+	char data_layers[PATH_MAX];
 	snprintf(data_layers, sizeof data_layers, "%s/layers", u->data);
-	return in_store(data_layers, hex) || in_store(u->factory, hex);
+	return in_store(u->factory, d, false) || in_store(data_layers, d, check);
 }
 
 static ssize_t on_read(void *ctx, void *buf, size_t n)
@@ -96,7 +112,7 @@ static int on_config(void *ctx, const struct cfg *c, struct err *e)
 		return err_sys(e, ENOMEM, "%s", name);
 	u->nrefs = bundle_config_layers(c, u->refs, n);
 	for (size_t i = 0; i < u->nrefs; i++)
-		u->needed[i] = !installed(u, u->refs[i]);
+		u->needed[i] = !installed(u, u->refs[i], false);
 	return 0;
 }
 
@@ -107,7 +123,7 @@ static int on_layer_begin(void *ctx, const uint8_t d[32], uint64_t size, struct 
 	for (size_t i = 0; i < u->nrefs; i++)
 		if (!memcmp(u->refs[i], d, 32))
 			u->got[i] = true;
-	if (installed(u, d)) {
+	if (installed(u, d, true)) {
 		u->present++;
 		return 0;
 	}
