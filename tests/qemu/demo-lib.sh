@@ -84,8 +84,9 @@ demo_run() {
   cg=$(qemu_sh 'for s in web worker; do d=/sys/fs/cgroup/keel/$s; echo "$s $(cat $d/memory.max) $(cat $d/pids.max) $(cat $d/cpu.max)"; done')
   expect_eq "$name-limits-web" "web 67108864 64 20000 100000" "$(echo "$cg" | grep '^web ')"
   expect_eq "$name-limits-worker" "worker 33554432 32 10000 100000" "$(echo "$cg" | grep '^worker ')"
-  # flaky's cgroup exists while it runs: read it on its next start (bounded).
-  cg=$(qemu_sh 'd=/sys/fs/cgroup/keel/flaky; i=0; while [ $i -lt 150 ]; do r="$(cat $d/memory.max $d/pids.max $d/cpu.max 2>/dev/null | tr "\n" " ")"; case "$r" in *" "*" "*" "*) echo "flaky $r"; break;; esac; i=$((i+1)); sleep 0.1; done')
+  # flaky's cgroup exists while it runs: read it on its next start (bounded), once its process is
+  # in it (keel writes the limits between the mkdir and the clone into the cgroup).
+  cg=$(qemu_sh 'd=/sys/fs/cgroup/keel/flaky; i=0; while [ $i -lt 150 ]; do r=; [ -n "$(cat $d/cgroup.procs 2>/dev/null)" ] && r="$(cat $d/memory.max $d/pids.max $d/cpu.max 2>/dev/null | tr "\n" " ")"; case "$r" in *" "*" "*" "*) echo "flaky $r"; break;; esac; i=$((i+1)); sleep 0.1; done')
   expect_eq "$name-limits-flaky" "flaky 16777216 8 5000 100000 " "$(echo "$cg" | grep '^flaky ')"
   # Dropped capabilities and seccomp: web keeps NET_BIND_SERVICE (bit 10) only, worker nothing.
   local caps
