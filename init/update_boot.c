@@ -132,13 +132,16 @@ void update_boot_check(struct pid1 *p)
 	}
 	if (!u->elapsed)
 		return;
+	/* Healthy: every service became ready in this boot (the boot chart's first ready; one that
+	 * crashes now and then and restarts by policy is fine, its start limit is the judge) or
+	 * was stopped by hand. */
 	for (uint32_t i = 0; i < p->nsvcs; i++) {
 		const struct svc *s = &p->svcs[i];
-		bool ok = s->state == SVC_READY || s->state == SVC_EXITED || (s->state == SVC_STOPPED && !s->want);
+		bool ok = s->bc_ready_ms >= 0 || (s->state == SVC_STOPPED && !s->want);
 		if (!ok) {
 			if (!u->waiting_said)
-				klog("update: %s not confirmed yet: service '%s' is %s after the %u s health window", u->slot,
-				     s->name, svc_state_name(s), u->window_s);
+				klog("update: %s not confirmed yet: service '%s' has not been ready (%s) after the %u s health window",
+				     u->slot, s->name, svc_state_name(s), u->window_s);
 			u->waiting_said = true;
 			return;
 		}
