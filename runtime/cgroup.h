@@ -20,9 +20,15 @@ int cgroup_write(const struct cgroup *cg, const char *file, const char *value, s
 /* cgroup_limits.c: enable in <root> (and up the tree as far as needed) the controllers the
  * service's limits need, write each limit into the cgroup and read it back. A controller the
  * kernel lacks, a value it refuses or changes is an error naming the key or file; a byte value it
- * rounds down to the page size is a warning line on warn_fd. */
+ * rounds down to the page size is a warning line on warn_fd.
+ * CGROUP_LIMITS_BOUNDS (before the clone: the controllers, cpuset, memory, pids) bound what the
+ * service can take from the start; CGROUP_LIMITS_RATES (cpu.max, cpu.weight, io.weight, io.max)
+ * follow once it has exec'd, so keel's own setup of the container in its cgroup is not throttled
+ * to the service's share (a 5% cpu.max made a start 2-3x slower). */
+enum cgroup_limits_part { CGROUP_LIMITS_BOUNDS, CGROUP_LIMITS_RATES };
 int cgroup_limits(const struct cgroup *cg, const char *root, const struct cfg *c,
-		  const struct cfg_service *svc, const char *name, int warn_fd, struct err *e);
+		  const struct cfg_service *svc, const char *name, int warn_fd, enum cgroup_limits_part part,
+		  struct err *e);
 /* cgroup.kill, wait until it is empty, rmdir, close. */
 int cgroup_remove(struct cgroup *cg, struct err *e);
 

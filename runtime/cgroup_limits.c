@@ -258,13 +258,49 @@ static int put_io_max(struct limits_ctx *x, const struct cfg *c, const struct cf
 	return err_set(x->e, EINVAL, "io.max: wrote '%s', kernel has '%s'", line, got);
 }
 
+/* cpu.max, cpu.weight, io.weight, io.max: written once the service has exec'd. */
+static int rates(struct limits_ctx *x, const struct cfg *c, const struct cfg_service *s)
+{
+	char buf[64];
+	if (s->cpu_max_quota_us != CFG_U64_UNSET) {
+		char q[32];
+		u64_text(q, sizeof q, s->cpu_max_quota_us);
+		snprintf(buf, sizeof buf, "%s %u", q, s->cpu_max_period_us ? s->cpu_max_period_us : 100000);
+		if (put(x, "cpu.max", buf, 0) < 0)
+			return -1;
+	}
+	if (s->cpu_weight) {
+		snprintf(buf, sizeof buf, "%u", s->cpu_weight);
+		if (put(x, "cpu.weight", buf, 0) < 0)
+			return -1;
+	}
+	if (s->io_weight) {
+		snprintf(buf, sizeof buf, "default %u", s->io_weight);
+		char back[256];
+		if (write_str(x->cg->fd, "io.weight", buf, x->e) < 0 ||
+		    read_small(x->cg->fd, x->cg->path, "io.weight", back, sizeof back, x->e) < 0)
+			return -1;
+		back[strcspn(back, "\n")] = '\0';
+		if (strcmp(back, buf))
+			return err_set(x->e, EINVAL, "io.weight: wrote '%s', kernel has '%s'", buf, back);
+	}
+	for (uint32_t i = 0; i < s->io_max.count; i++)
+		if (put_io_max(x, c, cfg_iolimit(c, s->io_max, i)) < 0)
+			return -1;
+	return 0;
+}
+
 int cgroup_limits(const struct cgroup *cg, const char *root, const struct cfg *c,
-		  const struct cfg_service *s, const char *name, int warn_fd, struct err *e)
+		  const struct cfg_service *s, const char *name, int warn_fd, enum cgroup_limits_part part,
+		  struct err *e)
 {
 	const char *keys[C_COUNT] = {0};
 	unsigned mask = needed(s, keys);
 	if (!mask)
 		return 0;
+	struct limits_ctx x = {cg, name, warn_fd, e};
+	if (part == CGROUP_LIMITS_RATES)
+		return rates(&x, c, s);
 	char dir[PATH_MAX];
 	if (snprintf(dir, sizeof dir, "%s", root) >= (int)sizeof dir)
 		return err_set(e, ENAMETOOLONG, "cgroup %s: path too long", root);
@@ -283,37 +319,10 @@ int cgroup_limits(const struct cgroup *cg, const char *root, const struct cfg *c
 		if (rc < 0)
 			return err_prefix(e, "%s/", dir);
 	}
-	struct limits_ctx x = {cg, name, warn_fd, e};
-	char buf[64];
-	if (s->cpu_max_quota_us != CFG_U64_UNSET) {
-		char q[32];
-		u64_text(q, sizeof q, s->cpu_max_quota_us);
-		snprintf(buf, sizeof buf, "%s %u", q, s->cpu_max_period_us ? s->cpu_max_period_us : 100000);
-		if (put(&x, "cpu.max", buf, 0) < 0)
-			return -1;
-	}
-	if (s->cpu_weight) {
-		snprintf(buf, sizeof buf, "%u", s->cpu_weight);
-		if (put(&x, "cpu.weight", buf, 0) < 0)
-			return -1;
-	}
 	if (s->cpuset_cpus && put(&x, "cpuset.cpus", cfg_str(c, s->cpuset_cpus), 0) < 0)
 		return -1;
 	if (put_u64(&x, "memory.max", s->memory_max, 1) < 0 || put_u64(&x, "memory.high", s->memory_high, 1) < 0 ||
 	    put_u64(&x, "memory.swap.max", s->memory_swap_max, 1) < 0 || put_u64(&x, "pids.max", s->pids_max, 0) < 0)
 		return -1;
-	if (s->io_weight) {
-		snprintf(buf, sizeof buf, "default %u", s->io_weight);
-		char back[256];
-		if (write_str(cg->fd, "io.weight", buf, e) < 0 ||
-		    read_small(cg->fd, cg->path, "io.weight", back, sizeof back, e) < 0)
-			return -1;
-		back[strcspn(back, "\n")] = '\0';
-		if (strcmp(back, buf))
-			return err_set(e, EINVAL, "io.weight: wrote '%s', kernel has '%s'", buf, back);
-	}
-	for (uint32_t i = 0; i < s->io_max.count; i++)
-		if (put_io_max(&x, c, cfg_iolimit(c, s->io_max, i)) < 0)
-			return -1;
 	return 0;
 }

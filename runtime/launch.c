@@ -3,9 +3,11 @@
 #include "launch.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../lib/digest.h"
@@ -72,8 +74,10 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 		goto out_root;
 	if (devices_attach(l->cg.fd, c, svc, e) < 0)
 		goto out_cgroup;
-	/* Before the clone: the service's first instruction already runs under its limits. */
-	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, o->log_fd > 2 ? o->log_fd : STDERR_FILENO, e) < 0)
+	/* Before the clone: the service's first instruction already runs within its memory, pids and
+	 * cpuset bounds. Its cpu and io rates follow its exec (cgroup.h says why). */
+	int warn_fd = o->log_fd > 2 ? o->log_fd : STDERR_FILENO;
+	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_BOUNDS, e) < 0)
 		goto out_cgroup;
 	struct container_spec spec = {
 		.cfg = c,
@@ -90,6 +94,13 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 	};
 	if (container_start(&spec, &l->ct, e) < 0)
 		goto out_cgroup;
+	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_RATES, e) < 0) {
+		syscall(SYS_pidfd_send_signal, l->ct.pidfd, SIGKILL, NULL, 0);
+		container_wait(&l->ct, &(int){0}, &(struct err){0});
+		close(l->ct.pidfd);
+		l->ct.pidfd = -1;
+		goto out_cgroup;
+	}
 	return 0;
 out_cgroup:
 	cgroup_remove(&l->cg, &(struct err){0});
