@@ -14,6 +14,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "../lib/file.h"
 #include "supervisor.h"
 
 #define SVC_OF_CG(ptr) ((struct svc *)((char *)(ptr) - offsetof(struct svc, cg_src)))
@@ -22,14 +23,8 @@
 static int64_t cg_value(const struct svc *s, const char *file, const char *key)
 {
 	char buf[512];
-	int fd = openat(s->l.cg.fd, file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (file_read_small(s->l.cg.fd, file, 0, buf, sizeof buf) <= 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	size_t kl = strlen(key);
 	for (char *l = buf; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
 		if (!strncmp(l, key, kl) && l[kl] == ' ')

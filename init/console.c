@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lib/file.h"
 #include "pid1.h"
 
 #define RESPAWN_QUICK_MS 1000 /* a shell that dies sooner than this is respawned after a pause */
@@ -19,14 +20,8 @@ static void console_tty(char *path, size_t size)
 {
 	snprintf(path, size, "/dev/console");
 	char buf[256];
-	int fd = open("/sys/class/tty/console/active", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (file_read_small(AT_FDCWD, "/sys/class/tty/console/active", 0, buf, sizeof buf) <= 0)
 		return;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
 	char *end = buf + strcspn(buf, "\n");
 	*end = '\0';
 	char *name = strrchr(buf, ' ');

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../lib/file.h"
 #include "supervisor.h"
 
 #define CTL_PATH "/run/keel/ctl"
@@ -195,13 +196,8 @@ static uint64_t log_start(const struct svc_ring *r)
 static bool debug_allowed(void)
 {
 	char buf[1024];
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (file_read_small(AT_FDCWD, "/proc/cmdline", 0, buf, sizeof buf) <= 0)
 		return false;
-	buf[n] = '\0';
 	return strstr(buf, "keel.debug=wedge") != NULL;
 }
 

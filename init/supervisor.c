@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lib/file.h"
 #include "../format/text.h"
 #include "cgevents.h"
 
@@ -312,14 +313,8 @@ static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_m
 static bool svc_oom_killed(const struct svc *s)
 {
 	char buf[256];
-	int fd = openat(s->l.cg.fd, "memory.events", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (file_read_small(s->l.cg.fd, "memory.events", 0, buf, sizeof buf) <= 0)
 		return false;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	const char *k = strstr(buf, "oom_kill ");
 	return k && atoi(k + 9) > 0;
 }

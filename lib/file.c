@@ -1,4 +1,5 @@
-/* Small file-system helpers: read a bounded file whole, create a directory path. */
+/* Small file-system helpers: read a bounded file whole or a small one's start, create a directory
+ * path. */
 #include "file.h"
 
 #include <errno.h>
@@ -51,6 +52,19 @@ int file_read_all(const char *path, size_t max, uint8_t **out, size_t *len, stru
 	*out = buf;
 	*len = got;
 	return 0;
+}
+
+ssize_t file_read_small(int dfd, const char *path, int flags, char *buf, size_t size)
+{
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, size - 1);
+	int saved = errno;
+	close(fd);
+	buf[n < 0 ? 0 : n] = '\0';
+	errno = saved;
+	return n;
 }
 
 int mkdir_p(const char *path, mode_t mode, struct err *e)

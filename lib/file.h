@@ -13,6 +13,11 @@
  * a small device's memory. Errors name the path: "/etc/keel/config.bin: open: No such file ...". */
 int file_read_all(const char *path, size_t max, uint8_t **out, size_t *len, struct err *e);
 
+/* The start of a small file (a proc, sysfs or cgroup file, a one-line state file) into buf,
+ * NUL-terminated: at most size - 1 bytes, one read. dfd as in openat (AT_FDCWD for a plain path);
+ * flags are added to O_RDONLY | O_CLOEXEC. Returns the length, or -1 with errno set. */
+ssize_t file_read_small(int dfd, const char *path, int flags, char *buf, size_t size);
+
 /* mkdir -p: create each missing component of path with mode (existing ones are left as they are). */
 int mkdir_p(const char *path, mode_t mode, struct err *e);
 

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
+
 static const char *other(const char *slot)
 {
 	return !strcmp(slot, "slot-a") ? "slot-b" : "slot-a";
@@ -90,17 +92,8 @@ static int file_put(int dfd, const char *dir, const char *name, const void *data
 static int file_get(int dfd, const char *dir, const char *name, char *buf, size_t size, struct err *e)
 {
 	buf[0] = '\0';
-	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	if (fd < 0)
-		return err_sys(e, errno, "%s/%s: open", dir, name);
-	ssize_t n = read(fd, buf, size - 1);
-	int saved = errno;
-	close(fd);
-	if (n < 0)
-		return err_sys(e, saved, "%s/%s: read", dir, name);
-	buf[n] = '\0';
+	if (file_read_small(dfd, name, O_NOFOLLOW, buf, size) < 0)
+		return errno == ENOENT ? 0 : err_sys(e, errno, "%s/%s: read", dir, name);
 	buf[strcspn(buf, "\n")] = '\0';
 	return 1;
 }

@@ -14,6 +14,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "../lib/file.h"
+
 enum { C_CPU, C_MEMORY, C_PIDS, C_IO, C_CPUSET, C_COUNT };
 static const char *const ctrl_names[C_COUNT] = {"cpu", "memory", "pids", "io", "cpuset"};
 
@@ -21,15 +23,9 @@ static const char *const ctrl_names[C_COUNT] = {"cpu", "memory", "pids", "io", "
  * newline dropped. */
 static int read_small(int dirfd, const char *dir, const char *name, char *buf, size_t size, struct err *e)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, errno, "%s: open %s", name, dir);
-	ssize_t n = read(fd, buf, size - 1);
-	int err = errno;
-	close(fd);
+	ssize_t n = file_read_small(dirfd, name, 0, buf, size);
 	if (n < 0)
-		return err_sys(e, err, "%s: read", name);
-	buf[n] = '\0';
+		return err_sys(e, errno, "%s: read %s", name, dir);
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	return 0;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/file.h"
 #include "netlink.h"
 
 #ifndef IFF_UP
@@ -358,15 +359,10 @@ static int text_write(struct text *t, const char *dir, const char *name, struct 
 static void resolv_from_host(struct text *t)
 {
 	char in[4096];
-	int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, in, sizeof in - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0) {
+	if (file_read_small(AT_FDCWD, "/etc/resolv.conf", 0, in, sizeof in) <= 0) {
 		text_add(t, "# keel: the host has no resolver configured\n");
 		return;
 	}
-	in[n] = '\0';
 	for (char *line = in, *end; *line; line = end) {
 		end = strchr(line, '\n');
 		end = end ? end + 1 : line + strlen(line);
