@@ -66,5 +66,10 @@ const struct cfg_device *cfg_device(const struct cfg *c, struct cfg_range r, uin
 /* Print the config as text that keelc compiles back to the same bytes (format/print.c); keys at
  * their default are left out. Returns -1 on a write error. */
 int cfg_print(const struct cfg *c, FILE *out);
+/* One part of that text: a service's section followed by its network's (what a live reload
+ * compares to tell a changed service), one network's section, the system section. */
+int cfg_print_service(const struct cfg *c, const struct cfg_service *s, FILE *out);
+int cfg_print_network(const struct cfg *c, const struct cfg_network *n, FILE *out);
+int cfg_print_system(const struct cfg *c, FILE *out);
 
 #endif

@@ -431,6 +431,27 @@ static void print_service(FILE *f, const struct cfg *c, const struct cfg_service
 	print_service_net_cgroup(f, c, s);
 }
 
+int cfg_print_service(const struct cfg *c, const struct cfg_service *s, FILE *out)
+{
+	print_service(out, c, s);
+	const struct cfg_network *n = s->network ? cfg_network_by_name(c, cfg_str(c, s->network)) : NULL;
+	if (n)
+		print_network(out, c, n);
+	return ferror(out) ? -1 : 0;
+}
+
+int cfg_print_network(const struct cfg *c, const struct cfg_network *n, FILE *out)
+{
+	print_network(out, c, n);
+	return ferror(out) ? -1 : 0;
+}
+
+int cfg_print_system(const struct cfg *c, FILE *out)
+{
+	print_system(out, c);
+	return ferror(out) ? -1 : 0;
+}
+
 int cfg_print(const struct cfg *c, FILE *out)
 {
 	fprintf(out, "# keel config %u.%u, %u bytes%s\n", c->hdr->major, c->hdr->minor, c->hdr->total_size,

@@ -17,6 +17,9 @@ static void usage(FILE *f)
 		   "  status [--json]           every service: state, pid, uptime, restarts, last exit\n"
 		   "  start|stop|restart NAME   change what a service is doing\n"
 		   "  logs NAME [-f]            the service's kept output (-f: then follow it)\n"
+		   "  reload                    choose the config again as at boot and apply it live:\n"
+		   "                            removed and changed services stop, changed and new ones\n"
+		   "                            start, unchanged ones keep running; prints what it did\n"
 		   "  poweroff|reboot|halt      stop every service in reverse dependency order, then that\n"
 		   "  bootchart [text]          the boot as an SVG picture on stdout (keel ctl bootchart >\n"
 		   "                            boot.svg); text: PID 1's records it is drawn from\n"
@@ -127,6 +130,11 @@ static int ctl_exchange(const char *path, const char *req, struct sink *out)
 	}
 }
 
+int ctl_call(const char *path, const char *req)
+{
+	return ctl_exchange(path, req, &(struct sink){.out = stdout});
+}
+
 /* keel ctl bootchart: PID 1's records into memory (a line per phase and per service, bounded
  * by the config's service limit), drawn as SVG on stdout. */
 static int bootchart(const char *path)
@@ -187,7 +195,7 @@ int cmd_ctl(int argc, char **argv)
 	}
 	/* The request is the words as given, with the two options spelled as the protocol does;
 	 * PID 1 checks the rest (and says what is wrong). */
-	static const char verbs[] = " status start stop restart logs poweroff reboot halt debug-wedge ";
+	static const char verbs[] = " status start stop restart logs reload poweroff reboot halt debug-wedge ";
 	char req[256], word[32];
 	size_t len = 0;
 	if (i >= argc || strlen(argv[i]) > 16 || !strstr(verbs, (snprintf(word, sizeof word, " %s ", argv[i]), word))) {

@@ -26,7 +26,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel update FILE.kbu [--no-reboot] [--data-dir DIR] [--keys DIR] [--factory-layers DIR]\n"
+	fprintf(f, "usage: keel update FILE.kbu [--apply | --no-reboot] [--data-dir DIR] [--keys DIR] [--factory-layers DIR]\n"
 		   "       keel update --status [--data-dir DIR]\n"
 		   "\n"
 		   "Installs an update bundle (keel-pack bundle): checks the config's signature as PID 1 does at\n"
@@ -36,6 +36,8 @@ static void usage(FILE *f)
 		   "reboot into it. On any error nothing installed or active changes. PID 1 confirms the new\n"
 		   "config once its services are healthy, or rolls back to the previous one. See docs/update.md.\n"
 		   "\n"
+		   "  --apply                no reboot: PID 1 applies the new config live (keel ctl reload),\n"
+		   "                         with the same health window; a rollback is applied live too\n"
 		   "  --no-reboot            stage only: the new config runs from the next boot\n"
 		   "  --status               which slot is active, whether it is on trial, the last rollback\n"
 		   "  --data-dir DIR         the updated state (default " DEFAULT_DATA ")\n"
@@ -311,7 +313,7 @@ int cmd_update(int argc, char **argv)
 {
 	struct upd u = {.data = DEFAULT_DATA, .keys = DEFAULT_KEYS, .factory = DEFAULT_FACTORY, .sfd = -1, .in = -1,
 			.out = -1};
-	bool reboot = true, show = false;
+	bool reboot = true, show = false, apply = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -319,6 +321,8 @@ int cmd_update(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--no-reboot")) {
 			reboot = false;
+		} else if (!strcmp(a, "--apply")) {
+			apply = true;
 		} else if (!strcmp(a, "--status")) {
 			show = true;
 		} else if (!strcmp(a, "--data-dir") && i + 1 < argc) {
@@ -354,6 +358,14 @@ int cmd_update(int argc, char **argv)
 	if (!reboot) {
 		printf("keel update: staged; it runs from the next boot\n");
 		return 0;
+	}
+	if (apply) {
+		printf("keel update: applying live (keel ctl reload)\n");
+		fflush(stdout);
+		int r = ctl_call("/run/keel/ctl", "reload\n");
+		if (r != 0)
+			fprintf(stderr, "keel update: not applied live; it runs from the next boot\n");
+		return r;
 	}
 	printf("keel update: rebooting to apply\n");
 	fflush(stdout);

@@ -17,6 +17,10 @@ int cmd_update(int argc, char **argv);  /* init/cmd_update.c: install an update 
 /* init/cmd_run.c: a config file whole in a malloc'd buffer (the reader's alignment), or NULL. */
 uint8_t *cmd_read_config(const char *path, size_t *len, struct err *e);
 
+/* init/cmd_ctl.c: one request line to PID 1's control socket, the answer's body on stdout; the
+ * exit status as keel ctl's (0 OK, 1 refused with the reason on stderr, 3 not reached). */
+int ctl_call(const char *path, const char *req);
+
 /* PID 1 proper (init/pid1.c); never returns. */
 _Noreturn void pid1_main(int argc, char **argv);
 

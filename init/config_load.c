@@ -11,7 +11,7 @@
 #include "update_boot.h"
 
 /* Read, validate and check the signature of one config file (keys: the factory's). */
-static int config_read(const char *path, uint8_t **buf, struct cfg *c, struct err *e)
+int config_read(const char *path, uint8_t **buf, struct cfg *c, struct err *e)
 {
 	size_t len = 0;
 	if (file_read_all(path, CFG_MAX_FILE_SIZE, buf, &len, e) < 0)
@@ -25,7 +25,7 @@ static int config_read(const char *path, uint8_t **buf, struct cfg *c, struct er
 	return 0;
 }
 
-static void config_loaded(const struct pid1 *p, const char *path)
+void config_loaded(const struct pid1 *p, const char *path)
 {
 	const char *host = cfg_str(&p->cfg, p->cfg.system->hostname);
 	klog("config: %s loaded (%zu bytes, %s, %u services, %u networks%s%s)", path, p->cfg.len,
@@ -50,7 +50,7 @@ void config_load(struct pid1 *p)
 
 bool config_select(struct pid1 *p)
 {
-	static const char *const paths[] = {"/data/keel/active/config.bin", "/data/keel/previous/config.bin"};
+	static const char *const paths[] = {PID1_ACTIVE_PATH, PID1_PREVIOUS_PATH};
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		struct err e;
 		err_clear(&e);

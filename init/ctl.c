@@ -30,6 +30,7 @@ struct ctl_conn {
 	uint64_t cursor;                /* next ring byte to send (in ring->total terms) */
 	bool follow;                    /* keep streaming as the service writes */
 	bool polling_out;               /* EPOLLOUT armed */
+	uint8_t reload;                 /* waiting for a reload: 1 queued, 2 taken (reload.c answers) */
 };
 
 #define CONN_OF(ptr) ((struct ctl_conn *)((char *)(ptr) - offsetof(struct ctl_conn, src)))
@@ -111,6 +112,52 @@ void ctl_log_appended(struct pid1 *p, struct svc *s)
 		struct ctl_conn *c = &p->conns[i];
 		if (c->src.fd >= 0 && c->log == s && c->follow && !c->polling_out)
 			conn_flush(p, c);
+	}
+}
+
+void ctl_svc_moved(struct pid1 *p, const struct svc *from, struct svc *to)
+{
+	for (int i = 0; p->conns && i < CTL_CONNS; i++) {
+		struct ctl_conn *c = &p->conns[i];
+		if (c->src.fd < 0 || c->log != from)
+			continue;
+		if (to)
+			c->log = to;
+		else
+			conn_close(c); /* the followed service went away: its stream ends */
+	}
+}
+
+bool ctl_reload_take(struct pid1 *p)
+{
+	bool any = false;
+	for (int i = 0; p->conns && i < CTL_CONNS; i++) {
+		struct ctl_conn *c = &p->conns[i];
+		if (c->src.fd >= 0 && c->reload == 1) {
+			c->reload = 2;
+			any = true;
+		}
+	}
+	return any;
+}
+
+void ctl_reload_answer(struct pid1 *p, const char *text)
+{
+	for (int i = 0; p->conns && i < CTL_CONNS; i++) {
+		struct ctl_conn *c = &p->conns[i];
+		if (c->src.fd < 0 || c->reload != 2)
+			continue;
+		c->reload = 0;
+		free(c->out);
+		c->outlen = strlen(text);
+		c->outoff = 0;
+		c->out = malloc(c->outlen + 1);
+		if (!c->out) {
+			conn_close(c);
+			continue;
+		}
+		memcpy(c->out, text, c->outlen + 1);
+		conn_flush(p, c);
 	}
 }
 
@@ -247,6 +294,14 @@ static void handle(struct pid1 *p, struct ctl_conn *c)
 			klog("ctl: %s", verb);
 		}
 		out_add(c, "OK\n");
+	} else if (!strcmp(verb, "reload") && n == 1 && !p->stopping && p->cfg_ok) {
+		/* Answered by reload.c from the loop once it is done (or refused). */
+		klog("ctl: reload");
+		c->reload = 1;
+		c->answered = true;
+		return;
+	} else if (!strcmp(verb, "reload") && n == 1) {
+		out_add(c, "ERR reload refused: %s\n", p->stopping ? "shutting down" : "no config running (rescue shell)");
 	} else if (!strcmp(verb, "debug-wedge") && n == 1 && debug_allowed()) {
 		/* Test images only (keel.debug=wedge on the kernel command line): stop serving the loop,
 		 * so the watchdog test sees the machine reset. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pid1.h"
+#include "reload.h"
 #include "update_boot.h"
 
 /* Orphans are re-parented to PID 1: collect every exit there is, never block. */
@@ -121,7 +122,8 @@ int loop_init(struct pid1 *p, struct err *e)
 _Noreturn void loop_run(struct pid1 *p)
 {
 	for (;;) {
-		update_boot_check(p); /* may ask for a reboot (rollback) */
+		update_boot_check(p); /* may ask for a reboot or a reload (rollback) */
+		reload_step(p);       /* here, between batches: no event in hand points at a record */
 		/* Services stop first, in reverse dependency order, through this loop; then the rest. */
 		if (p->stopping && supervisor_shutdown(p)) {
 			watchdog_close(p); /* a clean shutdown from here: no reset half-way */

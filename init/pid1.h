@@ -12,12 +12,15 @@
 #define PID1_CONFIG_PATH "/etc/keel/config.bin"
 #define PID1_KEYS_DIR "/etc/keel/keys"
 #define PID1_SHELL "/bin/sh"
+#define PID1_ACTIVE_PATH "/data/keel/active/config.bin"
+#define PID1_PREVIOUS_PATH "/data/keel/previous/config.bin"
 
 /* One readiness source in the epoll loop; epoll_data.ptr points at it. */
 struct pid1;
 struct svc;      /* supervisor.h */
 struct ctl_conn; /* ctl.c */
 struct update_boot; /* update_boot.c */
+struct reload;      /* reload.c */
 struct loop_source {
 	int fd;
 	void (*ready)(struct pid1 *p, struct loop_source *s, uint32_t events);
@@ -71,6 +74,9 @@ struct pid1 {
 	uint64_t status_sum;           /* status_file.c: checksum of the rows last written */
 
 	struct update_boot *upd;       /* update_boot.c: set when this boot runs an update on trial */
+	struct reload *reload;         /* reload.c: a live reload waiting for its stops; NULL: none */
+	bool reload_internal;          /* reload.c: a reload asked for by PID 1 itself (rollback) */
+	bool reload_reboot;            /* ... and if that one is refused, reboot */
 	int64_t phase_ms[PHASE_COUNT]; /* boot chart: boot_ms() as each phase ended; 0: not reached */
 };
 
@@ -88,6 +94,9 @@ void config_load(struct pid1 *p);
 /* config_load.c: with /data mounted, use /data/keel/active, else previous, else stay with the
  * factory config; each rejection is logged with its reason. True when the config changed. */
 bool config_select(struct pid1 *p);
+/* config_load.c: read, validate and check the signature of one config file; *buf is malloc'd. */
+int config_read(const char *path, uint8_t **buf, struct cfg *c, struct err *e);
+void config_loaded(const struct pid1 *p, const char *path);
 
 /* data.c: mount the config's data partition on /data, or a tmpfs there with a warning. */
 void data_mount(const struct pid1 *p);

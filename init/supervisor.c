@@ -144,6 +144,11 @@ static void schedule(struct pid1 *p)
 	}
 }
 
+void supervisor_schedule(struct pid1 *p)
+{
+	schedule(p);
+}
+
 /* ---- start ------------------------------------------------------------------------------- */
 
 /* N starts within the window: the next one would be one too many. */
@@ -447,7 +452,7 @@ static void on_timer(struct pid1 *p, struct loop_source *src, uint32_t events)
 		svc_note(p, s, "still not gone %d ms after cgroup.kill (stuck in the kernel?)", KILL_GRACE_MS);
 		/* A shutdown must not wait for it forever: count it as down and go on (the final
 		 * SIGKILL to everything and the unmount follow). */
-		if (p->stopping) {
+		if (p->stopping || s->retiring) {
 			epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->l.ct.pidfd, NULL);
 			s->up = false;
 			s->state = SVC_STOPPED;
@@ -459,6 +464,8 @@ int supervisor_ctl(struct pid1 *p, struct svc *s, const char *verb, struct err *
 {
 	if (p->stopping)
 		return err_set(e, EBUSY, "shutting down");
+	if (s->retiring)
+		return err_set(e, EBUSY, "a reload is replacing it");
 	if (!strcmp(verb, "stop")) {
 		s->want = false;
 		s->restart_after_stop = false;
@@ -532,8 +539,9 @@ static void cgroup_leaf(void)
 		close(fd);
 }
 
-static int svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
+int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
 {
+	s->log_src.fd = s->log_w = s->timer.fd = -1;
 	s->cfg = cfg_service(&p->cfg, i);
 	s->name = cfg_str(&p->cfg, s->cfg->name);
 	s->bc_launch_ms = s->bc_started_ms = s->bc_ready_ms = -1;
@@ -588,7 +596,7 @@ void supervisor_boot(struct pid1 *p)
 	p->nsvcs = n;
 	for (uint32_t i = 0; i < n; i++) {
 		err_clear(&e);
-		if (svc_init(p, &p->svcs[i], i, &e) < 0) {
+		if (supervisor_svc_init(p, &p->svcs[i], i, &e) < 0) {
 			klog("supervisor: %s; not started", e.msg);
 			p->svcs[i].want = false;
 			p->svcs[i].state = SVC_FAILED;

@@ -38,6 +38,7 @@ struct svc {
 	bool restart_after_stop;        /* ctl restart: start again once stopped */
 	bool up;                        /* `l` holds a started container */
 	bool killed;                    /* this stop already used cgroup.kill */
+	bool retiring;                  /* a reload stops it for good (removed, or changed) */
 	struct launch l;
 	struct loop_source exit_src;    /* the container's pidfd: readable when it exits */
 	struct loop_source log_src;     /* read end of the log pipe (non-blocking) */
@@ -77,10 +78,20 @@ void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...) __attribute__
 struct svc *supervisor_find(struct pid1 *p, const char *name);
 int supervisor_ctl(struct pid1 *p, struct svc *s, const char *verb, struct err *e); /* start|stop|restart */
 const char *svc_state_name(const struct svc *s);
+/* reload.c: a record for service i of p->cfg (its timer, log, readiness socket), and starting
+ * every waiting service whose dependencies are met. */
+int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e);
+void supervisor_schedule(struct pid1 *p);
 /* "exit 1", "signal SIGKILL", "start-limit", "start-failed", "oom-killed", "-" into buf. */
 const char *svc_last_text(const struct svc *s, char *buf, size_t size);
 
 /* ctl.c: followers of a service's log get what was just appended. */
 void ctl_log_appended(struct pid1 *p, struct svc *s);
+/* ctl.c, for a reload: a service record moved (to NULL: went away; its followers are closed). */
+void ctl_svc_moved(struct pid1 *p, const struct svc *from, struct svc *to);
+/* ctl.c: clients waiting for a reload: take the queued ones (true when there are any), answer
+ * the taken ones with `text` ("OK\n..." or "ERR ...\n"). */
+bool ctl_reload_take(struct pid1 *p);
+void ctl_reload_answer(struct pid1 *p, const char *text);
 
 #endif

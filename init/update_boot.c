@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../lib/slot.h"
+#include "reload.h"
 #include "supervisor.h"
 
 struct update_boot {
@@ -18,6 +19,8 @@ struct update_boot {
 	bool elapsed;      /* the health window is over */
 	bool done;         /* confirmed or rolled back */
 	bool waiting_said; /* "not confirmed yet" logged once */
+	bool live;         /* applied by a live reload: a rollback reloads instead of rebooting */
+	int64_t since_ms;  /* boot_ms() when this config began to run (0: at boot) */
 	char slot[8];
 	uint32_t window_s;
 	struct loop_source timer;
@@ -73,6 +76,8 @@ static void on_window(struct pid1 *p, struct loop_source *s, uint32_t events)
 	p->upd->elapsed = true;
 }
 
+/* Rolled back: at boot by a reboot, after a live apply by a live reload of the previous config
+ * (and a reboot when that reload is refused). */
 static void roll_back(struct pid1 *p, const char *why, bool reboot)
 {
 	struct update_boot *u = p->upd;
@@ -87,8 +92,10 @@ static void roll_back(struct pid1 *p, const char *why, bool reboot)
 	if (slot_read(UPDATE_DATA_DIR, &st, &e) < 0)
 		st.active[0] = '\0';
 	klog("update: rolled back from %s to %s%s: %s", u->slot, st.active[0] ? st.active : "the factory config",
-	     reboot ? ", rebooting" : "", why);
-	if (reboot && !p->stopping)
+	     !reboot ? "" : u->live ? ", reloading it live" : ", rebooting", why);
+	if (reboot && u->live)
+		reload_request(p, true);
+	else if (reboot && !p->stopping)
 		p->stopping = STOP_REBOOT;
 }
 
@@ -116,6 +123,31 @@ void update_boot_watch(struct pid1 *p)
 	klog("update: %s: health window %u s", u->slot, u->window_s);
 }
 
+void update_boot_reloaded(struct pid1 *p, bool from_active)
+{
+	struct update_boot *u = p->upd;
+	struct slot_state st;
+	struct err e;
+	err_clear(&e);
+	if (!from_active || slot_read(UPDATE_DATA_DIR, &st, &e) < 0 || !st.trial)
+		return;
+	if (u && u->trial && !u->done && !strcmp(u->slot, st.active))
+		return; /* already watched */
+	if (!u && !(u = calloc(1, sizeof *u))) { /* once; lives as long as PID 1 */
+		klog("update: out of memory: %s stays on trial", st.active);
+		return;
+	}
+	if (u->timer.fd >= 0 && p->upd) {
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, u->timer.fd, NULL);
+		close(u->timer.fd);
+	}
+	*u = (struct update_boot){.trial = true, .from_active = true, .live = true, .since_ms = boot_ms(), .timer.fd = -1};
+	memcpy(u->slot, st.active, sizeof u->slot);
+	p->upd = u;
+	klog("update: %s on trial, applied live", u->slot);
+	update_boot_watch(p);
+}
+
 void update_boot_check(struct pid1 *p)
 {
 	struct update_boot *u = p->upd;
@@ -123,7 +155,7 @@ void update_boot_check(struct pid1 *p)
 		return;
 	for (uint32_t i = 0; i < p->nsvcs; i++) {
 		const struct svc *s = &p->svcs[i];
-		if (s->last == LAST_START_LIMIT) {
+		if (s->last == LAST_START_LIMIT && s->started_ms >= u->since_ms) {
 			char why[160];
 			snprintf(why, sizeof why, "service '%s' hit its start limit within the health window", s->name);
 			roll_back(p, why, true);

@@ -15,6 +15,9 @@
 void update_boot_begin(struct pid1 *p);
 /* config_select loaded /data/keel/active/config.bin (true) or something else. */
 void update_boot_loaded(struct pid1 *p, bool from_active);
+/* A live reload applied (or found unchanged) the config from /data/keel/active (from_active) or
+ * another one: an active slot on trial not watched yet gets its health window from now. */
+void update_boot_reloaded(struct pid1 *p, bool from_active);
 /* After the services were started: arm the health window. */
 void update_boot_watch(struct pid1 *p);
 /* Each loop turn (cheap when not on trial): a start limit hit rolls back and reboots; at the end

@@ -164,6 +164,18 @@ int network_bridge_up(const struct cfg *c, const struct cfg_network *n, struct e
 	return 0;
 }
 
+int network_bridge_down(const struct cfg *c, const struct cfg_network *n, struct err *e)
+{
+	struct nl_sock s;
+	if (nl_open(&s, e) < 0)
+		return -1;
+	int r = link_delete(&s, cfg_str(c, n->bridge), e);
+	nl_close(&s);
+	if (r < 0)
+		return err_prefix(e, "network '%s': bridge '%s': delete: ", cfg_str(c, n->name), cfg_str(c, n->bridge));
+	return 0;
+}
+
 static int uplink_up(struct nl_sock *s, const struct cfg *c, const struct cfg_network *n, struct err *e)
 {
 	int index;

@@ -35,6 +35,8 @@ int network_up_all(const struct cfg *c, struct err *e);
 int network_nat(const struct cfg *c, struct err *e);
 /* One network's bridge, as above (keel run makes sure of its service's). */
 int network_bridge_up(const struct cfg *c, const struct cfg_network *n, struct err *e);
+/* The bridge deleted (a live reload dropped or redefined its network); absent is fine. */
+int network_bridge_down(const struct cfg *c, const struct cfg_network *n, struct err *e);
 
 /* The service's attachment: its network, veth name and address. `run_dir` holds etc_dir
  * (<run_dir>/net/<service>). A service without a network gets a->net == NULL. */
