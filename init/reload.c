@@ -86,6 +86,9 @@ static bool same_address(const struct pid1 *p, const struct reload *r, uint32_t 
 	       a.address == b.address;
 }
 
+static bool stops_done(const struct pid1 *p, const struct reload *r);
+static void finish(struct pid1 *p);
+
 static void begin(struct pid1 *p)
 {
 	struct err e;
@@ -142,6 +145,8 @@ static void begin(struct pid1 *p)
 			supervisor_ctl(p, s, "stop", &e);
 		s->retiring = true;
 	}
+	if (stops_done(p, r))
+		finish(p); /* nothing was running: no exit would wake the loop for it */
 }
 
 static bool stops_done(const struct pid1 *p, const struct reload *r)
