@@ -197,6 +197,7 @@ demo:
 	@echo "keel demo on $(BOARD): this terminal becomes the appliance's serial console (a root shell)."
 	@echo "  see it:    curl http://127.0.0.1:$(or $(DEMO_PORT),8080)/    (or a browser on this machine): web's page with PID 1's live service table"
 	@echo "  at the console:  keel ctl status    keel ctl logs flaky    keel ctl restart web"
+	@echo "                   keel ctl bootchart > /run/keel/status/boot.svg   (the boot chart, then on web's page too)"
 	@echo "  quit:      keel ctl poweroff at the console (QEMU exits), or Ctrl-A then X"
 	@echo
 	@QEMU_NET=user QEMU_HOSTFWD=tcp:127.0.0.1:$(or $(DEMO_PORT),8080)-:8080 board/$(BOARD)/run
