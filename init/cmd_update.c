@@ -18,6 +18,7 @@
 #include "../lib/file.h"
 #include "../lib/slot.h"
 #include "commands.h"
+#include "update_store.h"
 
 #define DEFAULT_DATA "/data/keel"
 #define DEFAULT_KEYS "/etc/keel/keys"
@@ -27,7 +28,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: keel update FILE.kbu [--apply | --no-reboot] [--data-dir DIR] [--keys DIR] [--factory-layers DIR]\n"
-		   "       keel update --status [--data-dir DIR]\n"
+		   "       keel update --status | --gc [--data-dir DIR]\n"
 		   "\n"
 		   "Installs an update bundle (keel-pack bundle): checks the config's signature as PID 1 does at\n"
 		   "boot, streams each layer into DIR/layers/sha256/<hex>.img while hashing it (layers already in\n"
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 		   "                         with the same health window; a rollback is applied live too\n"
 		   "  --no-reboot            stage only: the new config runs from the next boot\n"
 		   "  --status               which slot is active, whether it is on trial, the last rollback\n"
+		   "  --gc                   remove the stored layers neither the active nor the previous config uses\n"
+		   "                         (PID 1 does it after it confirms an update)\n"
 		   "  --data-dir DIR         the updated state (default " DEFAULT_DATA ")\n"
 		   "  --keys DIR             public keys the config must be signed with (default " DEFAULT_KEYS ")\n"
 		   "  --factory-layers DIR   the factory's layer store (default " DEFAULT_FACTORY ")\n");
@@ -59,6 +62,7 @@ struct upd {
 	size_t nrefs;
 	uint64_t bytes;
 	unsigned present;
+	void (*step)(const char *what); /* stop_at with --test-hooks, else NULL */
 };
 
 /* The image is in the store; with `check`, only if its bytes still hash to its name. */
@@ -196,6 +200,10 @@ static int status(const char *data)
 	struct slot_state st;
 	struct err e;
 	err_clear(&e);
+	if (slot_migrate(data, false, &e) == 1) {
+		printf("active: %s/active (old-style directory: the next keel update makes it a slot)\n", data);
+		return 0;
+	}
 	if (slot_read(data, &st, &e) < 0) {
 		fprintf(stderr, "keel update: %s\n", e.msg);
 		return 1;
@@ -212,8 +220,9 @@ static int status(const char *data)
 	return 0;
 }
 
-/* For the power-cut tests: KEEL_UPDATE_STOP_AT=layers|previous|slot|active holds the update right
- * after that step (fsync'd) until it is killed, so a test can cut the power there. */
+/* For the power-cut tests only, with --test-hooks (docs/update.md, "Testing"):
+ * KEEL_UPDATE_STOP_AT=layers|previous|slot|active holds the update right after that step (fsync'd)
+ * until it is killed, so a test can cut the power there. A stray variable alone does nothing. */
 static void stop_at(const char *what)
 {
 	const char *want = getenv("KEEL_UPDATE_STOP_AT");
@@ -239,9 +248,11 @@ static int install(struct upd *u, struct err *e)
 	size_t cfg_len = 0;
 	struct slot_state st;
 	remove_temps(u);
-	if (slot_read(u->data, &st, e) < 0)
+	/* Old-style directories (earlier keel) hold no trial; they become slots once the bundle checked out. */
+	int old_style = slot_migrate(u->data, false, e);
+	if (old_style < 0 || (!old_style && slot_read(u->data, &st, e) < 0))
 		goto out;
-	if (st.trial) {
+	if (!old_style && st.trial) {
 		err_set(e, EBUSY, "%s/active: %s is on trial (boot %u of %u): it must be confirmed or rolled back before another update",
 			u->data, st.active, st.boots, SLOT_TRIAL_BOOTS);
 		goto out;
@@ -255,6 +266,8 @@ static int install(struct upd *u, struct err *e)
 		err_sys(e, errno, "%s: open", u->file);
 		goto out;
 	}
+	if (update_space_check(u->in, u->file, u->data, u->factory, e) < 0)
+		goto out;
 	const struct bundle_ops ops = {.ctx = u, .read = on_read, .config = on_config, .layer_begin = on_layer_begin,
 				       .layer_data = on_layer_data, .layer_end = on_layer_end};
 	if (bundle_read(&ops, u->file, &cfg, &cfg_len, e) < 0)
@@ -269,6 +282,8 @@ static int install(struct upd *u, struct err *e)
 		}
 	}
 	/* Every byte checked: the new layers take their names (each rename atomic), then the config. */
+	if (old_style && slot_migrate(u->data, true, e) < 0)
+		goto out;
 	if (mkdir_p(u->store, 0700, e) < 0)
 		goto out;
 	store = open(u->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -290,9 +305,10 @@ static int install(struct upd *u, struct err *e)
 		err_sys(e, errno, "%s: fsync", u->store);
 		goto out;
 	}
-	stop_at("layers");
+	if (u->step)
+		u->step("layers");
 	char slot[8];
-	if (slot_install(u->data, cfg, cfg_len, slot, stop_at, e) < 0)
+	if (slot_install(u->data, cfg, cfg_len, slot, u->step, e) < 0)
 		goto out;
 	printf("keel update: %s: config (%zu bytes) active in %s on trial; %zu new layer(s) (%llu bytes), %u already present\n",
 	       u->file, cfg_len, slot, u->nstaged, (unsigned long long)u->bytes, u->present);
@@ -313,7 +329,7 @@ int cmd_update(int argc, char **argv)
 {
 	struct upd u = {.data = DEFAULT_DATA, .keys = DEFAULT_KEYS, .factory = DEFAULT_FACTORY, .sfd = -1, .in = -1,
 			.out = -1};
-	bool reboot = true, show = false, apply = false;
+	bool reboot = true, show = false, gc = false, apply = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -325,6 +341,10 @@ int cmd_update(int argc, char **argv)
 			apply = true;
 		} else if (!strcmp(a, "--status")) {
 			show = true;
+		} else if (!strcmp(a, "--gc")) {
+			gc = true;
+		} else if (!strcmp(a, "--test-hooks")) {
+			u.step = stop_at;
 		} else if (!strcmp(a, "--data-dir") && i + 1 < argc) {
 			u.data = argv[++i];
 		} else if (!strcmp(a, "--keys") && i + 1 < argc) {
@@ -340,12 +360,22 @@ int cmd_update(int argc, char **argv)
 	}
 	if (show)
 		return status(u.data);
+	struct err e;
+	err_clear(&e);
+	if (gc) {
+		unsigned n;
+		uint64_t bytes;
+		if (update_gc(u.data, &n, &bytes, &e) < 0) {
+			fprintf(stderr, "keel update: %s\n", e.msg);
+			return 1;
+		}
+		printf("keel update: removed %u layer(s) (%llu bytes) neither slot references\n", n, (unsigned long long)bytes);
+		return 0;
+	}
 	if (!u.file) {
 		usage(stderr);
 		return 2;
 	}
-	struct err e;
-	err_clear(&e);
 	int rc = install(&u, &e);
 	free(u.staged);
 	free(u.refs);

@@ -12,6 +12,7 @@
 #include "../lib/slot.h"
 #include "reload.h"
 #include "supervisor.h"
+#include "update_store.h"
 
 struct update_boot {
 	bool trial;        /* the active slot is on trial in this boot */
@@ -186,4 +187,11 @@ void update_boot_check(struct pid1 *p)
 		return;
 	}
 	klog("update: %s confirmed: %u service(s) healthy through the %u s health window", u->slot, p->nsvcs, u->window_s);
+	/* The layers only the state before the previous one used go: a few unlinks. */
+	unsigned n;
+	uint64_t bytes;
+	if (update_gc(UPDATE_DATA_DIR, &n, &bytes, &e) < 0)
+		klog("update: store cleanup: %s", e.msg);
+	else if (n)
+		klog("update: store cleanup: removed %u layer(s) no slot references (%llu bytes)", n, (unsigned long long)bytes);
 }

@@ -1,12 +1,14 @@
 /* Config slots: atomic symlink switches, the trial marker, rollback; every step survives a power cut. */
 #include "slot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -239,13 +241,24 @@ int slot_rollback(const char *dir, const char *why, struct err *e)
 	return rc;
 }
 
+static int is_old_style(int dfd, const char *dir, const char *name, struct err *e);
+
 int slot_boot(const char *dir, unsigned limit, char *why, size_t whylen, struct err *e)
 {
 	int dfd = open_dir(dir, e);
 	if (dfd < 0)
 		return -1;
 	struct slot_state st;
-	int rc = read_at(dfd, dir, &st, e);
+	int rc = 0;
+	/* Old-style directories (or a migration cut half-way) carry no trial: nothing to count. */
+	int old = is_old_style(dfd, dir, "active", e);
+	if (old == 0)
+		old = is_old_style(dfd, dir, "previous", e);
+	if (old != 0) {
+		rc = old < 0 ? -1 : 0;
+		goto out;
+	}
+	rc = read_at(dfd, dir, &st, e);
 	if (rc < 0 || !st.trial)
 		goto out;
 	if (st.boots >= limit) {
@@ -293,4 +306,154 @@ int slot_confirm(const char *dir, struct err *e)
 	}
 	close(dfd);
 	return rc;
+}
+
+/* ---- old-style state: directories named active and previous ---- */
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+#define MIGRATE_TMP ".migrate.tmp"
+
+/* Every entry of dir `name` is a regular file (what earlier keel versions put there); with
+ * `link_to` (a directory fd), each is hard-linked into it, and with `unlink_them`, removed. */
+static int flat_walk(int dfd, const char *dir, const char *name, int link_to, bool unlink_them, struct err *e)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return err_sys(e, errno, "%s/%s: open", dir, name);
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return err_sys(e, errno, "%s/%s: opendir", dir, name);
+	}
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = err_sys(e, errno, "%s/%s/%s: stat", dir, name, de->d_name);
+		else if (!S_ISREG(st.st_mode))
+			rc = err_set(e, ENOTSUP, "%s/%s/%s: expected only regular files in an old-style config directory, found another kind of file",
+				     dir, name, de->d_name);
+		else if (link_to >= 0 && linkat(fd, de->d_name, link_to, de->d_name, 0) < 0)
+			rc = err_sys(e, errno, "%s/%s/%s: hard link into the new slot", dir, name, de->d_name);
+		else if (unlink_them && unlinkat(fd, de->d_name, 0) < 0)
+			rc = err_sys(e, errno, "%s/%s/%s: unlink", dir, name, de->d_name);
+	}
+	if (rc == 0 && errno)
+		rc = err_sys(e, errno, "%s/%s: readdir", dir, name);
+	closedir(d);
+	return rc;
+}
+
+/* A flat directory nothing references any more (a leftover of a cut migration) goes. */
+static int flat_remove(int dfd, const char *dir, const char *name, struct err *e)
+{
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_sys(e, errno, "%s/%s: stat", dir, name);
+	if (!S_ISDIR(st.st_mode))
+		return remove_in(dfd, dir, name, e);
+	if (flat_walk(dfd, dir, name, -1, true, e) < 0)
+		return -1;
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+		return err_sys(e, errno, "%s/%s: rmdir", dir, name);
+	return 0;
+}
+
+/* The old-style directory `name` becomes slot `t` (see slot.h). Each step is whole before the next:
+ * until the exchange, `name` is the untouched directory; after it, a link to a slot holding the
+ * very same files. */
+static int migrate_one(int dfd, const char *dir, const char *name, const char *t, struct err *e)
+{
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+	/* 0. leftovers of a cut run: nothing references them. */
+	if (flat_remove(dfd, dir, MIGRATE_TMP, e) < 0 || flat_remove(dfd, dir, tmp, e) < 0 || flat_remove(dfd, dir, t, e) < 0)
+		return -1;
+	/* 1. the slot, under a temporary name, holding hard links to the directory's files. */
+	if (mkdirat(dfd, MIGRATE_TMP, 0700) < 0)
+		return err_sys(e, errno, "%s/%s: mkdir", dir, MIGRATE_TMP);
+	int nfd = openat(dfd, MIGRATE_TMP, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (nfd < 0)
+		return err_sys(e, errno, "%s/%s: open", dir, MIGRATE_TMP);
+	int rc = flat_walk(dfd, dir, name, nfd, false, e);
+	if (rc == 0)
+		rc = sync_dir(nfd, dir, e);
+	close(nfd);
+	/* 2. it takes its slot name. */
+	if (rc == 0 && renameat(dfd, MIGRATE_TMP, dfd, t) < 0)
+		rc = err_sys(e, errno, "%s/%s: rename to %s", dir, MIGRATE_TMP, t);
+	if (rc == 0)
+		rc = sync_dir(dfd, dir, e);
+	/* 3. the directory and a link to the slot swap names in one step. */
+	if (rc == 0 && symlinkat(t, dfd, tmp) < 0)
+		rc = err_sys(e, errno, "%s/%s: symlink to %s", dir, tmp, t);
+	if (rc == 0 && syscall(SYS_renameat2, dfd, tmp, dfd, name, RENAME_EXCHANGE) < 0)
+		rc = err_sys(e, errno, "%s/%s: exchange with a link to %s (rename RENAME_EXCHANGE)", dir, name, t);
+	if (rc < 0) { /* undo: nothing references what was made */
+		struct err ignored;
+		flat_remove(dfd, dir, MIGRATE_TMP, &ignored);
+		flat_remove(dfd, dir, t, &ignored);
+		unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	if (sync_dir(dfd, dir, e) < 0)
+		return -1;
+	/* 4. the old directory (now the temporary name) goes; its files live on in the slot. */
+	if (flat_remove(dfd, dir, tmp, e) < 0)
+		return -1;
+	return sync_dir(dfd, dir, e);
+}
+
+/* Is name an old-style directory? 1 yes, 0 no (a link, missing, anything else: slot_read judges). */
+static int is_old_style(int dfd, const char *dir, const char *name, struct err *e)
+{
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_sys(e, errno, "%s/%s: stat", dir, name);
+	return S_ISDIR(st.st_mode);
+}
+
+int slot_migrate(const char *dir, bool apply, struct err *e)
+{
+	static const char *const names[] = {"active", "previous"};
+	int dfd = open_dir(dir, e), found = 0;
+	if (dfd < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		const char *name = names[i], *peer = names[1 - i];
+		/* A cut after step 3 left the old directory under the link's temporary name. */
+		char tmp[32];
+		snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+		int r = is_old_style(dfd, dir, tmp, e);
+		if (r < 0 || (r > 0 && flat_walk(dfd, dir, tmp, -1, false, e) < 0) ||
+		    (r > 0 && apply && (flat_remove(dfd, dir, tmp, e) < 0 || sync_dir(dfd, dir, e) < 0)))
+			goto fail;
+		found |= r;
+		r = is_old_style(dfd, dir, name, e);
+		if (r == 0)
+			continue;
+		found = 1;
+		if (r < 0 || flat_walk(dfd, dir, name, -1, false, e) < 0)
+			goto fail;
+		if (!apply)
+			continue;
+		/* The slot the other name does not point at (that one may already be a link). */
+		char target[8];
+		struct err ignored;
+		if (is_old_style(dfd, dir, peer, &ignored) != 0 || link_read(dfd, dir, peer, target, &ignored) < 0)
+			target[0] = '\0';
+		const char *t = target[0] ? other(target) : i == 0 ? "slot-a" : "slot-b";
+		if (migrate_one(dfd, dir, name, t, e) < 0)
+			goto fail;
+	}
+	close(dfd);
+	return found;
+fail:
+	close(dfd);
+	return -1;
 }

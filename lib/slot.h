@@ -48,4 +48,12 @@ int slot_rollback(const char *dir, const char *why, struct err *e);
 /* The active slot is good: remove its trial marker (fsync'd). */
 int slot_confirm(const char *dir, struct err *e);
 
+/* Old-style state (keel before slots): `active` and `previous` as directories of files. Each one
+ * becomes a slot holding the same files (hard links), then its name becomes the link, in one
+ * rename(RENAME_EXCHANGE); a power cut at any step boots the same config (docs/update.md).
+ * apply false only checks. Returns 0 when there is nothing old-style, 1 when there is (and, with
+ * apply, it was migrated), -1 when it cannot be migrated (e.g. a subdirectory in it): nothing
+ * changed then. The caller holds the data dir's lock. */
+int slot_migrate(const char *dir, bool apply, struct err *e);
+
 #endif

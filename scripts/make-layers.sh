@@ -47,7 +47,13 @@ from the status file PID 1 rewrites on every change and mounts read-only into th
 <pre>
 HTML
 cat /www/status/status.txt 2>/dev/null || echo "(no status file: is /run/keel/status mounted on /www/status?)"
-printf '</pre>\n<p>uptime of the appliance: %s s</p></body></html>\n' "$(cut -d' ' -f1 /proc/uptime)"
+printf '</pre>\n<p>uptime of the appliance: %s s</p>\n' "$(cut -d' ' -f1 /proc/uptime)"
+if [ -f /www/status/boot.svg ]; then
+  echo '<p>How it booted (<code>keel ctl bootchart</code>):</p><img src="/status/boot.svg" alt="boot chart">'
+else
+  echo '<p>The boot chart: <code>keel ctl bootchart &gt; /run/keel/status/boot.svg</code> at the console puts it here.</p>'
+fi
+echo '</body></html>'
 CGI
 chmod 0755 "$src/www/www/cgi-bin/index.cgi"
 "$pack" -o "$out" "busybox=$src/busybox" "www=$src/www"

@@ -38,6 +38,23 @@ bootchart_times() {
     sed -n 's/.*: launch \([0-9-]*\) ms, started \([0-9-]*\) ms, ready \([0-9-]*\) ms .*/\1 \2 \3/p'
 }
 
+# bootchart_served NAME URL: the chart written into PID 1's status directory, which the demo's web
+# serves read-only as /status/, and fetched from the build host: how a person gets the picture.
+bootchart_served() {
+  local name=$1 url=$2 got= i
+  qemu_sh 'keel ctl bootchart > /run/keel/status/boot.svg' > /dev/null
+  for ((i = 0; i < 30; i++)); do   # bounded: web may not answer yet
+    got=$(curl -s --max-time 5 "$url") && [[ $got == *"</svg>"* ]] && break
+    got=
+    qemu_alive || break
+    sleep 1
+  done
+  if [ -n "$got" ] && printf '%s\n' "$got" | xmllint --noout - 2> /dev/null &&
+     [ "$(printf '%s\n' "$got" | grep -c '^<g class="svc">')" -ge 1 ]; then
+    pass "$name-bootchart-served"
+  else fail "$name-bootchart-served" "no chart at $url (got '${got:0:120}')"; fi
+}
+
 bootchart_checks() {
   local name=$1 s svg=$QEMU_DIR/boot.svg; shift
   bootchart_take "$name"

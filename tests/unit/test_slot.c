@@ -125,7 +125,31 @@ int main(void)
 	CHECK("slot_directory_refused", slot_read(dir, &st, &e) < 0 && strstr(e.msg, "/previous: expected a symlink to slot-a or slot-b"),
 	      "'%s'", e.msg);
 
-	char cmd[300];
+	/* Old-style state: directories named active and previous become slots (same files). */
+	char cmd[1200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'/* '%s'/.[!.]* && mkdir '%s/active' '%s/previous'", dir, dir, dir, dir);
+	if (system(cmd) != 0)
+		printf("note: could not reset %s\n", dir);
+	snprintf(p, sizeof p, "%s/active/config.bin", dir);
+	if ((f = fopen(p, "w"))) {
+		fputs("old-active", f);
+		fclose(f);
+	}
+	snprintf(p, sizeof p, "%s/previous/config.bin", dir);
+	if ((f = fopen(p, "w"))) {
+		fputs("old-previous", f);
+		fclose(f);
+	}
+	err_clear(&e);
+	CHECK("slot_old_style_no_trial", slot_boot(dir, SLOT_TRIAL_BOOTS, why, sizeof why, &e) == 0, "%s", e.msg);
+	CHECK("slot_old_style_found", slot_migrate(dir, false, &e) == 1 && rd(&st) < 0, "%s", e.msg);
+	rc = slot_migrate(dir, true, &e);
+	CHECK("slot_old_style_migrated", rc == 1 && rd(&st) == 0 && !strcmp(st.active, "slot-a") && !strcmp(st.previous, "slot-b") &&
+						 !st.trial && file_is("active/config.bin", "old-active") &&
+						 file_is("previous/config.bin", "old-previous"),
+	      "rc %d active '%s' previous '%s': %s", rc, st.active, st.previous, e.msg);
+	CHECK("slot_old_style_then_nothing", slot_migrate(dir, true, &e) == 0, "%s", e.msg);
+
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("note: could not remove %s\n", dir);
