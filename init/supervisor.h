@@ -47,6 +47,8 @@ struct svc {
 	struct loop_source notify_src;  /* readiness notify: datagram socket <notify_dir>/notify */
 	char notify_dir[64];            /* /run/keel/notify/<service> */
 	struct svc_ring log;
+	char con_part[128];             /* log_console: a line cut by the end of a read, until its rest */
+	uint8_t con_part_len;
 	int64_t started_ms;             /* boot_ms() of the last start */
 	uint32_t restarts;
 	uint32_t backoff_ms;            /* the next restart's delay */

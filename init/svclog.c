@@ -63,6 +63,10 @@ void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...)
 	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
+	if (s->con_part_len) {
+		klog("svc %s| %.*s", s->name, (int)s->con_part_len, s->con_part);
+		s->con_part_len = 0;
+	}
 	klog("svc %s: %s", s->name, line + n);
 	/* A half line the service left unterminated ends here, so keel's line stands alone. */
 	if (s->log.mid_line)
@@ -71,13 +75,21 @@ void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...)
 	svclog_append(p, s, line, len);
 }
 
-/* The console copy, "svc NAME| text", one klog line per line of output. */
-static void to_console(const struct svc *s, const char *d, size_t n)
+/* The console copy, "svc NAME| text", one klog line per line of output. A line cut by the end of
+ * a read waits in con_part for its rest (a pipe hands over 4 KB at a time, not lines); one longer
+ * than that goes out in pieces, and svc_note ends a half line the service left unterminated. */
+static void to_console(struct svc *s, const char *d, size_t n)
 {
 	while (n > 0) {
 		const char *nl = memchr(d, '\n', n);
+		if (!nl && s->con_part_len + n <= sizeof s->con_part) {
+			memcpy(s->con_part + s->con_part_len, d, n);
+			s->con_part_len = (uint8_t)(s->con_part_len + n);
+			return;
+		}
 		size_t k = nl ? (size_t)(nl - d) : n;
-		klog("svc %s| %.*s", s->name, (int)(k > 900 ? 900 : k), d);
+		klog("svc %s| %.*s%.*s", s->name, (int)s->con_part_len, s->con_part, (int)(k > 900 ? 900 : k), d);
+		s->con_part_len = 0;
 		k += nl ? 1 : 0;
 		d += k;
 		n -= k;
