@@ -202,6 +202,12 @@ int cmd_ctl(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* `keel ctl VERB --help`: every verb's help is the one usage text. */
+	for (int k = i + 1; k < argc; k++)
+		if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+			usage(stdout);
+			return 0;
+		}
 	for (; i < argc; i++) {
 		const char *w = !strcmp(argv[i], "--json") ? "json" : !strcmp(argv[i], "-f") ? "follow" : argv[i];
 		int k = snprintf(req + len, sizeof req - len, "%s%s", len ? " " : "", w);
