@@ -56,12 +56,15 @@ struct sink {
 	FILE *out;
 	char *buf;
 	size_t len, cap;
+	char last; /* the last byte put to out */
 };
 
 static int sink_put(struct sink *k, const char *d, size_t n)
 {
-	if (k->out)
+	if (k->out) {
+		k->last = n ? d[n - 1] : k->last;
 		return fwrite(d, 1, n, k->out) == n && fflush(k->out) == 0 ? 0 : -1;
+	}
 	if (n >= k->cap - k->len)
 		return -1;
 	memcpy(k->buf + k->len, d, n);
@@ -106,8 +109,13 @@ static int ctl_exchange(const char *path, const char *req, struct sink *out)
 			fprintf(stderr, "keel ctl: %s: connection closed without an answer\n", path);
 			return 3;
 		}
-		if (r == 0)
+		if (r == 0) {
+			/* A log that ends in the middle of a service's line still ends the output's line
+			 * (what the shell prints next starts on its own). */
+			if (out->out && out->last && out->last != '\n')
+				sink_put(out, "\n", 1);
 			return 0;
+		}
 		have += (size_t)r;
 		size_t off = 0;
 		if (head) {
