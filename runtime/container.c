@@ -254,19 +254,20 @@ int container_start(const struct container_spec *s, struct container *c, struct 
 	if (n > 0) {
 		msg[n] = '\0';
 		err_set(e, 0, "%s", msg);
-		int st;
-		container_wait(c, &st, &(struct err){0});
+		container_wait(c, &(int){0}, &(struct err){0}); /* it is exiting: reap it */
 		return -1;
 	}
 	return 0;
 kill:
 	close(sv[0]);
-	syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
-	{
-		int st;
-		container_wait(c, &st, &(struct err){0});
-	}
+	container_kill(c);
 	return -1;
+}
+
+void container_kill(struct container *c)
+{
+	syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+	container_wait(c, &(int){0}, &(struct err){0}); /* reaps it and closes the pidfd */
 }
 
 int container_wait(struct container *c, int *status, struct err *e)

@@ -47,8 +47,13 @@ struct container {
  * (SIG_IGN survives execve) are the caller's to avoid. */
 int container_start(const struct container_spec *s, struct container *c, struct err *e);
 
-/* Wait for the container's first process; *status is an exit status as a shell reports it
- * (the code, or 128+signal). The reaper_signals() set reaching us meanwhile is forwarded to it. */
+/* Kill the container's first process (and with it a pid namespace's others) and reap it
+ * (container_wait: the pidfd is closed). */
+void container_kill(struct container *c);
+
+/* Wait for the container's first process, then close its pidfd; *status is an exit status as a
+ * shell reports it (the code, or 128+signal). The reaper_signals() set reaching us meanwhile is
+ * forwarded to it. */
 int container_wait(struct container *c, int *status, struct err *e);
 
 /* ---- pieces, each in its own file; all but the host-side ones run in the cloned child ---- */

@@ -3,11 +3,9 @@
 #include "launch.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../lib/digest.h"
@@ -95,10 +93,7 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 	if (container_start(&spec, &l->ct, e) < 0)
 		goto out_cgroup;
 	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_RATES, e) < 0) {
-		syscall(SYS_pidfd_send_signal, l->ct.pidfd, SIGKILL, NULL, 0);
-		container_wait(&l->ct, &(int){0}, &(struct err){0});
-		close(l->ct.pidfd);
-		l->ct.pidfd = -1;
+		container_kill(&l->ct);
 		goto out_cgroup;
 	}
 	return 0;
