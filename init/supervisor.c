@@ -19,7 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lib/file.h"
 #include "../format/text.h"
 #include "cgevents.h"
 
@@ -313,17 +312,6 @@ static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_m
 	s->backoff_ms = delay >= c->backoff_max_ms / 2 ? c->backoff_max_ms : delay * 2;
 }
 
-/* A kill by the OOM killer shows as oom-killed: memory.events of this start's cgroup (the cgroup
- * issue enables the memory controller; without it the file is absent and this says no). */
-static bool svc_oom_killed(const struct svc *s)
-{
-	char buf[256];
-	if (file_read_small(s->l.cg.fd, "memory.events", 0, buf, sizeof buf) <= 0)
-		return false;
-	const char *k = strstr(buf, "oom_kill ");
-	return k && atoi(k + 9) > 0;
-}
-
 /* The container's first process is a zombie: collect its status through the pidfd, release what
  * the start took, then decide. Returns false when it has not exited after all. */
 static bool svc_collect(struct pid1 *p, struct svc *s)
@@ -360,8 +348,10 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 		s->last_code = si.si_status;
 		failure = true;
 	}
-	cgevents_stop(p, s); /* counts an OOM kill that ended it, before its cgroup goes */
-	if (s->last == LAST_SIGNAL && s->last_code == SIGKILL && svc_oom_killed(s))
+	/* Reads this start's memory.events a last time: an OOM kill that ended it is in oom_seen (the
+	 * memory controller absent, the file is too and this says no). */
+	cgevents_stop(p, s);
+	if (s->last == LAST_SIGNAL && s->last_code == SIGKILL && s->oom_seen > 0)
 		s->last = LAST_OOM;
 	/* A stop by our own signal is not a failure of the service. */
 	if (s->state == SVC_STOPPING)
