@@ -238,11 +238,21 @@ static void stop_at(const char *what)
  * names in the data dir itself (same file system), and only then move into the store. */
 static int install(struct upd *u, struct err *e)
 {
+	/* The bundle first: `keel update /typo.kbu` names it, not the data dir. */
+	u->in = open(u->file, O_RDONLY | O_CLOEXEC);
+	if (u->in < 0)
+		return err_sys(e, errno, "%s: open", u->file);
 	u->sfd = open(u->data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (u->sfd < 0)
-		return err_sys(e, errno, "%s: open", u->data);
-	if (flock(u->sfd, LOCK_EX | LOCK_NB) < 0)
-		return err_sys(e, errno, "%s: another keel update is running", u->data);
+	if (u->sfd < 0 || flock(u->sfd, LOCK_EX | LOCK_NB) < 0) {
+		if (u->sfd < 0)
+			err_sys(e, errno, "%s: open", u->data);
+		else
+			err_sys(e, errno, "%s: another keel update is running", u->data);
+		if (u->sfd >= 0)
+			close(u->sfd);
+		close(u->in);
+		return -1;
+	}
 	int rc = -1, store = -1;
 	uint8_t *cfg = NULL;
 	size_t cfg_len = 0;
@@ -259,11 +269,6 @@ static int install(struct upd *u, struct err *e)
 	}
 	if ((size_t)snprintf(u->store, sizeof u->store, "%s/layers/sha256", u->data) >= sizeof u->store) {
 		err_set(e, ENAMETOOLONG, "%s: path too long", u->data);
-		goto out;
-	}
-	u->in = open(u->file, O_RDONLY | O_CLOEXEC);
-	if (u->in < 0) {
-		err_sys(e, errno, "%s: open", u->file);
 		goto out;
 	}
 	if (update_space_check(u->in, u->file, u->data, u->factory, e) < 0)
