@@ -278,8 +278,10 @@ static int status(const char *data, bool json)
 	memset(&st, 0, sizeof st);
 	/* PID 1 records its choice for its own data dir only. */
 	int have = strcmp(data, DEFAULT_DATA) ? 0 : update_choice_read(&ch, &e);
-	bool old = have >= 0 && slot_migrate(data, false, &e) == 1;
-	if (have < 0 || (!old && slot_read(data, &st, &e) < 0)) {
+	/* No data dir: no update was ever installed (the factory config). */
+	bool none = have >= 0 && access(data, F_OK) < 0 && errno == ENOENT;
+	bool old = have >= 0 && !none && slot_migrate(data, false, &e) == 1;
+	if (have < 0 || (!old && !none && slot_read(data, &st, &e) < 0)) {
 		fprintf(stderr, "keel update: %s\n", e.msg);
 		return 1;
 	}
