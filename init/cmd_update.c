@@ -399,8 +399,11 @@ static int install(struct upd *u, struct err *e)
 	}
 	if (u->step)
 		u->step("layers");
+	/* After a fallback boot the slot that runs is not the active one: it stays, as previous. */
+	struct update_choice ch;
+	const char *running = !strcmp(u->data, DEFAULT_DATA) && update_choice_read(&ch, &(struct err){0}) > 0 ? ch.running.slot : NULL;
 	char slot[8];
-	if (slot_install(u->data, cfg, cfg_len, slot, u->step, e) < 0)
+	if (slot_install(u->data, cfg, cfg_len, slot, running, u->step, e) < 0)
 		goto out;
 	printf("keel update: %s: config (%zu bytes) active in %s on trial; %zu new layer(s) (%llu bytes), %u already present\n",
 	       u->file, cfg_len, slot, u->nstaged, (unsigned long long)u->bytes, u->present);

@@ -119,8 +119,8 @@ static int remove_in(int fd, const char *dir, const char *name, struct err *e)
 	return 0;
 }
 
-int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], void (*step)(const char *what),
-		 struct err *e)
+int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], const char *running,
+		 void (*step)(const char *what), struct err *e)
 {
 	int dfd = open_dir(dir, e), tfd = -1, rc = -1;
 	if (dfd < 0)
@@ -133,11 +133,13 @@ int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], 
 			dir, st.active, st.boots, SLOT_TRIAL_BOOTS);
 		goto out;
 	}
-	const char *t = st.active[0] ? other(st.active) : "slot-a";
+	/* The slot that runs stays: after a fallback boot it is not the active one. */
+	const char *keep = running && (!strcmp(running, "slot-a") || !strcmp(running, "slot-b")) ? running : st.active;
+	const char *t = keep[0] ? other(keep) : "slot-a";
 	char tdir[512];
 	snprintf(tdir, sizeof tdir, "%s/%s", dir, t);
 	/* 1. previous -> the running slot, so the slot about to be rewritten is referenced by nothing. */
-	if (st.active[0] && strcmp(st.previous, st.active) && link_set(dfd, dir, "previous", st.active, e) < 0)
+	if (keep[0] && strcmp(st.previous, keep) && link_set(dfd, dir, "previous", keep, e) < 0)
 		goto out;
 	if (step)
 		step("previous");
