@@ -105,9 +105,11 @@ int update_choice_read(struct update_choice *c, struct err *e)
 		return errno == ENOENT ? 0 : err_sys(e, errno, "%s: read", CHOICE_PATH);
 	unsigned lineno = 0;
 	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct update_choice_entry *r = lineno++ ? &c->rejected[c->nrejected++] : &c->running;
-		const char *kind = c->nrejected <= UPDATE_CHOICE_REJECTED_MAX ? parse_entry(line, r) : NULL;
-		if (!kind || strcmp(kind, r == &c->running ? "running" : "rejected"))
+		bool first = ++lineno == 1;
+		struct update_choice_entry *r = first ? &c->running
+					       : c->nrejected < UPDATE_CHOICE_REJECTED_MAX ? &c->rejected[c->nrejected++] : NULL;
+		const char *kind = r ? parse_entry(line, r) : NULL;
+		if (!kind || strcmp(kind, first ? "running" : "rejected"))
 			return err_set(e, EINVAL, "%s: line %u: expected 'running SLOT PATH' first, then up to %d 'rejected SLOT PATH REASON'",
 				       CHOICE_PATH, lineno, UPDATE_CHOICE_REJECTED_MAX);
 	}
