@@ -1,6 +1,7 @@
 /* `keel check FILE [--keys DIR]`: validate a binary config (and its signature) and print it as text. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,15 @@ static void usage(FILE *f)
 		   "(*.pub, from keelc --pubkey), the signature. Prints the config as text keelc accepts.\n"
 		   "Errors are one line on stderr and the exit status is 1.\n"
 		   "\n"
-		   "  --keys DIR   public keys to verify against (default " DEFAULT_KEYS "; no keys there: no check)\n");
+		   "  --keys DIR   public keys to verify against (default " DEFAULT_KEYS "). As for PID 1, a\n"
+		   "               directory without *.pub (or no " DEFAULT_KEYS ") checks no signature;\n"
+		   "               a DIR given here that does not exist is an error\n");
 }
 
 int cmd_check(int argc, char **argv)
 {
 	const char *file = NULL, *keys = DEFAULT_KEYS;
+	bool keys_given = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -34,6 +38,7 @@ int cmd_check(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--keys") && i + 1 < argc) {
 			keys = argv[++i];
+			keys_given = true;
 		} else if (argv[i][0] == '-' || file) {
 			usage(stderr);
 			return 2;
@@ -47,6 +52,15 @@ int cmd_check(int argc, char **argv)
 	}
 	struct err e;
 	err_clear(&e);
+	/* A mistyped --keys would otherwise read as "no keys": every config accepted. */
+	int kfd = keys_given ? open(keys, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (keys_given && kfd < 0) {
+		fprintf(stderr, "keel check: --keys %s: expected a directory of public keys (*.pub): %s\n", keys,
+			strerror(errno));
+		return 1;
+	}
+	if (kfd >= 0)
+		close(kfd);
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	struct cfg c;

@@ -206,8 +206,14 @@ int cmd_ctl(int argc, char **argv)
 	static const char verbs[] = " status start stop restart logs reload poweroff reboot halt debug-wedge ";
 	char req[256], word[32];
 	size_t len = 0;
-	if (i >= argc || strlen(argv[i]) > 16 || !strstr(verbs, (snprintf(word, sizeof word, " %s ", argv[i]), word))) {
+	if (i >= argc) {
 		usage(stderr);
+		return 2;
+	}
+	/* Refused here, before connecting: PID 1 never sees a mistyped verb. */
+	if (strlen(argv[i]) > 16 || !strstr(verbs, (snprintf(word, sizeof word, " %s ", argv[i]), word))) {
+		fprintf(stderr, "keel ctl: unknown %s '%s' (try keel ctl --help)\n", argv[i][0] == '-' ? "option" : "verb",
+			argv[i]);
 		return 2;
 	}
 	/* `keel ctl VERB --help`: every verb's help is the one usage text. */

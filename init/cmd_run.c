@@ -106,13 +106,18 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o;
 	if (parse(argc, argv, &o) < 0)
 		return 2;
+	struct err e = {0};
+	/* Before anything is made: elsewhere the mkdir works and the device program fails later. */
+	if (cgroup_root_check(o.l.cgroup_root, &e) < 0) {
+		fprintf(stderr, "keel run: --cgroup-root %s\n", e.msg);
+		return EXIT_KEEL;
+	}
 	/* Held from the start so a SIGTERM during set-up is forwarded once the service runs rather
 	 * than killing us half-way (the child unblocks everything before it execs). */
 	sigset_t fwd;
 	reaper_signals(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, NULL);
 
-	struct err e = {0};
 	size_t len;
 	uint8_t *buf = cmd_read_config(o.config, &len, &e);
 	if (!buf) {

@@ -18,6 +18,7 @@
 #include "../lib/file.h"
 #include "../lib/slot.h"
 #include "commands.h"
+#include "update_choice.h"
 #include "update_store.h"
 
 #define DEFAULT_DATA "/data/keel"
@@ -28,7 +29,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: keel update FILE.kbu [--apply | --no-reboot] [--data-dir DIR] [--keys DIR] [--factory-layers DIR]\n"
-		   "       keel update --status | --gc [--data-dir DIR]\n"
+		   "       keel update --status [--json] | --gc [--data-dir DIR]\n"
 		   "\n"
 		   "Installs an update bundle (keel-pack bundle): checks the config's signature as PID 1 does at\n"
 		   "boot, streams each layer into DIR/layers/sha256/<hex>.img while hashing it (layers already in\n"
@@ -40,7 +41,9 @@ static void usage(FILE *f)
 		   "  --apply                no reboot: PID 1 applies the new config live (keel ctl reload),\n"
 		   "                         with the same health window; a rollback is applied live too\n"
 		   "  --no-reboot            stage only: the new config runs from the next boot\n"
-		   "  --status               which slot is active, whether it is on trial, the last rollback\n"
+		   "  --status               which slot runs and why (PID 1's choice, with each rejected config's\n"
+		   "                         reason), which is active, whether it is on trial, the last rollback\n"
+		   "  --json                 with --status: the same as one JSON object (fields: docs/update.md)\n"
 		   "  --gc                   remove the stored layers neither the active nor the previous config uses\n"
 		   "                         (PID 1 does it after it confirms an update)\n"
 		   "  --data-dir DIR         the updated state (default " DEFAULT_DATA ")\n"
@@ -195,18 +198,102 @@ static void remove_temps(struct upd *u)
 	closedir(d);
 }
 
-static int status(const char *data)
+/* The link a config path was read through: "active" of /data/keel/active/config.bin. */
+static const char *link_name(const char *path, char out[16])
+{
+	const char *end = strrchr(path, '/'), *start = end;
+	while (start && start > path && start[-1] != '/')
+		start--;
+	size_t n = start ? (size_t)(end - start) : 0;
+	n = n < 15 ? n : 15;
+	memcpy(out, start ? start : "", n);
+	out[n] = '\0';
+	return out;
+}
+
+/* The running config, as the links name its slot now. */
+static void print_running(const struct update_choice *ch, const struct slot_state *st)
+{
+	const struct update_choice_entry *r = &ch->running;
+	if (!strcmp(r->slot, "factory"))
+		printf("running: the factory config (%s)\n", r->path);
+	else if (!r->slot[0])
+		printf("running: %s (old-style directory)\n", r->path);
+	else
+		printf("running: %s (%s)\n", r->slot, !strcmp(r->slot, st->active) ? "active" :
+			!strcmp(r->slot, st->previous) ? "previous" : "neither active nor previous now");
+	for (unsigned i = 0; i < ch->nrejected; i++) {
+		const struct update_choice_entry *j = &ch->rejected[i];
+		char link[16];
+		if (j->slot[0])
+			printf("rejected at boot: %s (%s): %s\n", j->slot, link_name(j->path, link), j->why);
+		else
+			printf("rejected at boot: %s\n", j->why);
+	}
+}
+
+/* A JSON string, or null for "", into out (2 * ERR_MSG_MAX + 3 bytes holds any record field).
+ * What is printed (the record, slot names, the failed note) is printable ASCII apart from what a
+ * damaged file might hold, shown as '?'. */
+static const char *json_str(char *out, const char *s)
+{
+	if (!*s)
+		return "null";
+	char *o = out;
+	*o++ = '"';
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			*o++ = '\\';
+		*o++ = *s >= 0x20 && *s < 0x7f ? *s : '?';
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+/* One object on one line; docs/update.md lists the fields. */
+static void print_json(const struct update_choice *ch, bool have, const struct slot_state *st, bool old)
+{
+	char a[2 * ERR_MSG_MAX + 3], b[2 * ERR_MSG_MAX + 3], c[2 * ERR_MSG_MAX + 3];
+	if (have)
+		printf("{\"running\":{\"slot\":%s,\"config\":%s},\"rejected\":[", json_str(a, ch->running.slot),
+		       json_str(b, ch->running.path));
+	else
+		printf("{\"running\":null,\"rejected\":[");
+	for (unsigned i = 0; have && i < ch->nrejected; i++)
+		printf("%s{\"slot\":%s,\"config\":%s,\"reason\":%s}", i ? "," : "", json_str(a, ch->rejected[i].slot),
+		       json_str(b, ch->rejected[i].path), json_str(c, ch->rejected[i].why));
+	printf("],\"active\":%s,\"previous\":%s,\"trial\":%s,\"trial_boots\":%u,\"trial_limit\":%u,"
+	       "\"rolled_back\":%s,\"old_style\":%s}\n",
+	       json_str(a, st->active), json_str(b, st->previous), st->trial ? "true" : "false", st->boots,
+	       SLOT_TRIAL_BOOTS, json_str(c, st->note), old ? "true" : "false");
+}
+
+static int status(const char *data, bool json)
 {
 	struct slot_state st;
+	struct update_choice ch;
 	struct err e;
 	err_clear(&e);
-	if (slot_migrate(data, false, &e) == 1) {
-		printf("active: %s/active (old-style directory: the next keel update makes it a slot)\n", data);
-		return 0;
-	}
-	if (slot_read(data, &st, &e) < 0) {
+	memset(&st, 0, sizeof st);
+	/* PID 1 records its choice for its own data dir only. */
+	int have = strcmp(data, DEFAULT_DATA) ? 0 : update_choice_read(&ch, &e);
+	/* No data dir: no update was ever installed (the factory config). */
+	bool none = have >= 0 && access(data, F_OK) < 0 && errno == ENOENT;
+	bool old = have >= 0 && !none && slot_migrate(data, false, &e) == 1;
+	if (have < 0 || (!old && !none && slot_read(data, &st, &e) < 0)) {
 		fprintf(stderr, "keel update: %s\n", e.msg);
 		return 1;
+	}
+	if (json) {
+		print_json(&ch, have > 0, &st, old);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (have > 0)
+		print_running(&ch, &st);
+	if (old) {
+		printf("active: %s/active (old-style directory: the next keel update makes it a slot)\n", data);
+		return 0;
 	}
 	if (!st.active[0])
 		printf("active: none (the factory config)\n");
@@ -238,11 +325,21 @@ static void stop_at(const char *what)
  * names in the data dir itself (same file system), and only then move into the store. */
 static int install(struct upd *u, struct err *e)
 {
+	/* The bundle first: `keel update /typo.kbu` names it, not the data dir. */
+	u->in = open(u->file, O_RDONLY | O_CLOEXEC);
+	if (u->in < 0)
+		return err_sys(e, errno, "%s: open", u->file);
 	u->sfd = open(u->data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (u->sfd < 0)
-		return err_sys(e, errno, "%s: open", u->data);
-	if (flock(u->sfd, LOCK_EX | LOCK_NB) < 0)
-		return err_sys(e, errno, "%s: another keel update is running", u->data);
+	if (u->sfd < 0 || flock(u->sfd, LOCK_EX | LOCK_NB) < 0) {
+		if (u->sfd < 0)
+			err_sys(e, errno, "%s: open", u->data);
+		else
+			err_sys(e, errno, "%s: another keel update is running", u->data);
+		if (u->sfd >= 0)
+			close(u->sfd);
+		close(u->in);
+		return -1;
+	}
 	int rc = -1, store = -1;
 	uint8_t *cfg = NULL;
 	size_t cfg_len = 0;
@@ -259,11 +356,6 @@ static int install(struct upd *u, struct err *e)
 	}
 	if ((size_t)snprintf(u->store, sizeof u->store, "%s/layers/sha256", u->data) >= sizeof u->store) {
 		err_set(e, ENAMETOOLONG, "%s: path too long", u->data);
-		goto out;
-	}
-	u->in = open(u->file, O_RDONLY | O_CLOEXEC);
-	if (u->in < 0) {
-		err_sys(e, errno, "%s: open", u->file);
 		goto out;
 	}
 	if (update_space_check(u->in, u->file, u->data, u->factory, e) < 0)
@@ -307,8 +399,11 @@ static int install(struct upd *u, struct err *e)
 	}
 	if (u->step)
 		u->step("layers");
+	/* After a fallback boot the slot that runs is not the active one: it stays, as previous. */
+	struct update_choice ch;
+	const char *running = !strcmp(u->data, DEFAULT_DATA) && update_choice_read(&ch, &(struct err){0}) > 0 ? ch.running.slot : NULL;
 	char slot[8];
-	if (slot_install(u->data, cfg, cfg_len, slot, u->step, e) < 0)
+	if (slot_install(u->data, cfg, cfg_len, slot, running, u->step, e) < 0)
 		goto out;
 	printf("keel update: %s: config (%zu bytes) active in %s on trial; %zu new layer(s) (%llu bytes), %u already present\n",
 	       u->file, cfg_len, slot, u->nstaged, (unsigned long long)u->bytes, u->present);
@@ -329,7 +424,7 @@ int cmd_update(int argc, char **argv)
 {
 	struct upd u = {.data = DEFAULT_DATA, .keys = DEFAULT_KEYS, .factory = DEFAULT_FACTORY, .sfd = -1, .in = -1,
 			.out = -1};
-	bool reboot = true, show = false, gc = false, apply = false;
+	bool reboot = true, show = false, gc = false, apply = false, json = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -341,6 +436,8 @@ int cmd_update(int argc, char **argv)
 			apply = true;
 		} else if (!strcmp(a, "--status")) {
 			show = true;
+		} else if (!strcmp(a, "--json")) {
+			json = true;
 		} else if (!strcmp(a, "--gc")) {
 			gc = true;
 		} else if (!strcmp(a, "--test-hooks")) {
@@ -358,8 +455,12 @@ int cmd_update(int argc, char **argv)
 			u.file = a;
 		}
 	}
+	if (json && !show) {
+		fprintf(stderr, "keel update: --json goes with --status\n");
+		return 2;
+	}
 	if (show)
-		return status(u.data);
+		return status(u.data, json);
 	struct err e;
 	err_clear(&e);
 	if (gc) {

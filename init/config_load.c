@@ -9,6 +9,7 @@
 #include "../lib/file.h"
 #include "pid1.h"
 #include "update_boot.h"
+#include "update_choice.h"
 
 /* Read, validate and check the signature of one config file (keys: the factory's). */
 int config_read(const char *path, uint8_t **buf, struct cfg *c, struct err *e)
@@ -51,6 +52,7 @@ void config_load(struct pid1 *p)
 bool config_select(struct pid1 *p)
 {
 	static const char *const paths[] = {PID1_ACTIVE_PATH, PID1_PREVIOUS_PATH};
+	struct update_choice ch = {0}; /* for keel update --status: what runs, and why not the others */
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		struct err e;
 		err_clear(&e);
@@ -58,6 +60,7 @@ bool config_select(struct pid1 *p)
 		struct cfg c;
 		if (config_read(paths[i], &buf, &c, &e) < 0) {
 			klog("config: %s rejected: %s", paths[i], e.msg);
+			update_choice_reject(&ch, paths[i], e.msg);
 			continue;
 		}
 		free(p->cfg_buf);
@@ -66,8 +69,10 @@ bool config_select(struct pid1 *p)
 		p->cfg_ok = true;
 		config_loaded(p, paths[i]);
 		update_boot_loaded(p, i == 0);
+		update_choice_record(&ch, paths[i]);
 		return true;
 	}
 	klog("config: using the factory config %s", PID1_CONFIG_PATH);
+	update_choice_record(&ch, PID1_CONFIG_PATH);
 	return false;
 }

@@ -12,6 +12,7 @@
 
 #include "supervisor.h"
 #include "update_boot.h"
+#include "update_choice.h"
 
 #define RUN_DIR "/run/keel"
 
@@ -301,6 +302,7 @@ static void finish(struct pid1 *p)
 	free(old);
 	free(oldbuf);
 	config_loaded(p, r->path);
+	update_choice_record(NULL, r->path); /* nothing rejected: a rejection refuses the reload */
 	klog("reload: %s applied: %u kept, %u restarted, %u stopped, %u started", r->path, counts[RL_KEEP],
 	     counts[RL_CHANGE], counts[RL_REMOVE], counts[RL_ADD]);
 	answer(p, text ? text : "OK\n");

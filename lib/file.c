@@ -1,10 +1,11 @@
 /* Small file-system helpers: read a bounded file whole or a small one's start, create a directory
- * path. */
+ * path, replace a small file atomically. */
 #include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,5 +87,38 @@ int mkdir_p(const char *path, mode_t mode, struct err *e)
 			return err_sys(e, errno, "mkdir %s", p);
 		p[i] = c;
 	}
+	return 0;
+}
+
+int file_put_at(int dfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode, struct err *e)
+{
+	char tmp[64];
+	if ((size_t)snprintf(tmp, sizeof tmp, ".%s.tmp", name) >= sizeof tmp)
+		return err_set(e, ENAMETOOLONG, "%s/%s: name too long", dir, name);
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return err_sys(e, errno, "%s/%s: create", dir, tmp);
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, (const uint8_t *)data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int saved = n < 0 ? errno : EIO;
+			close(fd);
+			unlinkat(dfd, tmp, 0);
+			return err_sys(e, saved, "%s/%s: write", dir, tmp);
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		int saved = errno;
+		unlinkat(dfd, tmp, 0);
+		return err_sys(e, saved, "%s/%s: fsync", dir, tmp);
+	}
+	if (renameat(dfd, tmp, dfd, name) < 0)
+		return err_sys(e, errno, "%s/%s: rename to %s", dir, tmp, name);
+	if (fsync(dfd) < 0)
+		return err_sys(e, errno, "%s: fsync", dir);
 	return 0;
 }

@@ -18,6 +18,11 @@ int file_read_all(const char *path, size_t max, uint8_t **out, size_t *len, stru
  * flags are added to O_RDONLY | O_CLOEXEC. Returns the length, or -1 with errno set. */
 ssize_t file_read_small(int dfd, const char *path, int flags, char *buf, size_t size);
 
+/* A whole small file `name` in the directory dfd (named dir in errors): written under ".NAME.tmp",
+ * fsync'd, renamed over `name`, the directory fsync'd. A reader (or a power cut) sees the old
+ * file or the new one, never a part. */
+int file_put_at(int dfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode, struct err *e);
+
 /* mkdir -p: create each missing component of path with mode (existing ones are left as they are). */
 int mkdir_p(const char *path, mode_t mode, struct err *e);
 

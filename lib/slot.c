@@ -59,37 +59,6 @@ static int link_set(int dfd, const char *dir, const char *name, const char *targ
 	return sync_dir(dfd, dir, e);
 }
 
-/* A whole small file: temporary name, fsync, rename, fsync of the directory. */
-static int file_put(int dfd, const char *dir, const char *name, const void *data, size_t len, struct err *e)
-{
-	char tmp[64];
-	snprintf(tmp, sizeof tmp, ".%s.tmp", name);
-	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return err_sys(e, errno, "%s/%s: create", dir, tmp);
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, (const uint8_t *)data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int saved = n < 0 ? errno : EIO;
-			close(fd);
-			unlinkat(dfd, tmp, 0);
-			return err_sys(e, saved, "%s/%s: write", dir, tmp);
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		int saved = errno;
-		unlinkat(dfd, tmp, 0);
-		return err_sys(e, saved, "%s/%s: fsync", dir, tmp);
-	}
-	if (renameat(dfd, tmp, dfd, name) < 0)
-		return err_sys(e, errno, "%s/%s: rename to %s", dir, tmp, name);
-	return sync_dir(dfd, dir, e);
-}
-
 /* A small text file into buf (NUL-terminated, cut to fit); "" and 0 when missing. */
 static int file_get(int dfd, const char *dir, const char *name, char *buf, size_t size, struct err *e)
 {
@@ -150,8 +119,8 @@ static int remove_in(int fd, const char *dir, const char *name, struct err *e)
 	return 0;
 }
 
-int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], void (*step)(const char *what),
-		 struct err *e)
+int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], const char *running,
+		 void (*step)(const char *what), struct err *e)
 {
 	int dfd = open_dir(dir, e), tfd = -1, rc = -1;
 	if (dfd < 0)
@@ -164,11 +133,13 @@ int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], 
 			dir, st.active, st.boots, SLOT_TRIAL_BOOTS);
 		goto out;
 	}
-	const char *t = st.active[0] ? other(st.active) : "slot-a";
+	/* The slot that runs stays: after a fallback boot it is not the active one. */
+	const char *keep = running && (!strcmp(running, "slot-a") || !strcmp(running, "slot-b")) ? running : st.active;
+	const char *t = keep[0] ? other(keep) : "slot-a";
 	char tdir[512];
 	snprintf(tdir, sizeof tdir, "%s/%s", dir, t);
 	/* 1. previous -> the running slot, so the slot about to be rewritten is referenced by nothing. */
-	if (st.active[0] && strcmp(st.previous, st.active) && link_set(dfd, dir, "previous", st.active, e) < 0)
+	if (keep[0] && strcmp(st.previous, keep) && link_set(dfd, dir, "previous", keep, e) < 0)
 		goto out;
 	if (step)
 		step("previous");
@@ -183,7 +154,7 @@ int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], 
 		goto out;
 	}
 	if (remove_in(tfd, tdir, "failed", e) < 0 || remove_in(tfd, tdir, "trial", e) < 0 ||
-	    file_put(tfd, tdir, "trial", "boots 0\n", 8, e) < 0 || file_put(tfd, tdir, "config.bin", cfg, len, e) < 0 ||
+	    file_put_at(tfd, tdir, "trial", "boots 0\n", 8, 0600, e) < 0 || file_put_at(tfd, tdir, "config.bin", cfg, len, 0600, e) < 0 ||
 	    sync_dir(dfd, dir, e) < 0)
 		goto out;
 	if (step)
@@ -213,7 +184,7 @@ static int rollback_at(int dfd, const char *dir, const struct slot_state *st, co
 	char tdir[512], note[200];
 	snprintf(tdir, sizeof tdir, "%s/%s", dir, st->active);
 	int n = snprintf(note, sizeof note, "%s\n", why);
-	int rc = file_put(tfd, tdir, "failed", note, (size_t)n < sizeof note ? (size_t)n : sizeof note - 1, e);
+	int rc = file_put_at(tfd, tdir, "failed", note, (size_t)n < sizeof note ? (size_t)n : sizeof note - 1, 0600, e);
 	close(tfd);
 	if (rc < 0)
 		return -1;
@@ -276,7 +247,7 @@ int slot_boot(const char *dir, unsigned limit, char *why, size_t whylen, struct 
 	char tdir[512];
 	snprintf(tdir, sizeof tdir, "%s/%s", dir, st.active);
 	int n = snprintf(text, sizeof text, "boots %u\n", st.boots + 1);
-	rc = file_put(tfd, tdir, "trial", text, (size_t)n, e) < 0 ? -1 : 1;
+	rc = file_put_at(tfd, tdir, "trial", text, (size_t)n, 0600, e) < 0 ? -1 : 1;
 	close(tfd);
 	snprintf(why, whylen, "%s on trial: boot %u of %u", st.active, st.boots + 1, limit);
 out:

@@ -26,15 +26,17 @@ struct slot_state {
  * to slot-a or slot-b is an error naming it (keel update made neither). */
 int slot_read(const char *dir, struct slot_state *st, struct err *e);
 
-/* Install a config into the slot that is not active, with a trial marker, then make it active:
- *   1. previous -> the active slot (if any)      rename + fsync dir       then step("previous")
+/* Install a config into the slot that does not run, with a trial marker, then make it active.
+ * The slot that runs is `running` (PID 1's record: after a fallback boot it is previous, the
+ * active one having been rejected), or the active one when running is NULL or not a slot:
+ *   1. previous -> the running slot (if any)     rename + fsync dir       then step("previous")
  *   2. the other slot: config.bin and trial written (temporary name, fsync, rename, fsync dir)
  *                                                                         then step("slot")
  *   3. active -> the other slot                  rename + fsync dir       then step("active")
  * Refused while the active slot is itself on trial (its previous is the last good state). The
  * slot's name goes to slot (8 bytes). step (may be NULL) lets a test cut the power between steps. */
-int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], void (*step)(const char *what),
-		 struct err *e);
+int slot_install(const char *dir, const uint8_t *cfg, size_t len, char slot[8], const char *running,
+		 void (*step)(const char *what), struct err *e);
 
 /* At boot, before the config is chosen. Not on trial: 0. On trial with fewer than `limit` boots
  * counted: count this one (fsync'd) and return 1. At the limit: roll back (as slot_rollback,

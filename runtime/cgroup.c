@@ -4,11 +4,36 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+int cgroup_root_check(const char *root, struct err *e)
+{
+	char at[PATH_MAX];
+	struct statfs fs;
+	snprintf(at, sizeof at, "%s", root);
+	int rc = statfs(at, &fs);
+	if (rc < 0 && errno == ENOENT) {
+		/* Not made yet: cgroup_create would make it in its parent. */
+		char *slash = strrchr(at, '/');
+		if (!slash)
+			strcpy(at, ".");
+		else
+			slash[slash == at] = '\0';
+		rc = statfs(at, &fs);
+	}
+	if (rc < 0)
+		return err_sys(e, errno, "%s: statfs %s", root, at);
+	if (fs.f_type != CGROUP2_SUPER_MAGIC)
+		return err_set(e, EINVAL, "%s: %s is not in a cgroup v2 file system (magic 0x%lx, expected cgroup2's 0x%x)",
+			       root, at, (unsigned long)fs.f_type, CGROUP2_SUPER_MAGIC);
+	return 0;
+}
 
 int cgroup_create(struct cgroup *cg, const char *root, const char *name, struct err *e)
 {

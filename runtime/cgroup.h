@@ -12,6 +12,9 @@ struct cgroup {
 	char path[PATH_MAX];
 };
 
+/* <root> (or, while it does not exist, the directory it would be made in) is on a cgroup v2 mount;
+ * anything else is an error naming both paths and the file system magic expected. */
+int cgroup_root_check(const char *root, struct err *e);
 /* Make <root>/<name> (and <root> if missing). A leftover empty directory of an earlier run is
  * reused; one that still holds processes is refused. */
 int cgroup_create(struct cgroup *cg, const char *root, const char *name, struct err *e);

@@ -3,6 +3,7 @@
 # with the syscall probe, packs it into a real layer with keel-pack, and gives:
 #   $T           scratch dir (removed on exit)       $KEEL, $KEELC, $PACK   the programs
 #   $CG          cgroup root for this test (removed)  $RUN  keel's run dir
+#   $CG_V2       the cgroup v2 mount it is made in
 #   layer_digest NAME       sha256:<hex> of a packed layer
 #   pack NAME DIR           pack another layer into the test's store
 #   compile NAME            text config on stdin -> $T/NAME.bin
@@ -21,7 +22,10 @@ fi
 
 T=$(mktemp -d /tmp/keel-ct.XXXXXX)
 RUN=$T/run
-CG=/sys/fs/cgroup/unified/keel-test-$(basename "$0" .test)-$$
+# cgroup v2 is at /sys/fs/cgroup/unified on a hybrid host (the build host), at /sys/fs/cgroup on a pure one.
+CG_V2=/sys/fs/cgroup/unified
+[ "$(stat -f -c %T "$CG_V2" 2>/dev/null)" = cgroup2fs ] || CG_V2=/sys/fs/cgroup
+CG=$CG_V2/keel-test-$(basename "$0" .test)-$$
 ct_cleanup() {
 	for d in "$CG"/*/; do [ -d "$d" ] && { echo 1 > "$d/cgroup.kill"; rmdir "$d"; }; done 2>/dev/null
 	rmdir "$CG" 2>/dev/null

@@ -48,13 +48,13 @@ int main(void)
 	CHECK("slot_empty", rd(&st) == 0 && !st.active[0] && !st.previous[0] && !st.trial, "active '%s'", st.active);
 	CHECK("slot_boot_not_on_trial", slot_boot(dir, SLOT_TRIAL_BOOTS, why, sizeof why, &e) == 0, "%s", e.msg);
 
-	int rc = slot_install(dir, (const uint8_t *)"config-1", 8, slot, NULL, &e);
+	int rc = slot_install(dir, (const uint8_t *)"config-1", 8, slot, NULL, NULL, &e);
 	CHECK("slot_install_first", rc == 0 && !strcmp(slot, "slot-a") && file_is("active/config.bin", "config-1") &&
 					    file_is("slot-a/trial", "boots 0\n"),
 	      "rc %d slot %s: %s", rc, slot, e.msg);
 	CHECK("slot_first_on_trial", rd(&st) == 0 && !strcmp(st.active, "slot-a") && st.trial && st.boots == 0 && !st.previous[0],
 	      "active '%s' trial %d boots %u", st.active, st.trial, st.boots);
-	rc = slot_install(dir, (const uint8_t *)"config-x", 8, slot, NULL, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-x", 8, slot, NULL, NULL, &e);
 	CHECK("slot_install_refused_on_trial", rc < 0 && e.code == EBUSY && strstr(e.msg, "slot-a is on trial (boot 0 of 3)") &&
 						       file_is("active/config.bin", "config-1"),
 	      "rc %d: %s", rc, e.msg);
@@ -71,7 +71,7 @@ int main(void)
 							    !strcmp(st.note, why),
 	      "rc %d active '%s' why '%s' note '%s'", rc, st.active, why, st.note);
 
-	rc = slot_install(dir, (const uint8_t *)"config-2", 8, slot, NULL, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-2", 8, slot, NULL, NULL, &e);
 	CHECK("slot_install_after_rollback", rc == 0 && !strcmp(slot, "slot-a") && rd(&st) == 0 && st.trial && !st.note[0] &&
 						     file_is("active/config.bin", "config-2"),
 	      "rc %d: %s note '%s'", rc, e.msg, st.note);
@@ -80,7 +80,7 @@ int main(void)
 	      st.trial, e.msg);
 	CHECK("slot_boot_after_confirm", slot_boot(dir, SLOT_TRIAL_BOOTS, why, sizeof why, &e) == 0, "%s", e.msg);
 
-	rc = slot_install(dir, (const uint8_t *)"config-3", 8, slot, NULL, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-3", 8, slot, NULL, NULL, &e);
 	CHECK("slot_install_second", rc == 0 && !strcmp(slot, "slot-b") && rd(&st) == 0 && !strcmp(st.active, "slot-b") &&
 					     !strcmp(st.previous, "slot-a") && st.trial && file_is("active/config.bin", "config-3") &&
 					     file_is("previous/config.bin", "config-2"),
@@ -105,10 +105,25 @@ int main(void)
 	CHECK("slot_power_cut_mid_install_reads_old", rd(&st) == 0 && !strcmp(st.active, "slot-a") && !st.trial &&
 							      file_is("active/config.bin", "config-2"),
 	      "active '%s' trial %d", st.active, st.trial);
-	rc = slot_install(dir, (const uint8_t *)"config-4", 8, slot, NULL, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-4", 8, slot, NULL, NULL, &e);
 	CHECK("slot_install_over_stray_temps", rc == 0 && !strcmp(slot, "slot-b") && file_is("active/config.bin", "config-4") &&
 						       file_is("previous/config.bin", "config-2") && access(p, F_OK) < 0,
 	      "rc %d: %s", rc, e.msg);
+
+	/* After a fallback boot (active slot-b rejected, previous slot-a ran): the install goes into
+	 * the rejected slot and previous keeps the config that runs, not the other way round. */
+	slot_confirm(dir, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-5", 8, slot, "slot-a", NULL, &e);
+	CHECK("slot_install_after_fallback_keeps_running", rc == 0 && !strcmp(slot, "slot-b") && rd(&st) == 0 &&
+								   !strcmp(st.active, "slot-b") && !strcmp(st.previous, "slot-a") &&
+								   file_is("active/config.bin", "config-5") &&
+								   file_is("previous/config.bin", "config-2"),
+	      "rc %d slot %s active '%s' previous '%s': %s", rc, slot, st.active, st.previous, e.msg);
+	slot_confirm(dir, &e);
+	rc = slot_install(dir, (const uint8_t *)"config-6", 8, slot, "factory", NULL, &e);
+	CHECK("slot_install_running_factory_keeps_active", rc == 0 && !strcmp(slot, "slot-a") && rd(&st) == 0 &&
+								   !strcmp(st.previous, "slot-b") && file_is("previous/config.bin", "config-5"),
+	      "rc %d slot %s previous '%s': %s", rc, slot, st.previous, e.msg);
 
 	/* Links keel update did not make are refused by name. */
 	snprintf(p, sizeof p, "%s/previous", dir);
