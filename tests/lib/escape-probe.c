@@ -10,7 +10,8 @@
  * through does no harm: a missing path, bad magic, the value a file already holds; files that
  * could hurt (core_pattern, sysrq-trigger) are opened for writing, never written.
  * `escape-probe ping ADDR` instead sends one ICMP echo over a datagram socket (what
- * net.ipv4.ping_group_range allows without CAP_NET_RAW) and prints `ping ADDR ok` or why not.
+ * net.ipv4.ping_group_range allows without CAP_NET_RAW) and prints `ping ADDR ok` or why not;
+ * `escape-probe bind PORT` binds a TCP socket to the port: `bind PORT ok` or its errno.
  * Static (musl), no libraries: copied into a layer. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -594,6 +595,26 @@ static void try_read_root_file(void)
 	}
 }
 
+/* chown of a file of one's own to root needs CAP_CHOWN. */
+static void try_chown(void)
+{
+	if (getuid() == 0) {
+		NA("chown", "uid 0 holds CAP_CHOWN by default");
+		return;
+	}
+	const char *f = "/tmp/keel-probe-chown";
+	int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		NA("chown", "no writable /tmp: %s", errname(errno));
+		return;
+	}
+	close(fd);
+	errno = 0;
+	long r = chown(f, 0, 0);
+	gate("chown", r, errno);
+	unlink(f);
+}
+
 static void try_mounts(void)
 {
 	errno = 0;
@@ -683,12 +704,28 @@ static int ping(const char *addr)
 	return 0;
 }
 
+/* A TCP socket bound to the port on every address (below 1024: CAP_NET_BIND_SERVICE). */
+static int bind_port(const char *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		printf("bind %s: %s\n", port, errname(errno));
+		return 1;
+	}
+	printf("bind %s ok\n", port);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "ping"))
 		return ping(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "bind"))
+		return bind_port(argv[2]);
 	if (argc > 1) {
-		fprintf(stderr, "usage: escape-probe [ping ADDR]\n");
+		fprintf(stderr, "usage: escape-probe [ping ADDR | bind PORT]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -696,6 +733,7 @@ int main(int argc, char **argv)
 	try_write_root();
 	try_read_root_file();
 	try_setuid0();
+	try_chown();
 	try_proc_sys_hostname();
 	try_write("proc-sys-core-pattern", "/proc/sys/kernel/core_pattern", 0);
 	try_write("sysrq-trigger", "/proc/sysrq-trigger", 1);
