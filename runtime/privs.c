@@ -54,7 +54,7 @@ int privs_rlimits(const struct cfg *c, const struct cfg_service *svc, struct err
 
 int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e)
 {
-	int v1_0 = c->hdr->minor == 0;
+	int v1_0 = cfg_minor(c) == 0;
 	uint64_t bounding = ((v1_0 ? caps_default_1_0 : caps_default) | svc->caps_add) & ~svc->caps_drop;
 	uint64_t caps = svc->uid == 0 || v1_0 ? bounding : svc->caps_add & ~svc->caps_drop;
 	/* We can only keep what we have: caps this kernel lacks, or that our own bounding set lost
@@ -104,7 +104,7 @@ int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e
 
 int privs_ping_range(const struct cfg *c, const struct cfg_service *svc, struct err *e)
 {
-	if (c->hdr->minor == 0)
+	if (cfg_minor(c) == 0)
 		return 0;
 	/* In a user namespace the kernel reads the range in its gids: the gid map's first extent. */
 	uint32_t lo = 0, hi = 2147483647;
