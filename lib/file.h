@@ -18,6 +18,11 @@ int file_read_all(const char *path, size_t max, uint8_t **out, size_t *len, stru
  * flags are added to O_RDONLY | O_CLOEXEC. Returns the length, or -1 with errno set. */
 ssize_t file_read_small(int dfd, const char *path, int flags, char *buf, size_t size);
 
+/* Write len bytes to an existing file (a proc, sysfs or cgroup file) in one write: dfd as in openat.
+ * Returns 0; -1 when the file does not open, -2 when the write fails or falls short (EIO), errno
+ * set either way, so a caller can tell "no such file" from "the kernel refused the value". */
+int file_write(int dfd, const char *path, const char *buf, size_t len);
+
 /* mkdir -p: create each missing component of path with mode (existing ones are left as they are). */
 int mkdir_p(const char *path, mode_t mode, struct err *e);
 

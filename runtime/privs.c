@@ -18,6 +18,8 @@
  * not grant it. */
 #include "container.h"
 
+#include "../lib/file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -118,13 +120,7 @@ int privs_ping_range(const struct cfg *c, const struct cfg_service *svc, struct 
 	}
 	char v[24];
 	int n = snprintf(v, sizeof v, "%u %u", lo, hi);
-	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, v, (size_t)n) != n) {
-		int err = errno;
-		if (fd >= 0)
-			close(fd);
-		return err_sys(e, err, "net.ipv4.ping_group_range '%s'", v);
-	}
-	close(fd);
+	if (file_write(AT_FDCWD, "/proc/sys/net/ipv4/ping_group_range", v, (size_t)n) < 0)
+		return err_sys(e, errno, "net.ipv4.ping_group_range '%s'", v);
 	return 0;
 }
