@@ -9,12 +9,12 @@ escape_build_probe() {
 	"$cc" -static -Os -Wall -Wextra -Werror -I"$top/build/deps/$1/khdr" -o "$2" "$top/tests/lib/escape-probe.c"
 }
 
-# escape_report MODE < probe output: the table, one PASS/FAIL per attempt (escape-MODE-NAME: an
+# escape_report MODE < probe output (as printed, or console lines 'keel: [..] svc NAME| ...'): the table, one PASS/FAIL per attempt (escape-MODE-NAME: an
 # attempt passes when blocked or n/a), and the totals line `escape: mode=MODE blocked=N escaped=N
 # na=N`. A probe that did not reach its end fails escape-MODE-done.
 escape_report() {
 	local mode=$1 name verdict why b=0 x=0 n=0 lines
-	lines=$(sed -n 's/^\(svc [^|]*| \)\{0,1\}\(escape[ -].*\)$/\2/p' | tr -d '\r')
+	lines=$(tr -d '\r' | sed -n 's/^\(.*| \)\{0,1\}\(escape[ -].*\)$/\2/p')
 	echo "# escape table, mode $mode:"
 	while read -r _ name verdict why; do
 		[ -n "$name" ] || continue
