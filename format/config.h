@@ -29,6 +29,7 @@ struct cfg {
 	const char *strings;
 	uint32_t strings_size;
 	const struct cfg_system *system; /* never NULL after cfg_open */
+	const struct cfg_system_ext *system_ext; /* NULL in a 1.0 file: use the accessors below */
 	struct cfg_list networks, services, strlist, u32list, digests, mounts, idmaps, rlimits,
 		syscalls, iolimits, ports, devices;
 	const struct cfg_sig_trailer *sig; /* NULL when unsigned */
@@ -43,6 +44,17 @@ int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, st
  * points, *.pub). No keys in the dir (or no dir): returns 0 whatever the config. Keys present: an
  * unsigned config or one no key verifies is refused with a message. */
 int cfg_verify_signature(const struct cfg *c, const char *keys_dir, const char *name, struct err *e);
+
+/* The file's format minor (header.minor). A file of an older minor keeps that minor's meaning:
+ * minor 0 gives caps_add/caps_drop their 1.0 meaning (Docker's default set, ambient for a non-root
+ * user). cfg_compat_note() is the one line PID 1, keel check and keel run print about it at load:
+ * NULL for a file of this keel's minor. */
+unsigned cfg_minor(const struct cfg *c);
+const char *cfg_compat_note(const struct cfg *c);
+
+/* The roots a volume's source lies under ([system] volume_roots; "/data" in a 1.0 file). */
+uint32_t cfg_volume_root_count(const struct cfg *c);
+const char *cfg_volume_root(const struct cfg *c, uint32_t i);
 
 /* Accessors (infallible after cfg_open). */
 const char *cfg_str(const struct cfg *c, uint32_t ref);       /* "" for 0 */

@@ -1,4 +1,4 @@
-/* The binary config's on-disk layout (version 1.0): header, section table and fixed-size records.
+/* The binary config's on-disk layout (version 1.1): header, section table and fixed-size records.
  *
  * Little-endian only. Every multi-byte field is naturally aligned: sections start on 8-byte
  * boundaries and every entry_size is a multiple of 8, so a validated buffer that is itself 8-byte
@@ -12,7 +12,13 @@
  * digest itself. The signature (ECDSA P-256, raw r||s) is over that digest.
  *
  * References: a string is a u32 offset into the STRINGS section (offset 0 is the empty string,
- * meaning "unset"); a list is a struct cfg_range {first, count} of entries in one list section. */
+ * meaning "unset"); a list is a struct cfg_range {first, count} of entries in one list section.
+ *
+ * Compatibility (docs/config-binary.md, "Compatibility"): a minor version only adds section types,
+ * records never grow; a section with security meaning is REQUIRED; unknown flag bits, non-zero
+ * reserved fields and unknown sections are refused in a file whose minor is not newer than the
+ * reader's, ignored only in a newer one. Every reserved field below is 0 and every flag word has
+ * only the bits defined here, in files of minor <= CFG_VERSION_MINOR. */
 #ifndef KEEL_FORMAT_LAYOUT_H
 #define KEEL_FORMAT_LAYOUT_H
 
@@ -25,7 +31,7 @@
 #define CFG_MAGIC "KEELCFG\x1a"   /* 8 bytes, no terminator stored */
 #define CFG_MAGIC_LEN 8
 #define CFG_VERSION_MAJOR 1
-#define CFG_VERSION_MINOR 0
+#define CFG_VERSION_MINOR 1       /* 1.1: caps_add/caps_drop as podman's (keel.conf(5)), SYSTEM_EXT */
 #define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
 /* A whole config file: the config proper plus a P-256 signature trailer. */
 #define CFG_MAX_FILE_SIZE (CFG_MAX_SIZE + 16u + 64u)
@@ -42,8 +48,8 @@
 struct cfg_header {                 /* 64 bytes at offset 0 */
 	uint8_t magic[CFG_MAGIC_LEN];
 	uint16_t major;                 /* a reader refuses a newer major */
-	uint16_t minor;                 /* newer minors only append fields/sections */
-	uint32_t header_size;           /* 64 */
+	uint16_t minor;                 /* newer minors only add section types */
+	uint32_t header_size;           /* 64 (a newer minor may grow it; the reader ignores the rest) */
 	uint32_t total_size;            /* header + table + sections; trailer follows */
 	uint32_t section_offset;        /* offset of the section table (64) */
 	uint32_t section_count;
@@ -68,9 +74,12 @@ enum cfg_section_type {
 	CFG_SEC_IOLIMITS = 12, /* struct cfg_io_limit[] */
 	CFG_SEC_PORTS = 13,    /* struct cfg_port[] */
 	CFG_SEC_DEVICES = 14,  /* struct cfg_device[] */
+	CFG_SEC_SYSTEM_EXT = 15, /* 1.1: exactly one struct cfg_system_ext ("system, continued") */
 };
 
-/* Section flags. A reader that does not know a section's type skips it, unless it is REQUIRED. */
+/* Section flags. A reader that does not know a section's type refuses the file when the section is
+ * REQUIRED or the file's minor is not newer than its own, else skips it. keelc marks every section
+ * REQUIRED; a section with security meaning must be. */
 #define CFG_SECF_REQUIRED 0x1u
 
 struct cfg_section {                /* 24 bytes; the table is sorted by nothing, types are unique */
@@ -79,9 +88,9 @@ struct cfg_section {                /* 24 bytes; the table is sorted by nothing,
 	uint32_t offset;                /* from file start, multiple of 8 */
 	uint32_t size;                  /* bytes; == count * entry_size for record sections */
 	uint32_t count;                 /* records (STRINGS: 0) */
-	uint32_t entry_size;            /* >= the struct size this version knows; multiple of 8
-	                                   (lists of u32: 4); STRINGS: 1 */
-	uint32_t reserved;
+	uint32_t entry_size;            /* the struct size (lists of u32: 4; STRINGS: 1); a newer
+	                                   minor's file may say more, a multiple of 8: the tail is skipped */
+	uint32_t reserved;              /* 0 */
 };
 
 struct cfg_range {
@@ -109,8 +118,15 @@ struct cfg_system {                 /* 64 bytes */
 	uint32_t ctrl_alt_del;          /* enum cfg_action */
 	uint32_t log_buffer;            /* default per-service log ring size, bytes */
 	uint32_t flags;                 /* CFG_SYS_* */
-	uint32_t update_health_s;       /* health window after an update boots; 0 = 60 s (minor 0 readers: reserved) */
+	uint32_t update_health_s;       /* health window after an update boots; 0 = 60 s */
 	uint32_t reserved[1];
+};
+
+/* 1.1: what cfg_system could not grow to hold. Absent (a 1.0 file): volume_roots is "/data". */
+struct cfg_system_ext {             /* 32 bytes */
+	struct cfg_range volume_roots;  /* STRLIST: absolute paths a volume's source must lie under */
+	uint32_t flags;                 /* none defined yet */
+	uint32_t reserved[5];
 };
 
 /* ---- networks ----------------------------------------------------------------------------- */
@@ -175,7 +191,9 @@ struct cfg_service {                /* 288 bytes */
 	uint32_t stop_signal;
 	uint32_t stop_timeout_ms;
 	uint32_t seccomp;               /* enum cfg_seccomp */
-	uint64_t caps_add;              /* bit n = CAP n, on top of Docker's default set */
+	uint64_t caps_add;              /* bit n = CAP n (n <= CFG_CAP_LAST): 1.1 on top of podman's
+	                                   default set, and all a non-root service gets (ambient);
+	                                   1.0 on top of Docker's, ambient for a non-root user */
 	uint64_t caps_drop;             /* bit n = CAP n, removed after adding */
 	struct cfg_range syscalls;      /* SYSCALLS: extra rules applied over the profile */
 	uint32_t namespaces;            /* CFG_NS_* */
@@ -211,7 +229,7 @@ enum cfg_mount_kind { CFG_MOUNT_TMPFS = 1, CFG_MOUNT_BIND = 2 };
 struct cfg_mount {                  /* 24 bytes */
 	uint32_t kind;                  /* enum cfg_mount_kind */
 	uint32_t flags;                 /* CFG_MOUNT_* */
-	uint32_t source;                /* str: host path (bind; under /data on the device) */
+	uint32_t source;                /* str: host path (bind: under one of the volume roots) */
 	uint32_t target;                /* str: absolute path inside the container */
 	uint32_t size;                  /* tmpfs size in KiB, 0 = kernel default */
 	uint32_t mode;                  /* tmpfs root mode, e.g. 01777 */
@@ -281,6 +299,7 @@ struct cfg_sig_trailer {            /* follows total_size bytes when CFG_F_SIGNE
 _Static_assert(sizeof(struct cfg_header) == 64, "header");
 _Static_assert(sizeof(struct cfg_section) == 24, "section");
 _Static_assert(sizeof(struct cfg_system) == 64, "system");
+_Static_assert(sizeof(struct cfg_system_ext) == 32, "system_ext");
 _Static_assert(sizeof(struct cfg_network) == 48, "network");
 _Static_assert(sizeof(struct cfg_service) == 288, "service");
 _Static_assert(sizeof(struct cfg_mount) == 24, "mount");

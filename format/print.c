@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "rules.h"
 #include "text.h"
 
 static int plain(const char *s)
@@ -180,6 +181,13 @@ static void print_system(FILE *f, const struct cfg *c)
 		fputc('\n', f);
 	}
 	opt_bool(f, "ip_forward", s->flags, CFG_SYS_IP_FORWARD, d.flags);
+	uint32_t n = cfg_volume_root_count(c);
+	if (n != 1 || strcmp(cfg_volume_root(c, 0), CFG_DATA_ROOT)) {
+		key(f, "volume_roots");
+		for (uint32_t i = 0; i < n; i++)
+			tok(f, cfg_volume_root(c, i));
+		fputc('\n', f);
+	}
 }
 
 static void print_network(FILE *f, const struct cfg *c, const struct cfg_network *n)

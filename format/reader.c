@@ -8,11 +8,25 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rules.h"
+
+#define NO_INDEX UINT32_MAX
+
+/* Where a record sits, for messages: rec[idx].list[sub] ("service[2].mounts[1]"); an index may be
+ * NO_INDEX and list NULL. */
+struct at {
+	const char *rec;
+	uint32_t idx;
+	const char *list;
+	uint32_t sub;
+};
+
 /* Everything cfg_open needs while it walks the buffer; errors carry the file name and an offset. */
 struct rd {
 	struct cfg *c;
 	const char *name;
 	struct err *e;
+	int strict;     /* the file's minor is not newer than ours: we know every field and bit of it */
 };
 
 static int bad(struct rd *r, const void *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -27,50 +41,54 @@ static int bad(struct rd *r, const void *at, const char *fmt, ...)
 	return err_set(r->e, 0, "%s: offset 0x%zx: %s", r->name, off, msg);
 }
 
+/* bad() for a record's field: "service[2].mounts[1].FIELD: what". */
+static int badf(struct rd *r, const void *p, const struct at *a, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int badf(struct rd *r, const void *p, const struct at *a, const char *field, const char *fmt, ...)
+{
+	char w[96], i1[16] = "", i2[16] = "", msg[ERR_MSG_MAX];
+	if (a->idx != NO_INDEX)
+		snprintf(i1, sizeof i1, "[%u]", a->idx);
+	if (a->sub != NO_INDEX)
+		snprintf(i2, sizeof i2, "[%u]", a->sub);
+	snprintf(w, sizeof w, "%s%s%s%s%s%s%s", a->rec, i1, a->list ? "." : "", a->list ? a->list : "", i2,
+		 field ? "." : "", field ? field : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return bad(r, p, "%s: %s", w, msg);
+}
+
 /* ---- section table ------------------------------------------------------------------------- */
 
 struct known_section {
 	uint16_t type;
-	uint32_t min_entry;     /* smallest entry_size this reader accepts */
-	int exact;              /* entry_size must equal min_entry */
+	uint8_t minor;          /* the format minor that added it */
+	uint8_t list;           /* a list of u32 or digests: entry_size is exact in every minor */
+	uint16_t entry;         /* entry_size in this reader's minor */
+	uint16_t slot;          /* where struct cfg keeps it */
 	const char *name;
 };
 
+#define SEC(type, minor, list, entry, slot, name) {type, minor, list, entry, offsetof(struct cfg, slot), name}
 static const struct known_section known[] = {
-	{CFG_SEC_STRINGS, 1, 1, "strings"},
-	{CFG_SEC_SYSTEM, sizeof(struct cfg_system), 0, "system"},
-	{CFG_SEC_NETWORKS, sizeof(struct cfg_network), 0, "networks"},
-	{CFG_SEC_SERVICES, sizeof(struct cfg_service), 0, "services"},
-	{CFG_SEC_STRLIST, 4, 1, "strlist"},
-	{CFG_SEC_U32LIST, 4, 1, "u32list"},
-	{CFG_SEC_DIGESTS, 32, 1, "digests"},
-	{CFG_SEC_MOUNTS, sizeof(struct cfg_mount), 0, "mounts"},
-	{CFG_SEC_IDMAPS, sizeof(struct cfg_idmap), 0, "idmaps"},
-	{CFG_SEC_RLIMITS, sizeof(struct cfg_rlimit), 0, "rlimits"},
-	{CFG_SEC_SYSCALLS, sizeof(struct cfg_syscall_rule), 0, "syscalls"},
-	{CFG_SEC_IOLIMITS, sizeof(struct cfg_io_limit), 0, "iolimits"},
-	{CFG_SEC_PORTS, sizeof(struct cfg_port), 0, "ports"},
-	{CFG_SEC_DEVICES, sizeof(struct cfg_device), 0, "devices"},
+	SEC(CFG_SEC_STRINGS, 0, 1, 1, strings, "strings"),
+	SEC(CFG_SEC_SYSTEM, 0, 0, sizeof(struct cfg_system), system, "system"),
+	SEC(CFG_SEC_NETWORKS, 0, 0, sizeof(struct cfg_network), networks, "networks"),
+	SEC(CFG_SEC_SERVICES, 0, 0, sizeof(struct cfg_service), services, "services"),
+	SEC(CFG_SEC_STRLIST, 0, 1, 4, strlist, "strlist"),
+	SEC(CFG_SEC_U32LIST, 0, 1, 4, u32list, "u32list"),
+	SEC(CFG_SEC_DIGESTS, 0, 1, 32, digests, "digests"),
+	SEC(CFG_SEC_MOUNTS, 0, 0, sizeof(struct cfg_mount), mounts, "mounts"),
+	SEC(CFG_SEC_IDMAPS, 0, 0, sizeof(struct cfg_idmap), idmaps, "idmaps"),
+	SEC(CFG_SEC_RLIMITS, 0, 0, sizeof(struct cfg_rlimit), rlimits, "rlimits"),
+	SEC(CFG_SEC_SYSCALLS, 0, 0, sizeof(struct cfg_syscall_rule), syscalls, "syscalls"),
+	SEC(CFG_SEC_IOLIMITS, 0, 0, sizeof(struct cfg_io_limit), iolimits, "iolimits"),
+	SEC(CFG_SEC_PORTS, 0, 0, sizeof(struct cfg_port), ports, "ports"),
+	SEC(CFG_SEC_DEVICES, 0, 0, sizeof(struct cfg_device), devices, "devices"),
+	SEC(CFG_SEC_SYSTEM_EXT, 1, 0, sizeof(struct cfg_system_ext), system_ext, "system_ext"),
 };
-
-static struct cfg_list *list_for(struct cfg *c, uint16_t type)
-{
-	switch (type) {
-	case CFG_SEC_NETWORKS: return &c->networks;
-	case CFG_SEC_SERVICES: return &c->services;
-	case CFG_SEC_STRLIST: return &c->strlist;
-	case CFG_SEC_U32LIST: return &c->u32list;
-	case CFG_SEC_DIGESTS: return &c->digests;
-	case CFG_SEC_MOUNTS: return &c->mounts;
-	case CFG_SEC_IDMAPS: return &c->idmaps;
-	case CFG_SEC_RLIMITS: return &c->rlimits;
-	case CFG_SEC_SYSCALLS: return &c->syscalls;
-	case CFG_SEC_IOLIMITS: return &c->iolimits;
-	case CFG_SEC_PORTS: return &c->ports;
-	case CFG_SEC_DEVICES: return &c->devices;
-	default: return NULL;
-	}
-}
 
 static int read_header(struct rd *r)
 {
@@ -83,8 +101,10 @@ static int read_header(struct rd *r)
 	if (h->major != CFG_VERSION_MAJOR)
 		return bad(r, &h->major, "header.major: version %u.%u is not readable by this keel (reads %u.x)",
 			   h->major, h->minor, CFG_VERSION_MAJOR);
-	if (h->header_size < sizeof *h || h->header_size % 8)
-		return bad(r, &h->header_size, "header.header_size: %u, expected a multiple of 8 >= 64", h->header_size);
+	r->strict = h->minor <= CFG_VERSION_MINOR;
+	if (h->header_size < sizeof *h || h->header_size % 8 || (r->strict && h->header_size != sizeof *h))
+		return bad(r, &h->header_size, "header.header_size: %u, expected 64 (a newer minor: a multiple of 8 >= 64)",
+			   h->header_size);
 	if (h->total_size > CFG_MAX_SIZE)
 		return bad(r, &h->total_size, "header.total_size: %u bytes is over the %u-byte limit", h->total_size,
 			   CFG_MAX_SIZE);
@@ -94,7 +114,7 @@ static int read_header(struct rd *r)
 	if (h->total_size > c->len)
 		return bad(r, &h->total_size, "header.total_size: %u, but the file is truncated at %zu bytes",
 			   h->total_size, c->len);
-	if (h->flags & ~CFG_F_SIGNED)
+	if (r->strict && (h->flags & ~CFG_F_SIGNED))
 		return bad(r, &h->flags, "header.flags: unknown flags 0x%x", h->flags & ~CFG_F_SIGNED);
 	c->hdr = h;
 	return 0;
@@ -144,6 +164,51 @@ static int check_digest(struct rd *r)
 	return 0;
 }
 
+/* One known section: where it lies, its entry size, and where struct cfg keeps it. */
+static int read_section(struct rd *r, const struct cfg_section *s, uint32_t i, const struct known_section *k,
+			uint64_t table_end)
+{
+	struct cfg *c = r->c;
+	if (r->strict && ((s->flags & ~CFG_SECF_REQUIRED) || s->reserved))
+		return bad(r, &s->flags, "section[%u] (%s): flags 0x%x, reserved 0x%x: unknown bits", i, k->name, s->flags,
+			   s->reserved);
+	if (s->offset % 8)
+		return bad(r, &s->offset, "section[%u] (%s): offset 0x%x is not 8-byte aligned", i, k->name, s->offset);
+	if (s->offset < table_end || (uint64_t)s->offset + s->size > c->hdr->total_size)
+		return bad(r, &s->offset, "section[%u] (%s): bytes 0x%x..+%u out of range", i, k->name, s->offset,
+			   s->size);
+	const uint8_t *base = c->buf + s->offset;
+	if (s->type == CFG_SEC_STRINGS) {
+		const char *str = (const char *)base;
+		if (s->size < 1 || str[0] || str[s->size - 1])
+			return bad(r, &s->size, "section[%u] (strings): must start and end with a NUL byte", i);
+		if (r->strict && (s->count || s->entry_size != 1))
+			return bad(r, &s->count, "section[%u] (strings): count %u, entry_size %u, expected 0 and 1", i,
+				   s->count, s->entry_size);
+		c->strings = str;
+		c->strings_size = s->size;
+		return 0;
+	}
+	/* Records never grow (docs/config-binary.md); a newer minor's longer entries are stepped over. */
+	int exact = k->list || r->strict;
+	if (exact ? s->entry_size != k->entry : (s->entry_size < k->entry || s->entry_size % 8))
+		return bad(r, &s->entry_size, "section[%u] (%s): entry_size %u, expected %s%u", i, k->name, s->entry_size,
+			   exact ? "" : "a multiple of 8 >= ", k->entry);
+	if ((uint64_t)s->count * s->entry_size != s->size)
+		return bad(r, &s->count, "section[%u] (%s): count %u x entry_size %u != size %u", i, k->name, s->count,
+			   s->entry_size, s->size);
+	void *slot = (uint8_t *)c + k->slot;
+	if (s->type == CFG_SEC_SYSTEM || s->type == CFG_SEC_SYSTEM_EXT) {
+		if (s->count != 1)
+			return bad(r, &s->count, "section[%u] (%s): count %u, expected 1", i, k->name, s->count);
+		memcpy(slot, &base, sizeof base);
+		return 0;
+	}
+	struct cfg_list l = {base, s->count, s->entry_size};
+	memcpy(slot, &l, sizeof l);
+	return 0;
+}
+
 static int read_sections(struct rd *r)
 {
 	struct cfg *c = r->c;
@@ -154,56 +219,40 @@ static int read_sections(struct rd *r)
 			   h->section_offset, h->section_count);
 	const struct cfg_section *tab = (const void *)(c->buf + h->section_offset);
 	uint32_t seen = 0; /* bit per known type */
+	int ext_required = 0;
 	for (uint32_t i = 0; i < h->section_count; i++) {
 		const struct cfg_section *s = &tab[i];
 		const struct known_section *k = NULL;
 		for (size_t j = 0; j < sizeof known / sizeof known[0]; j++)
-			if (known[j].type == s->type)
+			if (known[j].type == s->type && known[j].minor <= h->minor)
 				k = &known[j];
 		if (!k) {
+			/* A type of a newer minor is skipped unless REQUIRED; in a file of our minor or an
+			 * older one, no type is unknown to us: this one is damage or forgery. */
+			if (r->strict)
+				return bad(r, &s->type, "section[%u]: type %u is not part of format %u.%u", i, s->type,
+					   h->major, h->minor);
 			if (s->flags & CFG_SECF_REQUIRED)
 				return bad(r, &s->type, "section[%u]: type %u is required but unknown to this keel", i,
 					   s->type);
-			continue; /* an optional section from a newer minor: skip it */
+			continue;
 		}
 		if (seen & (1u << s->type))
 			return bad(r, &s->type, "section[%u] (%s): appears twice", i, k->name);
 		seen |= 1u << s->type;
-		if (s->offset % 8)
-			return bad(r, &s->offset, "section[%u] (%s): offset 0x%x is not 8-byte aligned", i, k->name,
-				   s->offset);
-		if (s->offset < table_end || (uint64_t)s->offset + s->size > h->total_size)
-			return bad(r, &s->offset, "section[%u] (%s): bytes 0x%x..+%u out of range", i, k->name, s->offset,
-				   s->size);
-		if (s->type == CFG_SEC_STRINGS) {
-			const char *str = (const char *)c->buf + s->offset;
-			if (s->size < 1 || str[0] || str[s->size - 1])
-				return bad(r, &s->size, "section[%u] (strings): must start and end with a NUL byte", i);
-			c->strings = str;
-			c->strings_size = s->size;
-			continue;
-		}
-		if (k->exact ? s->entry_size != k->min_entry : (s->entry_size < k->min_entry || s->entry_size % 8))
-			return bad(r, &s->entry_size, "section[%u] (%s): entry_size %u, expected %s%u", i, k->name,
-				   s->entry_size, k->exact ? "" : "a multiple of 8 >= ", k->min_entry);
-		if ((uint64_t)s->count * s->entry_size != s->size)
-			return bad(r, &s->count, "section[%u] (%s): count %u x entry_size %u != size %u", i, k->name,
-				   s->count, s->entry_size, s->size);
-		if (s->type == CFG_SEC_SYSTEM) {
-			if (s->count != 1)
-				return bad(r, &s->count, "section[%u] (system): count %u, expected 1", i, s->count);
-			c->system = (const void *)(c->buf + s->offset);
-			continue;
-		}
-		struct cfg_list *l = list_for(c, s->type);
-		l->base = c->buf + s->offset;
-		l->count = s->count;
-		l->entry_size = s->entry_size;
+		if (read_section(r, s, i, k, table_end))
+			return -1;
+		if (s->type == CFG_SEC_SYSTEM_EXT)
+			ext_required = s->flags & CFG_SECF_REQUIRED;
 	}
 	if (!c->strings)
 		return bad(r, &h->section_count, "sections: no strings section");
 	if (!c->system)
 		return bad(r, &h->section_count, "sections: no system section");
+	/* What makes a 1.0 keel refuse a 1.1 file rather than read it with 1.0 meanings. */
+	if (h->minor >= 1 && !ext_required)
+		return bad(r, &h->minor, "sections: a format %u.%u file without a required system_ext section",
+			   h->major, h->minor);
 	if (c->services.count > CFG_MAX_SERVICES)
 		return bad(r, c->services.base, "services: %u records, more than the %u this keel reads", c->services.count,
 			   CFG_MAX_SERVICES);
@@ -220,28 +269,16 @@ static const void *entry(const struct cfg_list *l, uint32_t i)
 	return l->base + (size_t)i * l->entry_size;
 }
 
-#define NO_INDEX UINT32_MAX
-
-/* A string reference must point at the first byte of a string inside the table. The field is named
- * as what[idx].field[sub] (either index may be NO_INDEX) only when something is wrong. */
-static int check_str(struct rd *r, const uint32_t *ref, const char *what, uint32_t idx, const char *field,
-		     uint32_t sub)
+/* A string reference must point at the first byte of a string inside the table. */
+static int check_str(struct rd *r, const uint32_t *ref, const struct at *a, const char *field)
 {
 	const struct cfg *c = r->c;
-	int out = *ref >= c->strings_size;
-	if (!out && !(*ref == 0 || c->strings[*ref - 1] == '\0'))
-		out = 2;
-	if (!out)
-		return 0;
-	char i1[16] = "", i2[16] = "";
-	if (idx != NO_INDEX)
-		snprintf(i1, sizeof i1, "[%u]", idx);
-	if (sub != NO_INDEX)
-		snprintf(i2, sizeof i2, "[%u]", sub);
-	if (out == 1)
-		return bad(r, ref, "%s%s.%s%s: string offset 0x%x out of range (table is %u bytes)", what, i1, field, i2,
-			   *ref, c->strings_size);
-	return bad(r, ref, "%s%s.%s%s: string offset 0x%x is not the start of a string", what, i1, field, i2, *ref);
+	if (*ref >= c->strings_size)
+		return badf(r, ref, a, field, "string offset 0x%x out of range (table is %u bytes)", *ref,
+			    c->strings_size);
+	if (*ref && c->strings[*ref - 1])
+		return badf(r, ref, a, field, "string offset 0x%x is not the start of a string", *ref);
+	return 0;
 }
 
 /* Paths are joined to a container's root by the runtime: absolute, and no ".." component that
@@ -258,7 +295,7 @@ static int abs_path(const char *p)
 
 /* Service and network names become cgroup directory and interface-related names on the device, so
  * the reader holds them to keelc's rule, [a-z0-9_-]{1,32}, whatever wrote the file. */
-static int check_name(struct rd *r, const uint32_t *ref, const char *what, uint32_t idx)
+static int check_name(struct rd *r, const uint32_t *ref, const struct at *a)
 {
 	const char *s = cfg_str(r->c, *ref);
 	size_t n = 0;
@@ -266,12 +303,12 @@ static int check_name(struct rd *r, const uint32_t *ref, const char *what, uint3
 		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-'))
 			break;
 	if (n < 1 || n > 32 || s[n])
-		return bad(r, ref, "%s[%u].name: '%s' is not 1..32 of a-z 0-9 _ -", what, idx, s);
+		return badf(r, ref, a, "name", "'%s' is not 1..32 of a-z 0-9 _ -", s);
 	return 0;
 }
 
 /* Interface names go to the kernel as they are: 1..15 bytes, no '/', ':' or white space. */
-static int check_ifname(struct rd *r, const uint32_t *ref, uint32_t idx, const char *field)
+static int check_ifname(struct rd *r, const uint32_t *ref, const struct at *a, const char *field)
 {
 	const char *s = cfg_str(r->c, *ref);
 	size_t n = 0;
@@ -279,48 +316,75 @@ static int check_ifname(struct rd *r, const uint32_t *ref, uint32_t idx, const c
 		if ((unsigned char)s[n] <= ' ' || s[n] == '/' || s[n] == ':' || (unsigned char)s[n] >= 0x7f)
 			break;
 	if ((*ref && (n < 1 || n > 15)) || s[n])
-		return bad(r, ref, "network[%u].%s: '%s' is not an interface name", idx, field, s);
+		return badf(r, ref, a, field, "'%s' is not an interface name", s);
 	return 0;
 }
 
-static int check_range(struct rd *r, const struct cfg_range *rg, const struct cfg_list *l, const char *what,
-		       uint32_t idx, const char *field)
+static int check_range(struct rd *r, const struct cfg_range *rg, const struct cfg_list *l, const struct at *a,
+		       const char *field)
 {
 	if ((uint64_t)rg->first + rg->count <= l->count)
 		return 0;
-	char i1[16] = "";
-	if (idx != NO_INDEX)
-		snprintf(i1, sizeof i1, "[%u]", idx);
-	return bad(r, rg, "%s%s.%s: entries %u..+%u out of range (the list has %u)", what, i1, field, rg->first,
-		   rg->count, l->count);
+	return badf(r, rg, a, field, "entries %u..+%u out of range (the list has %u)", rg->first, rg->count, l->count);
 }
 
-/* A range of string refs in STRLIST: the range and every string it names. */
-static int check_strs(struct rd *r, const struct cfg_range *rg, const char *what, uint32_t idx, const char *field)
+/* A range of string refs in STRLIST: the range and every string it names, each following `rule`
+ * when one is given. */
+static int check_strs(struct rd *r, const struct cfg_range *rg, const struct at *a, const char *field,
+		      const char *(*rule)(const char *))
 {
 	const struct cfg *c = r->c;
-	if (check_range(r, rg, &c->strlist, what, idx, field))
+	if (check_range(r, rg, &c->strlist, a, field))
 		return -1;
-	for (uint32_t i = 0; i < rg->count; i++)
-		if (check_str(r, entry(&c->strlist, rg->first + i), what, idx, field, i))
+	for (uint32_t i = 0; i < rg->count; i++) {
+		const uint32_t *ref = entry(&c->strlist, rg->first + i);
+		struct at e = {a->rec, a->idx, field, i};
+		if (check_str(r, ref, &e, NULL))
 			return -1;
+		const char *why = rule ? rule(cfg_str(c, *ref)) : NULL;
+		if (why)
+			return badf(r, ref, &e, NULL, "'%s': %s", cfg_str(c, *ref), why);
+	}
 	return 0;
 }
 
-#define STR(rec, field, what, idx) check_str(r, &(rec)->field, what, idx, #field, NO_INDEX)
+/* Every numeric field of one record against its rule (format/rules.c). */
+static int check_nums(struct rd *r, enum cfg_rec k, const void *rec, const struct at *a)
+{
+	const struct cfg_num_rule *x = cfg_rule_nums(k, rec, r->strict);
+	if (!x)
+		return 0;
+	unsigned long long v = cfg_num_get(x, rec);
+	const void *p = (const uint8_t *)rec + x->off;
+	if (x->how & CFG_NUM_RESERVED)
+		return badf(r, p, a, x->field, "reserved, must be 0");
+	if (x->how & (CFG_NUM_FLAGS | CFG_NUM_BITS))
+		return badf(r, p, a, x->field, "unknown bits 0x%llx", v & ~x->hi);
+	return badf(r, p, a, x->field, "%llu, expected %u..%llu%s%s%s", v, x->lo, (unsigned long long)x->hi,
+		    x->how & CFG_NUM_ZERO ? " or 0" : "", x->how & CFG_NUM_UNSET ? " or unset" : "",
+		    x->how & CFG_NUM_MAX ? " or max" : "");
+}
+
+#define STR(rec, field, a) check_str(r, &(rec)->field, a, #field)
 
 static int check_system(struct rd *r)
 {
 	const struct cfg_system *s = r->c->system;
-	if (STR(s, hostname, "system", NO_INDEX) || STR(s, watchdog_device, "system", NO_INDEX) ||
-	    STR(s, data_device, "system", NO_INDEX) || STR(s, data_fstype, "system", NO_INDEX) ||
-	    STR(s, data_options, "system", NO_INDEX) || check_strs(r, &s->modules, "system", NO_INDEX, "modules") ||
-	    check_strs(r, &s->sysctls, "system", NO_INDEX, "sysctls"))
+	const struct at a = {"system", NO_INDEX, NULL, NO_INDEX};
+	if (STR(s, hostname, &a) || STR(s, watchdog_device, &a) || STR(s, data_device, &a) ||
+	    STR(s, data_fstype, &a) || STR(s, data_options, &a) || check_strs(r, &s->modules, &a, "modules", NULL) ||
+	    check_strs(r, &s->sysctls, &a, "sysctls", NULL) || check_nums(r, CFG_REC_SYSTEM, s, &a))
 		return -1;
-	if (s->console_log_level > 8 && s->console_log_level != CFG_U32_UNSET)
-		return bad(r, &s->console_log_level, "system.console_log_level: %u, expected 0..8", s->console_log_level);
-	if (s->ctrl_alt_del > CFG_ACT_IGNORE)
-		return bad(r, &s->ctrl_alt_del, "system.ctrl_alt_del: unknown action %u", s->ctrl_alt_del);
+	const struct cfg_system_ext *x = r->c->system_ext;
+	const struct at ax = {"system_ext", NO_INDEX, NULL, NO_INDEX};
+	if (!x)
+		return 0;
+	if (check_nums(r, CFG_REC_SYSTEM_EXT, x, &ax) ||
+	    check_strs(r, &x->volume_roots, &ax, "volume_roots", cfg_rule_volume_root))
+		return -1;
+	if (x->volume_roots.count < 1 || x->volume_roots.count > CFG_MAX_VOLUME_ROOTS)
+		return badf(r, &x->volume_roots, &ax, "volume_roots", "%u roots, expected 1..%u", x->volume_roots.count,
+			    CFG_MAX_VOLUME_ROOTS);
 	return 0;
 }
 
@@ -329,16 +393,29 @@ static int check_networks(struct rd *r)
 	const struct cfg *c = r->c;
 	for (uint32_t i = 0; i < c->networks.count; i++) {
 		const struct cfg_network *n = entry(&c->networks, i);
-		if (STR(n, name, "network", i) || STR(n, bridge, "network", i) || STR(n, uplink, "network", i))
+		const struct at a = {"network", i, NULL, NO_INDEX};
+		if (STR(n, name, &a) || STR(n, bridge, &a) || STR(n, uplink, &a) || check_nums(r, CFG_REC_NETWORK, n, &a))
 			return -1;
-		if (check_name(r, &n->name, "network", i) || check_ifname(r, &n->bridge, i, "bridge") ||
-		    check_ifname(r, &n->uplink, i, "uplink"))
+		if (check_name(r, &n->name, &a) || check_ifname(r, &n->bridge, &a, "bridge") ||
+		    check_ifname(r, &n->uplink, &a, "uplink"))
 			return -1;
-		if (n->prefix > 32 || n->uplink_prefix > 32)
-			return bad(r, &n->prefix, "network[%u].prefix: expected 0..32", i);
 		for (uint32_t j = 0; j < i; j++)
 			if (!strcmp(cfg_str(c, n->name), cfg_str(c, ((const struct cfg_network *)entry(&c->networks, j))->name)))
-				return bad(r, &n->name, "network[%u].name: '%s' is used twice", i, cfg_str(c, n->name));
+				return badf(r, &n->name, &a, "name", "'%s' is used twice", cfg_str(c, n->name));
+	}
+	return 0;
+}
+
+/* The records of one of a service's lists: range, then each record's numbers and strings. */
+static int check_recs(struct rd *r, const struct cfg_range *rg, const struct cfg_list *l, enum cfg_rec k,
+		      const struct at *a, const char *field)
+{
+	if (check_range(r, rg, l, a, field))
+		return -1;
+	for (uint32_t j = 0; j < rg->count; j++) {
+		const struct at e = {a->rec, a->idx, field, j};
+		if (check_nums(r, k, entry(l, rg->first + j), &e))
+			return -1;
 	}
 	return 0;
 }
@@ -346,70 +423,62 @@ static int check_networks(struct rd *r)
 static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32_t i)
 {
 	const struct cfg *c = r->c;
-	if (check_strs(r, &s->argv, "service", i, "argv") || check_strs(r, &s->env, "service", i, "env") ||
-	    check_strs(r, &s->depends, "service", i, "depends") || check_strs(r, &s->after, "service", i, "after") ||
-	    check_range(r, &s->layers, &c->digests, "service", i, "layers") ||
-	    check_range(r, &s->groups, &c->u32list, "service", i, "groups") ||
-	    check_range(r, &s->syscalls, &c->syscalls, "service", i, "syscalls") ||
-	    check_range(r, &s->idmaps, &c->idmaps, "service", i, "idmaps") ||
-	    check_range(r, &s->rlimits, &c->rlimits, "service", i, "rlimits") ||
-	    check_range(r, &s->mounts, &c->mounts, "service", i, "mounts") ||
-	    check_range(r, &s->devices, &c->devices, "service", i, "devices") ||
-	    check_range(r, &s->ports, &c->ports, "service", i, "ports") ||
-	    check_range(r, &s->io_max, &c->iolimits, "service", i, "io_max"))
+	const struct at a = {"service", i, NULL, NO_INDEX};
+	if (check_strs(r, &s->argv, &a, "argv", NULL) || check_strs(r, &s->env, &a, "env", NULL) ||
+	    check_strs(r, &s->depends, &a, "depends", NULL) || check_strs(r, &s->after, &a, "after", NULL) ||
+	    check_range(r, &s->layers, &c->digests, &a, "layers") ||
+	    check_range(r, &s->groups, &c->u32list, &a, "groups") ||
+	    check_recs(r, &s->syscalls, &c->syscalls, CFG_REC_SYSCALL, &a, "syscalls") ||
+	    check_recs(r, &s->idmaps, &c->idmaps, CFG_REC_IDMAP, &a, "idmaps") ||
+	    check_recs(r, &s->rlimits, &c->rlimits, CFG_REC_RLIMIT, &a, "rlimits") ||
+	    check_recs(r, &s->mounts, &c->mounts, CFG_REC_MOUNT, &a, "mounts") ||
+	    check_recs(r, &s->devices, &c->devices, CFG_REC_DEVICE, &a, "devices") ||
+	    check_recs(r, &s->ports, &c->ports, CFG_REC_PORT, &a, "ports") ||
+	    check_recs(r, &s->io_max, &c->iolimits, CFG_REC_IOLIMIT, &a, "io_max"))
 		return -1;
 	if (!s->argv.count)
-		return bad(r, &s->argv, "service[%u].argv: empty (nothing to execute)", i);
+		return badf(r, &s->argv, &a, "argv", "empty (nothing to execute)");
 	if (!s->layers.count)
-		return bad(r, &s->layers, "service[%u].layers: empty (no root file system)", i);
+		return badf(r, &s->layers, &a, "layers", "empty (no root file system)");
 	if (s->depends.count > CFG_MAX_SERVICES || s->after.count > CFG_MAX_SERVICES)
-		return bad(r, &s->depends, "service[%u].depends/after: more than %u names", i, CFG_MAX_SERVICES);
+		return badf(r, &s->depends, &a, "depends", "more than %u names (with after)", CFG_MAX_SERVICES);
 	for (uint32_t j = 0; j < s->syscalls.count; j++) {
 		const struct cfg_syscall_rule *x = cfg_syscall(c, s->syscalls, j);
-		if (check_str(r, &x->name, "service", i, "syscalls", j))
+		const struct at e = {"service", i, "syscalls", j};
+		if (check_str(r, &x->name, &e, "name"))
 			return -1;
-		if (!x->name || x->action < CFG_SC_ALLOW || x->action > CFG_SC_KILL || x->errno_value > 4095)
-			return bad(r, x, "service[%u].syscalls[%u]: bad rule", i, j);
-	}
-	for (uint32_t j = 0; j < s->idmaps.count; j++) {
-		const struct cfg_idmap *x = cfg_idmap(c, s->idmaps, j);
-		if (x->kind != CFG_IDMAP_UID && x->kind != CFG_IDMAP_GID)
-			return bad(r, x, "service[%u].idmaps[%u].kind: %u, expected 1 (uid) or 2 (gid)", i, j, x->kind);
-	}
-	for (uint32_t j = 0; j < s->rlimits.count; j++) {
-		const struct cfg_rlimit *x = cfg_rlimit(c, s->rlimits, j);
-		if (x->resource > 15)
-			return bad(r, x, "service[%u].rlimits[%u].resource: %u is not an RLIMIT_*", i, j, x->resource);
+		if (!x->name)
+			return badf(r, x, &e, "name", "empty");
 	}
 	for (uint32_t j = 0; j < s->mounts.count; j++) {
 		const struct cfg_mount *x = cfg_mount(c, s->mounts, j);
-		if (check_str(r, &x->source, "service", i, "mounts.source", j) ||
-		    check_str(r, &x->target, "service", i, "mounts.target", j))
+		const struct at e = {"service", i, "mounts", j};
+		if (check_str(r, &x->source, &e, "source") || check_str(r, &x->target, &e, "target"))
 			return -1;
-		if (x->kind != CFG_MOUNT_TMPFS && x->kind != CFG_MOUNT_BIND)
-			return bad(r, x, "service[%u].mounts[%u].kind: %u is unknown", i, j, x->kind);
 		if (!abs_path(cfg_str(c, x->target)) || (x->kind == CFG_MOUNT_BIND && !abs_path(cfg_str(c, x->source))))
-			return bad(r, &x->target, "service[%u].mounts[%u]: paths must be absolute, without '..'", i, j);
+			return badf(r, &x->target, &e, NULL, "paths must be absolute, without '..'");
 	}
 	for (uint32_t j = 0; j < s->devices.count; j++) {
 		const struct cfg_device *x = cfg_device(c, s->devices, j);
-		if (check_str(r, &x->path, "service", i, "devices.path", j))
+		const struct at e = {"service", i, "devices", j};
+		if (check_str(r, &x->path, &e, "path"))
 			return -1;
 		if ((x->type != 'c' && x->type != 'b') || !abs_path(cfg_str(c, x->path)))
-			return bad(r, x, "service[%u].devices[%u]: expected type 'c' or 'b' and an absolute path without '..'",
-				   i, j);
+			return badf(r, x, &e, NULL, "expected type 'c' or 'b' and an absolute path without '..'");
 	}
 	for (uint32_t j = 0; j < s->ports.count; j++) {
 		const struct cfg_port *x = cfg_port(c, s->ports, j);
-		if ((x->proto != CFG_PROTO_TCP && x->proto != CFG_PROTO_UDP) || !x->host_port || !x->container_port)
-			return bad(r, x, "service[%u].ports[%u]: expected tcp/udp and ports 1..65535", i, j);
+		if (x->proto != CFG_PROTO_TCP && x->proto != CFG_PROTO_UDP)
+			return badf(r, x, &(struct at){"service", i, "ports", j}, "proto", "%u, expected 6 (tcp) or 17 (udp)",
+				    x->proto);
 	}
 	for (uint32_t j = 0; j < s->io_max.count; j++) {
 		const struct cfg_io_limit *x = cfg_iolimit(c, s->io_max, j);
-		if (check_str(r, &x->device, "service", i, "io_max.device", j))
+		const struct at e = {"service", i, "io_max", j};
+		if (check_str(r, &x->device, &e, "device"))
 			return -1;
 		if (!abs_path(cfg_str(c, x->device)))
-			return bad(r, &x->device, "service[%u].io_max[%u].device: expected an absolute path", i, j);
+			return badf(r, &x->device, &e, "device", "expected an absolute path");
 	}
 	return 0;
 }
@@ -418,17 +487,17 @@ static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32
 static int check_refs(struct rd *r, const struct cfg_service *s, uint32_t i)
 {
 	const struct cfg *c = r->c;
+	const struct at a = {"service", i, NULL, NO_INDEX};
 	if (s->network && !cfg_network_by_name(c, cfg_str(c, s->network)))
-		return bad(r, &s->network, "service[%u].network: '%s' is not a network in this config", i,
-			   cfg_str(c, s->network));
+		return badf(r, &s->network, &a, "network", "'%s' is not a network in this config", cfg_str(c, s->network));
 	const struct cfg_range *lists[2] = {&s->depends, &s->after};
 	for (int l = 0; l < 2; l++)
 		for (uint32_t j = 0; j < lists[l]->count; j++) {
 			const char *dep = cfg_strlist(c, *lists[l], j);
 			if (!cfg_service_by_name(c, dep))
-				return bad(r, entry(&c->strlist, lists[l]->first + j),
-					   "service[%u].%s[%u]: '%s' is not a service in this config", i,
-					   l ? "after" : "depends", j, dep);
+				return badf(r, entry(&c->strlist, lists[l]->first + j),
+					    &(struct at){"service", i, l ? "after" : "depends", j}, NULL,
+					    "'%s' is not a service in this config", dep);
 		}
 	return 0;
 }
@@ -438,29 +507,16 @@ static int check_services(struct rd *r)
 	const struct cfg *c = r->c;
 	for (uint32_t i = 0; i < c->services.count; i++) {
 		const struct cfg_service *s = entry(&c->services, i);
-		if (STR(s, name, "service", i) || STR(s, workdir, "service", i) || STR(s, hostname, "service", i) ||
-		    STR(s, network, "service", i) || STR(s, cpuset_cpus, "service", i))
-			return -1;
-		if (check_name(r, &s->name, "service", i))
+		const struct at a = {"service", i, NULL, NO_INDEX};
+		if (STR(s, name, &a) || STR(s, workdir, &a) || STR(s, hostname, &a) || STR(s, network, &a) ||
+		    STR(s, cpuset_cpus, &a) || check_name(r, &s->name, &a) || check_nums(r, CFG_REC_SERVICE, s, &a))
 			return -1;
 		for (uint32_t j = 0; j < i; j++)
 			if (!strcmp(cfg_str(c, s->name), cfg_str(c, ((const struct cfg_service *)entry(&c->services, j))->name)))
-				return bad(r, &s->name, "service[%u].name: '%s' is used twice", i, cfg_str(c, s->name));
-		if (s->restart > CFG_RESTART_ALWAYS)
-			return bad(r, &s->restart, "service[%u].restart: unknown policy %u", i, s->restart);
-		if (s->readiness > CFG_READY_NOTIFY)
-			return bad(r, &s->readiness, "service[%u].readiness: unknown mode %u", i, s->readiness);
-		if (s->seccomp > CFG_SECCOMP_UNCONFINED)
-			return bad(r, &s->seccomp, "service[%u].seccomp: unknown profile %u", i, s->seccomp);
-		if (s->stop_signal < 1 || s->stop_signal > 64)
-			return bad(r, &s->stop_signal, "service[%u].stop_signal: %u, expected 1..64", i, s->stop_signal);
-		if (s->namespaces & ~(CFG_NS_DEFAULT | CFG_NS_USER))
-			return bad(r, &s->namespaces, "service[%u].namespaces: unknown bits 0x%x", i, s->namespaces);
-		if (s->cpu_weight > 10000 || s->io_weight > 10000)
-			return bad(r, &s->cpu_weight, "service[%u].cpu_weight/io_weight: expected 1..10000", i);
+				return badf(r, &s->name, &a, "name", "'%s' is used twice", cfg_str(c, s->name));
 		if (s->workdir && !abs_path(cfg_str(c, s->workdir)))
-			return bad(r, &s->workdir, "service[%u].workdir: '%s' is not an absolute path without '..'", i,
-				   cfg_str(c, s->workdir));
+			return badf(r, &s->workdir, &a, "workdir", "'%s' is not an absolute path without '..'",
+				    cfg_str(c, s->workdir));
 		if (check_service_lists(r, s, i))
 			return -1;
 	}
@@ -475,7 +531,7 @@ int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, st
 	memset(c, 0, sizeof *c);
 	c->buf = buf;
 	c->len = len;
-	struct rd r = {c, name, e};
+	struct rd r = {c, name, e, 1};
 	/* Records are read through struct pointers in place; see config.h. */
 	if ((uintptr_t)buf % 8)
 		return err_set(e, 0, "%s: buffer is not 8-byte aligned (a reader bug, not a file problem)", name);
@@ -489,6 +545,31 @@ int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, st
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the format's minor and what it changes ---------------------------------------------------- */
+
+unsigned cfg_minor(const struct cfg *c)
+{
+	return c->hdr->minor;
+}
+
+const char *cfg_compat_note(const struct cfg *c)
+{
+	if (c->hdr->minor == 0)
+		return "format 1.0: capabilities keep their 1.0 meaning (Docker's default set, ambient for a non-root "
+		       "user); recompile with keelc for 1.1";
+	return NULL;
+}
+
+uint32_t cfg_volume_root_count(const struct cfg *c)
+{
+	return c->system_ext ? c->system_ext->volume_roots.count : 1;
+}
+
+const char *cfg_volume_root(const struct cfg *c, uint32_t i)
+{
+	return c->system_ext ? cfg_strlist(c, c->system_ext->volume_roots, i) : CFG_DATA_ROOT;
 }
 
 /* ---- accessors: the records were validated, so these only index ------------------------------ */

@@ -66,6 +66,8 @@ int cmd_check(int argc, char **argv)
 	struct cfg c;
 	int rc = file_read_all(file, CFG_MAX_FILE_SIZE, &buf, &len, &e) || cfg_open(&c, buf, len, file, &e) ||
 		 cfg_verify_signature(&c, keys, file, &e);
+	if (!rc && cfg_compat_note(&c))
+		fprintf(stderr, "%s: %s\n", file, cfg_compat_note(&c));
 	if (!rc && cfg_print(&c, stdout))
 		rc = err_sys(&e, errno, "keel check: writing the text");
 	free(buf);

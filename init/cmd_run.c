@@ -131,6 +131,8 @@ int cmd_run(int argc, char **argv)
 		free(buf);
 		return EXIT_KEEL;
 	}
+	if (cfg_compat_note(&c))
+		fprintf(stderr, "keel run: %s: %s\n", base, cfg_compat_note(&c));
 	const struct cfg_service *svc = cfg_service_by_name(&c, o.service);
 	if (!svc) {
 		fprintf(stderr, "keel run: %s: no service '%s'\n", base, o.service);

@@ -32,6 +32,9 @@ void config_loaded(const struct pid1 *p, const char *path)
 	klog("config: %s loaded (%zu bytes, %s, %u services, %u networks%s%s)", path, p->cfg.len,
 	     p->cfg.sig ? "signed" : "unsigned", cfg_service_count(&p->cfg), cfg_network_count(&p->cfg),
 	     *host ? ", hostname " : "", host);
+	const char *note = cfg_compat_note(&p->cfg);
+	if (note)
+		klog("config: %s: %s", path, note);
 }
 
 void config_load(struct pid1 *p)

@@ -7,6 +7,7 @@
 #include <sys/klog.h>
 #include <unistd.h>
 
+#include "../lib/file.h"
 #include "pid1.h"
 
 /* "net.ipv4.ip_forward=1" -> write "1" to /proc/sys/net/ipv4/ip_forward. */
@@ -25,17 +26,11 @@ static int sysctl_write(const char *entry, struct err *e)
 	path[10 + klen] = '\0';
 	if (strstr(path, "/../") || strstr(path, "//"))
 		return err_set(e, EINVAL, "sysctl '%s': bad key", entry);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	int r = file_write(AT_FDCWD, path, eq + 1, strlen(eq + 1));
+	if (r == -1)
 		return err_sys(e, errno, "sysctl %.*s: open %s", (int)klen, entry, path);
-	size_t vlen = strlen(eq + 1);
-	ssize_t w = write(fd, eq + 1, vlen);
-	int saved = errno;
-	close(fd);
-	if (w < 0)
-		return err_sys(e, saved, "sysctl %.*s: write '%s'", (int)klen, entry, eq + 1);
-	if ((size_t)w != vlen)
-		return err_set(e, EIO, "sysctl %.*s: short write", (int)klen, entry);
+	if (r < 0)
+		return err_sys(e, errno, "sysctl %.*s: write '%s'", (int)klen, entry, eq + 1);
 	return 0;
 }
 

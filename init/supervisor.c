@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../format/text.h"
+#include "../lib/file.h"
 #include "cgevents.h"
 
 #ifndef P_PIDFD
@@ -522,11 +523,8 @@ static void cgroup_leaf(void)
 		klog("cgroup: mkdir %s: %s", CGROUP_INIT, strerror(errno));
 		return;
 	}
-	int fd = open(CGROUP_INIT "/cgroup.procs", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "0", 1) != 1)
+	if (file_write(AT_FDCWD, CGROUP_INIT "/cgroup.procs", "0", 1) < 0)
 		klog("cgroup: move PID 1 into %s: %s", CGROUP_INIT, strerror(errno));
-	if (fd >= 0)
-		close(fd);
 }
 
 int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)

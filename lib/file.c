@@ -68,6 +68,20 @@ ssize_t file_read_small(int dfd, const char *path, int flags, char *buf, size_t 
 	return n;
 }
 
+int file_write(int dfd, const char *path, const char *buf, size_t len)
+{
+	int fd = openat(dfd, path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, buf, len);
+	int saved = w < 0 ? errno : EIO;
+	close(fd);
+	if ((size_t)w == len)
+		return 0;
+	errno = saved;
+	return -2;
+}
+
 int mkdir_p(const char *path, mode_t mode, struct err *e)
 {
 	/* Usually only the last component is missing. */

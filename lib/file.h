@@ -23,6 +23,11 @@ ssize_t file_read_small(int dfd, const char *path, int flags, char *buf, size_t 
  * file or the new one, never a part. */
 int file_put_at(int dfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode, struct err *e);
 
+/* Write len bytes to an existing file (a proc, sysfs or cgroup file) in one write: dfd as in openat.
+ * Returns 0; -1 when the file does not open, -2 when the write fails or falls short (EIO), errno
+ * set either way, so a caller can tell "no such file" from "the kernel refused the value". */
+int file_write(int dfd, const char *path, const char *buf, size_t len);
+
 /* mkdir -p: create each missing component of path with mode (existing ones are left as they are). */
 int mkdir_p(const char *path, mode_t mode, struct err *e);
 

@@ -2,6 +2,8 @@
  * killed and removed after. */
 #include "cgroup.h"
 
+#include "../lib/file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -64,17 +66,8 @@ int cgroup_create(struct cgroup *cg, const char *root, const char *name, struct 
 
 int cgroup_write(const struct cgroup *cg, const char *file, const char *value, struct err *e)
 {
-	int fd = openat(cg->fd, file, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, errno, "cgroup: open %s/%s", cg->path, file);
-	size_t len = strlen(value);
-	ssize_t w = write(fd, value, len);
-	int err = errno;
-	close(fd);
-	if (w < 0)
-		return err_sys(e, err, "cgroup: write '%s' to %s/%s", value, cg->path, file);
-	if ((size_t)w != len)
-		return err_set(e, EIO, "cgroup: short write to %s/%s", cg->path, file);
+	if (file_write(cg->fd, file, value, strlen(value)) < 0)
+		return err_sys(e, errno, "cgroup: write '%s' to %s/%s", value, cg->path, file);
 	return 0;
 }
 

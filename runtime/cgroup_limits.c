@@ -33,17 +33,11 @@ static int read_small(int dirfd, const char *dir, const char *name, char *buf, s
 
 static int write_str(int dirfd, const char *name, const char *value, struct err *e)
 {
-	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	int r = file_write(dirfd, name, value, strlen(value));
+	if (r == -1)
 		return err_sys(e, errno, "%s: open", name);
-	size_t len = strlen(value);
-	ssize_t w = write(fd, value, len);
-	int err = errno;
-	close(fd);
-	if (w < 0)
-		return err_sys(e, err, "%s: the kernel refused '%s'", name, value);
-	if ((size_t)w != len)
-		return err_set(e, EIO, "%s: short write of '%s'", name, value);
+	if (r < 0)
+		return err_sys(e, errno, "%s: the kernel refused '%s'", name, value);
 	return 0;
 }
 

@@ -122,7 +122,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	 * root in every sense, and bring lo up in any namespace of our own. */
 	static const struct net_attach no_net;
 	const struct net_attach *net = s->net ? s->net : &no_net;
-	if ((svc->namespaces & CFG_NS_NET) && network_inside(net, &e) < 0)
+	if ((svc->namespaces & CFG_NS_NET) && (network_inside(net, &e) < 0 || privs_ping_range(c, svc, &e) < 0))
 		child_fail(sync, &e);
 	if (mounts_root(s, &e) < 0 || network_mount_etc(net, s->root_dir, &e) < 0)
 		child_fail(sync, &e);

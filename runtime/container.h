@@ -64,11 +64,14 @@ int container_wait(struct container *c, int *status, struct err *e);
 int mounts_root(const struct container_spec *s, struct err *e);
 int mounts_finish(const struct container_spec *s, int in_userns, struct err *e);
 
-/* privs.c: the capability set a service ends with (Docker's default, + add, - drop). */
-uint64_t privs_caps(const struct cfg_service *svc);
+/* privs.c: identity, capabilities (the rules are at the top of privs.c) and rlimits. */
 int privs_rlimits(const struct cfg *c, const struct cfg_service *svc, struct err *e);
 /* Groups, gid, uid, then capabilities (bounding, permitted, effective, inheritable, ambient). */
 int privs_drop(const struct cfg *c, const struct cfg_service *svc, struct err *e);
+/* In the service's own network namespace, before /proc is its: net.ipv4.ping_group_range =
+ * every gid (in a user namespace: its gid map's first extent), so ping works through ICMP
+ * datagram sockets without CAP_NET_RAW. Nothing for a minor-0 config. */
+int privs_ping_range(const struct cfg *c, const struct cfg_service *svc, struct err *e);
 
 /* seccomp.c: the service's filter for the architecture keel was built for: the default profile
  * (compiled at build time) behind a prefix with the service's own rules. Fails with one line for

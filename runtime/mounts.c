@@ -13,6 +13,34 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+/* The new mount API (Linux 5.2 / 5.6 / 5.12; musl 1.2.3 has the numbers, no wrappers). Spelled
+ * out here: <linux/mount.h> clashes with glibc's <sys/mount.h> (the ASan build). */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOUNT_ATTR_RDONLY /* glibc 2.36's <sys/mount.h> has these */
+#define MOVE_MOUNT_F_EMPTY_PATH 0x4
+#define MOUNT_ATTR_RDONLY 0x1
+#define MOUNT_ATTR_NOSUID 0x2
+#define MOUNT_ATTR_NODEV 0x4
+#define MOUNT_ATTR_NOEXEC 0x8
+#endif
+#ifndef RESOLVE_BENEATH
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#endif
+_Static_assert(MS_NOSUID == MOUNT_ATTR_NOSUID && MS_NODEV == MOUNT_ATTR_NODEV && MS_NOEXEC == MOUNT_ATTR_NOEXEC,
+	       "a volume's MS_ flags are its MOUNT_ATTR_ flags");
+struct open_how_v0 {
+	uint64_t flags, mode, resolve;
+};
+struct mount_attr_v0 {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
 /* Paths a container must not see (the OCI runtime spec's defaults): files get /dev/null bound
  * over them, directories an empty read-only tmpfs. Kinds are fixed, so no stat is needed; what
  * this kernel lacks (ENOENT) is skipped. */
@@ -185,6 +213,62 @@ static int mkdir_target(const char *p, const char *target, struct err *e)
 	return 0;
 }
 
+/* openat2 with O_PATH: resolve flags only, no following of any symlink. */
+static int open_path(int dfd, const char *path, uint64_t resolve)
+{
+	struct open_how_v0 how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | resolve};
+	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
+}
+
+/* A volume, from descriptors: its source is opened beneath the volume root it lies under, with
+ * no symlink followed and no '..' out of that root, then that very directory is cloned
+ * (open_tree), given its flags (mount_setattr, the whole tree) and moved onto dst. Nothing is
+ * looked up by path twice, so nothing can be swapped in between. */
+static int bind_volume(const struct cfg *c, const char *src, const char *target, const char *dst,
+		       uint64_t attr, struct err *e)
+{
+	const char *root = NULL, *rest = src;
+	for (uint32_t i = 0; !root && i < cfg_volume_root_count(c); i++) {
+		const char *r = cfg_volume_root(c, i);
+		size_t n = strlen(r);
+		if (!strncmp(src, r, n) && (src[n] == '/' || !src[n]))
+			root = r, rest = src + n;
+	}
+	if (!root)
+		return err_set(e, EINVAL, "volume %s:%s: the source is under no volume_roots", src, target);
+	rest += strspn(rest, "/");
+	int rfd = open_path(AT_FDCWD, root, 0), tree = -1, rc = -1;
+	int fd = rfd < 0 ? -1 : open_path(rfd, *rest ? rest : ".", RESOLVE_BENEATH);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			err_set(e, ELOOP, "volume %s:%s: a symlink in the source (none is followed)", src, target);
+		else if (errno == EXDEV)
+			err_set(e, EXDEV, "volume %s:%s: the source leaves its root %s", src, target, root);
+		else
+			err_sys(e, errno, "volume %s:%s: open", src, target);
+		goto out;
+	}
+	struct mount_attr_v0 ma = {
+		.attr_set = attr,
+		.attr_clr = ~attr & (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC),
+	};
+	tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma, sizeof ma) < 0 ||
+	    syscall(SYS_move_mount, tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		err_sys(e, errno, "volume %s:%s", src, target);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (tree >= 0)
+		close(tree);
+	if (fd >= 0)
+		close(fd);
+	if (rfd >= 0)
+		close(rfd);
+	return rc;
+}
+
 static int setup_service_mounts(const struct container_spec *s, struct err *e)
 {
 	const struct cfg *c = s->cfg;
@@ -210,19 +294,9 @@ static int setup_service_mounts(const struct container_spec *s, struct err *e)
 				snprintf(opt + n, sizeof opt - (size_t)n, ",size=%uk", m->size);
 			if (mount("tmpfs", p, "tmpfs", fl, opt) < 0)
 				return err_sys(e, errno, "mount tmpfs %s", target);
-		} else {
-			const char *src = cfg_str(c, m->source);
-			if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-				return err_sys(e, errno, "volume %s:%s", src, target);
-			if (m->flags & CFG_MOUNT_RO)
-				fl |= MS_RDONLY;
-			/* remount_bind keeps flags already set; clear nodev/nosuid only as asked. */
-			struct statvfs sv;
-			if (statvfs(p, &sv) < 0)
-				return err_sys(e, errno, "statvfs volume %s", target);
-			unsigned long keep = sv.f_flag & (ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
-			if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | keep | fl, NULL) < 0)
-				return err_sys(e, errno, "remount volume %s", target);
+		} else if (bind_volume(c, cfg_str(c, m->source), target, p,
+				       fl | ((m->flags & CFG_MOUNT_RO) ? MOUNT_ATTR_RDONLY : 0), e) < 0) {
+			return -1;
 		}
 	}
 	return 0;

@@ -1,6 +1,8 @@
 /* A user namespace's id maps, written by the parent while the child waits. */
 #include "container.h"
 
+#include "../lib/file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,15 +26,9 @@ static int write_map(pid_t pid, const struct cfg *c, const struct cfg_service *s
 	if (o == 0)
 		return err_set(e, EINVAL, "user namespace: no %s in the config", file);
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, errno, "user namespace: open %s", path);
 	/* The kernel takes a map in one write only. */
-	ssize_t w = write(fd, buf, o);
-	int err = errno;
-	close(fd);
-	if (w != (ssize_t)o)
-		return err_sys(e, w < 0 ? err : EIO, "user namespace: write %s", file);
+	if (file_write(AT_FDCWD, path, buf, o) < 0)
+		return err_sys(e, errno, "user namespace: write %s", path);
 	return 0;
 }
 

@@ -3,10 +3,9 @@
 # keel service gets by default, with keel's own seccomp allowlist. Source after common.sh.
 # Uses jq (scripts/install-deps.sh) and gcc's preprocessor.
 
-# Docker's default capability set: the same 14 keel gives a service by default.
-BENCH_OCI_CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW",
-"CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT",
-"CAP_KILL","CAP_AUDIT_WRITE"]'
+# podman's default capability set: the same 11 keel gives a service by default (format 1.1).
+BENCH_OCI_CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_FSETID","CAP_KILL",
+"CAP_NET_BIND_SERVICE","CAP_SETFCAP","CAP_SETGID","CAP_SETPCAP","CAP_SETUID","CAP_SYS_CHROOT"]'
 
 # bench_oci_seccomp [PROFILE.def [UNISTD_H]]: the seccomp section (JSON) with keel's own default
 # profile (runtime/seccomp_profile.def, read through the C preprocessor as keel's generator reads

@@ -12,6 +12,7 @@ set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KEEL=${KEEL_BIN:-$top/build/x86_64/keel}   # KEEL_BIN=build/host/keel-asan runs them under ASan
 KEELC=$top/build/host/keelc
+. "$top/tests/lib/escape.sh"
 PACK=$top/build/host/keel-pack
 
 [ "$(id -u)" = 0 ] || { echo "FAIL $(basename "$0"): needs root"; exit 1; }
@@ -36,13 +37,16 @@ trap ct_cleanup EXIT
 # Mount points at or below $1 in this namespace.
 mounts_under() { awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo; }
 
-# A busybox rootfs with the directories the container mounts on and the probe program.
+# A busybox rootfs with the directories the container mounts on and the probe programs.
 make_rootfs() {
 	local r=$1
 	mkdir -p "$r"/bin "$r"/proc "$r"/sys "$r"/dev "$r"/tmp "$r"/etc "$r"/vol "$r"/data "$r"/run
 	cp /bin/busybox "$r"/bin/busybox
 	for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$r/bin/$a"; done
 	musl-gcc -static -Os -o "$r"/bin/syscall-probe "$top"/tests/host/syscall-probe.c
+	escape_build_probe x86_64 "$r"/bin/escape-probe || return 1
+	# A root-only file: what a non-root service must not read (tests/lib/escape-probe.c).
+	echo secret > "$r"/etc/keel-probe-secret && chmod 0600 "$r"/etc/keel-probe-secret
 	echo "root:x:0:0:root:/:/bin/sh" > "$r"/etc/passwd
 	echo "root:x:0:" > "$r"/etc/group
 }

@@ -78,6 +78,7 @@ void model_free(struct model *m)
 	free(s->data_options);
 	strvec_free(&s->modules);
 	strvec_free(&s->sysctls);
+	strvec_free(&s->volume_roots);
 	for (uint32_t i = 0; i < m->networks.n; i++) {
 		free(m->networks.v[i].name);
 		free(m->networks.v[i].bridge);

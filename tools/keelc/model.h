@@ -37,8 +37,9 @@ typedef VEC(struct nameref) refvec;
 
 struct h_system {
 	struct cfg_system r;            /* scalars; string refs and ranges are filled by the writer */
+	struct cfg_system_ext x;
 	char *hostname, *watchdog_device, *data_device, *data_fstype, *data_options;
-	strvec modules, sysctls;
+	strvec modules, sysctls, volume_roots; /* no volume_roots: CFG_DATA_ROOT */
 };
 
 struct h_network {

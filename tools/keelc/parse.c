@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/rules.h"
 #include "format/text.h"
 #include "lex.h"
 #include "lib/digest.h"
@@ -211,6 +212,19 @@ static int sys_data(struct pctx *p)
 	p->sys->data_fstype = xstrdup(TOK(1));
 	if (NTOK > 2)
 		p->sys->data_options = xstrdup(TOK(2));
+	return 0;
+}
+
+static int sys_volume_roots(struct pctx *p)
+{
+	for (uint32_t i = 0; i < NTOK; i++) {
+		const char *why = cfg_rule_volume_root(TOK(i));
+		if (why)
+			return perr(p, COL(i), "%s, got '%s'", why, TOK(i));
+		if (p->sys->volume_roots.n == CFG_MAX_VOLUME_ROOTS)
+			return perr(p, COL(i), "more than %u roots", CFG_MAX_VOLUME_ROOTS);
+		VEC_PUSH(p->sys->volume_roots, xstrdup(TOK(i)));
+	}
 	return 0;
 }
 
@@ -773,6 +787,7 @@ static const struct key system_keys[] = {
 	{"log_buffer", sys_log_buffer, 1, 1, 0},
 	{"update_health", sys_update_health, 1, 1, 0},
 	{"ip_forward", sys_ip_forward, 1, 1, 0},
+	{"volume_roots", sys_volume_roots, 1, MANY, REPEAT},
 	{NULL, NULL, 0, 0, 0},
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/rules.h"
 #include "model.h"
 
 struct bytes {
@@ -148,6 +149,9 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	sys.data_fstype = str(&w, hs->data_fstype);
 	sys.data_options = str(&w, hs->data_options);
 	memset(sys.reserved, 0, sizeof sys.reserved);
+	struct cfg_system_ext ext = hs->x;
+	static char *const data_root[] = {(char *)CFG_DATA_ROOT};
+	ext.volume_roots = hs->volume_roots.n ? strs(&w, hs->volume_roots.v, hs->volume_roots.n) : strs(&w, data_root, 1);
 
 	for (uint32_t i = 0; i < m->networks.n; i++) {
 		const struct h_network *hn = &m->networks.v[i];
@@ -161,8 +165,9 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	for (uint32_t i = 0; i < m->services.n; i++)
 		write_service(&w, &m->services.v[i]);
 
-	struct bytes sysb = {0};
+	struct bytes sysb = {0}, extb = {0};
 	put(&sysb, &sys, sizeof sys);
+	put(&extb, &ext, sizeof ext);
 	/* Table order is the file order; empty list sections are left out. */
 	struct { uint16_t type; struct bytes *b; uint32_t entry; } secs[] = {
 		{CFG_SEC_STRINGS, &w.strings, 1},
@@ -179,6 +184,7 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_IOLIMITS, &w.iolimits, sizeof(struct cfg_io_limit)},
 		{CFG_SEC_PORTS, &w.ports, sizeof(struct cfg_port)},
 		{CFG_SEC_DEVICES, &w.devices, sizeof(struct cfg_device)},
+		{CFG_SEC_SYSTEM_EXT, &extb, sizeof(struct cfg_system_ext)},
 	};
 	size_t nsecs = sizeof secs / sizeof secs[0];
 	uint32_t count = 0;
