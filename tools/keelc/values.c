@@ -131,38 +131,3 @@ int val_cidr(const char *s, uint32_t *addr, uint32_t *prefix)
 	a[slash - s] = '\0';
 	return val_ipv4(a, addr) || val_u32(slash + 1, 0, 32, prefix) ? -1 : 0;
 }
-
-int val_name(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 32)
-		return -1;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_' && *s != '-')
-			return -1;
-	return 0;
-}
-
-int val_ifname(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 15)
-		return -1;
-	for (; *s; s++)
-		if (*s <= ' ' || *s == '/' || *s == ':' || *s > '~')
-			return -1;
-	return 0;
-}
-
-int val_abspath(const char *s)
-{
-	if (s[0] != '/' || strlen(s) > 4095)
-		return -1;
-	for (const char *c = s; *c; c++) {
-		if ((unsigned char)*c < ' ')
-			return -1;
-		if (c[0] == '.' && c[1] == '.' && c[-1] == '/' && (c[2] == '/' || !c[2]))
-			return -1; /* the runtime joins paths to a container root: no climbing out */
-	}
-	return 0;
-}
