@@ -13,9 +13,10 @@ int val_u64(const char *s, uint64_t *out)
 		return -1;
 	uint64_t v = 0;
 	for (; isdigit((unsigned char)*s); s++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
+		uint64_t d = (uint64_t)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1; /* exact: every value up to UINT64_MAX parses (fuzz_roundtrip) */
+		v = v * 10 + d;
 	}
 	if (*s)
 		return -1;
@@ -39,9 +40,10 @@ int val_size(const char *s, uint64_t *out)
 	if (!isdigit((unsigned char)*p))
 		return -1;
 	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + d;
 	}
 	unsigned shift = 0;
 	switch (*p) {
