@@ -298,11 +298,9 @@ static const struct cfg_list *list_of(const struct cfg *c, uint32_t type)
 static int check_fields(struct rd *r, enum cfg_rec k, const void *rec, const struct at *a);
 
 /* One field of a record by its rule (format/rules.c); lists are walked, their records checked. */
-static int check_field(struct rd *r, enum cfg_rec k, uint32_t i, const void *rec, const struct at *a)
+static int check_field(struct rd *r, const struct cfg_field *f, const char *name, const void *rec, const struct at *a)
 {
 	const struct cfg *c = r->c;
-	const struct cfg_field *f = &cfg_rec_rules[k].f[i];
-	const char *name = cfg_field_name(k, i);
 	const void *p = (const uint8_t *)rec + f->off;
 	unsigned kind = f->how & CFG_F_KIND;
 	if (kind == CFG_F_STR)
@@ -338,8 +336,9 @@ static int check_field(struct rd *r, enum cfg_rec k, uint32_t i, const void *rec
 static int check_fields(struct rd *r, enum cfg_rec k, const void *rec, const struct at *a)
 {
 	const struct cfg_rec_rules *t = &cfg_rec_rules[k];
-	for (uint32_t i = 0; i < t->n; i++)
-		if (check_field(r, k, i, rec, a))
+	const char *name = t->names;
+	for (uint32_t i = 0; i < t->n; name += strlen(name) + 1, i++)
+		if (check_field(r, &t->f[i], name, rec, a))
 			return -1;
 	const char *field = NULL, *why = t->rule ? t->rule(rec, &field) : NULL;
 	return why ? badf(r, rec, a, field, "%s", why) : 0;

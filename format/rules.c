@@ -182,14 +182,6 @@ const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
 };
 #undef X
 
-const char *cfg_field_name(enum cfg_rec k, uint32_t i)
-{
-	const char *s = cfg_rec_rules[k].names;
-	while (i--)
-		s += strlen(s) + 1;
-	return s;
-}
-
 uint64_t cfg_field_hi(const struct cfg_field *f)
 {
 	return f->how & CFG_F_BIG ? big[f->arg] : f->hi;

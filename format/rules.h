@@ -53,7 +53,6 @@ struct cfg_rec_rules {
 };
 extern const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS];
 
-const char *cfg_field_name(enum cfg_rec k, uint32_t i);
 uint64_t cfg_field_hi(const struct cfg_field *f);
 uint64_t cfg_field_get(const struct cfg_field *f, const void *rec); /* RESERVED: non-zero if any byte is */
 /* A number field's value is allowed. strict: the file's minor is not newer than this reader's, so
