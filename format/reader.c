@@ -269,260 +269,256 @@ static const void *entry(const struct cfg_list *l, uint32_t i)
 	return l->base + (size_t)i * l->entry_size;
 }
 
-/* A string reference must point at the first byte of a string inside the table. */
-static int check_str(struct rd *r, const uint32_t *ref, const struct at *a, const char *field)
+/* A string reference: inside the table, at the start of a string, and 0 for the empty string
+ * (keelc writes "" as 0; an empty string elsewhere would print as a value keelc refuses). The
+ * string follows rule CFG_R_* when it is set, or always when `need`. */
+static int check_str(struct rd *r, const uint32_t *ref, const struct at *a, const char *field, unsigned rule,
+		     int need)
 {
 	const struct cfg *c = r->c;
 	if (*ref >= c->strings_size)
 		return badf(r, ref, a, field, "string offset 0x%x out of range (table is %u bytes)", *ref,
 			    c->strings_size);
-	if (*ref && c->strings[*ref - 1])
-		return badf(r, ref, a, field, "string offset 0x%x is not the start of a string", *ref);
+	if (*ref && (c->strings[*ref - 1] || !c->strings[*ref]))
+		return badf(r, ref, a, field, "string offset 0x%x is not the start of a non-empty string", *ref);
+	const char *why = *ref || need ? cfg_rule_str(rule, c->strings + *ref) : NULL;
+	if (why)
+		return badf(r, ref, a, field, "'%s': %s", c->strings + *ref, why);
 	return 0;
 }
 
-/* Paths are joined to a container's root by the runtime: absolute, and no ".." component that
- * could climb out of it. */
-static int abs_path(const char *p)
+static const struct cfg_list *list_of(const struct cfg *c, uint32_t type)
 {
-	if (p[0] != '/')
-		return 0;
-	for (const char *c = p; *c; c++)
-		if (c[0] == '.' && c[1] == '.' && c[-1] == '/' && (c[2] == '/' || !c[2]))
-			return 0;
-	return 1;
+	size_t j = 0;
+	while (known[j].type != type)
+		j++;
+	return (const void *)((const uint8_t *)c + known[j].slot);
 }
 
-/* Service and network names become cgroup directory and interface-related names on the device, so
- * the reader holds them to keelc's rule, [a-z0-9_-]{1,32}, whatever wrote the file. */
-static int check_name(struct rd *r, const uint32_t *ref, const struct at *a)
-{
-	const char *s = cfg_str(r->c, *ref);
-	size_t n = 0;
-	for (; s[n]; n++)
-		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-'))
-			break;
-	if (n < 1 || n > 32 || s[n])
-		return badf(r, ref, a, "name", "'%s' is not 1..32 of a-z 0-9 _ -", s);
-	return 0;
-}
+static int check_fields(struct rd *r, enum cfg_rec k, const void *rec, const struct at *a);
 
-/* Interface names go to the kernel as they are: 1..15 bytes, no '/', ':' or white space. */
-static int check_ifname(struct rd *r, const uint32_t *ref, const struct at *a, const char *field)
-{
-	const char *s = cfg_str(r->c, *ref);
-	size_t n = 0;
-	for (; s[n]; n++)
-		if ((unsigned char)s[n] <= ' ' || s[n] == '/' || s[n] == ':' || (unsigned char)s[n] >= 0x7f)
-			break;
-	if ((*ref && (n < 1 || n > 15)) || s[n])
-		return badf(r, ref, a, field, "'%s' is not an interface name", s);
-	return 0;
-}
-
-static int check_range(struct rd *r, const struct cfg_range *rg, const struct cfg_list *l, const struct at *a,
-		       const char *field)
-{
-	if ((uint64_t)rg->first + rg->count <= l->count)
-		return 0;
-	return badf(r, rg, a, field, "entries %u..+%u out of range (the list has %u)", rg->first, rg->count, l->count);
-}
-
-/* A range of string refs in STRLIST: the range and every string it names, each following `rule`
- * when one is given. */
-static int check_strs(struct rd *r, const struct cfg_range *rg, const struct at *a, const char *field,
-		      const char *(*rule)(const char *))
+/* One field of a record by its rule (format/rules.c); lists are walked, their records checked. */
+static int check_field(struct rd *r, const struct cfg_field *f, const char *name, const void *rec, const struct at *a)
 {
 	const struct cfg *c = r->c;
-	if (check_range(r, rg, &c->strlist, a, field))
-		return -1;
-	for (uint32_t i = 0; i < rg->count; i++) {
-		const uint32_t *ref = entry(&c->strlist, rg->first + i);
-		struct at e = {a->rec, a->idx, field, i};
-		if (check_str(r, ref, &e, NULL))
-			return -1;
-		const char *why = rule ? rule(cfg_str(c, *ref)) : NULL;
-		if (why)
-			return badf(r, ref, &e, NULL, "'%s': %s", cfg_str(c, *ref), why);
-	}
-	return 0;
-}
-
-/* Every numeric field of one record against its rule (format/rules.c). */
-static int check_nums(struct rd *r, enum cfg_rec k, const void *rec, const struct at *a)
-{
-	const struct cfg_num_rule *x = cfg_rule_nums(k, rec, r->strict);
-	if (!x)
+	const void *p = (const uint8_t *)rec + f->off;
+	unsigned kind = f->how & CFG_F_KIND;
+	if (kind == CFG_F_STR)
+		return check_str(r, p, a, name, f->arg, f->lo);
+	if (kind >= CFG_F_STRS) {
+		const struct cfg_range *rg = p;
+		const struct cfg_list *l = list_of(c, kind == CFG_F_STRS ? CFG_SEC_STRLIST : f->hi);
+		if ((uint64_t)rg->first + rg->count > l->count)
+			return badf(r, rg, a, name, "entries %u..+%u out of range (the list has %u)", rg->first, rg->count,
+				    l->count);
+		for (uint32_t j = 0; kind != CFG_F_LIST && j < rg->count; j++) {
+			const struct at e = {a->rec, a->idx, name, j};
+			const void *x = entry(l, rg->first + j);
+			if (kind == CFG_F_STRS ? check_str(r, x, &e, NULL, f->arg, f->arg != CFG_R_NONE)
+					       : check_fields(r, f->arg, x, &e))
+				return -1;
+		}
 		return 0;
-	unsigned long long v = cfg_num_get(x, rec);
-	const void *p = (const uint8_t *)rec + x->off;
-	if (x->how & CFG_NUM_RESERVED)
-		return badf(r, p, a, x->field, "reserved, must be 0");
-	if (x->how & (CFG_NUM_FLAGS | CFG_NUM_BITS))
-		return badf(r, p, a, x->field, "unknown bits 0x%llx", v & ~x->hi);
-	return badf(r, p, a, x->field, "%llu, expected %u..%llu%s%s%s", v, x->lo, (unsigned long long)x->hi,
-		    x->how & CFG_NUM_ZERO ? " or 0" : "", x->how & CFG_NUM_UNSET ? " or unset" : "",
-		    x->how & CFG_NUM_MAX ? " or max" : "");
+	}
+	unsigned long long v = cfg_field_get(f, rec);
+	if (cfg_field_ok(f, v, r->strict))
+		return 0;
+	if (kind == CFG_F_RESERVED)
+		return badf(r, p, a, name, "reserved, must be 0");
+	if (kind != CFG_F_NUM)
+		return badf(r, p, a, name, "unknown bits 0x%llx", v & ~cfg_field_hi(f));
+	return badf(r, p, a, name, "%llu, expected %u..%llu%s%s%s", v, f->lo, (unsigned long long)cfg_field_hi(f),
+		    f->how & CFG_F_ZERO ? " or 0" : "", f->how & CFG_F_UNSET ? " or unset" : "",
+		    f->how & CFG_F_MAX ? " or max" : "");
 }
 
-#define STR(rec, field, a) check_str(r, &(rec)->field, a, #field)
+/* Every field of one record, then the rule between them. */
+static int check_fields(struct rd *r, enum cfg_rec k, const void *rec, const struct at *a)
+{
+	const struct cfg_rec_rules *t = &cfg_rec_rules[k];
+	const char *name = t->names;
+	for (uint32_t i = 0; i < t->n; name += strlen(name) + 1, i++)
+		if (check_field(r, &t->f[i], name, rec, a))
+			return -1;
+	const char *field = NULL, *why = t->rule ? t->rule(rec, &field) : NULL;
+	return why ? badf(r, rec, a, field, "%s", why) : 0;
+}
+
+static const char *root_at(const void *ctx, uint32_t i)
+{
+	return cfg_volume_root(ctx, i);
+}
 
 static int check_system(struct rd *r)
 {
-	const struct cfg_system *s = r->c->system;
-	const struct at a = {"system", NO_INDEX, NULL, NO_INDEX};
-	if (STR(s, hostname, &a) || STR(s, watchdog_device, &a) || STR(s, data_device, &a) ||
-	    STR(s, data_fstype, &a) || STR(s, data_options, &a) || check_strs(r, &s->modules, &a, "modules", NULL) ||
-	    check_strs(r, &s->sysctls, &a, "sysctls", NULL) || check_nums(r, CFG_REC_SYSTEM, s, &a))
-		return -1;
 	const struct cfg_system_ext *x = r->c->system_ext;
-	const struct at ax = {"system_ext", NO_INDEX, NULL, NO_INDEX};
-	if (!x)
-		return 0;
-	if (check_nums(r, CFG_REC_SYSTEM_EXT, x, &ax) ||
-	    check_strs(r, &x->volume_roots, &ax, "volume_roots", cfg_rule_volume_root))
+	const struct at a = {"system", NO_INDEX, NULL, NO_INDEX}, ax = {"system_ext", NO_INDEX, NULL, NO_INDEX};
+	if (check_fields(r, CFG_REC_SYSTEM, r->c->system, &a) || (x && check_fields(r, CFG_REC_SYSTEM_EXT, x, &ax)))
 		return -1;
-	if (x->volume_roots.count < 1 || x->volume_roots.count > CFG_MAX_VOLUME_ROOTS)
+	if (x && (x->volume_roots.count < 1 || x->volume_roots.count > CFG_MAX_VOLUME_ROOTS))
 		return badf(r, &x->volume_roots, &ax, "volume_roots", "%u roots, expected 1..%u", x->volume_roots.count,
 			    CFG_MAX_VOLUME_ROOTS);
+	return 0;
+}
+
+/* A name used twice among records of one kind (cfg_str is safe on any reference: the table ends
+ * with a NUL). */
+static int check_unique(struct rd *r, const struct cfg_list *l, const char *what)
+{
+	const struct cfg *c = r->c;
+	for (uint32_t i = 0; i < l->count; i++)
+		for (uint32_t j = 0; j < i; j++) {
+			const uint32_t *ni = entry(l, i), *nj = entry(l, j); /* name is each record's first field */
+			if (!strcmp(cfg_str(c, *ni), cfg_str(c, *nj)))
+				return badf(r, ni, &(struct at){what, i, NULL, NO_INDEX}, "name", "'%s' is used twice",
+					    cfg_str(c, *ni));
+		}
 	return 0;
 }
 
 static int check_networks(struct rd *r)
 {
 	const struct cfg *c = r->c;
-	for (uint32_t i = 0; i < c->networks.count; i++) {
-		const struct cfg_network *n = entry(&c->networks, i);
-		const struct at a = {"network", i, NULL, NO_INDEX};
-		if (STR(n, name, &a) || STR(n, bridge, &a) || STR(n, uplink, &a) || check_nums(r, CFG_REC_NETWORK, n, &a))
+	for (uint32_t i = 0; i < c->networks.count; i++)
+		if (check_fields(r, CFG_REC_NETWORK, entry(&c->networks, i), &(struct at){"network", i, NULL, NO_INDEX}))
 			return -1;
-		if (check_name(r, &n->name, &a) || check_ifname(r, &n->bridge, &a, "bridge") ||
-		    check_ifname(r, &n->uplink, &a, "uplink"))
-			return -1;
-		for (uint32_t j = 0; j < i; j++)
-			if (!strcmp(cfg_str(c, n->name), cfg_str(c, ((const struct cfg_network *)entry(&c->networks, j))->name)))
-				return badf(r, &n->name, &a, "name", "'%s' is used twice", cfg_str(c, n->name));
-	}
-	return 0;
+	return check_unique(r, &c->networks, "network");
 }
 
-/* The records of one of a service's lists: range, then each record's numbers and strings. */
-static int check_recs(struct rd *r, const struct cfg_range *rg, const struct cfg_list *l, enum cfg_rec k,
-		      const struct at *a, const char *field)
+struct names {
+	const struct cfg *c;
+	struct cfg_range r;
+};
+
+static const char *name_at(const void *ctx, uint32_t k)
 {
-	if (check_range(r, rg, l, a, field))
-		return -1;
-	for (uint32_t j = 0; j < rg->count; j++) {
-		const struct at e = {a->rec, a->idx, field, j};
-		if (check_nums(r, k, entry(l, rg->first + j), &e))
-			return -1;
-	}
-	return 0;
+	const struct names *n = ctx;
+	return cfg_strlist(n->c, n->r, k);
 }
 
-static int check_service_lists(struct rd *r, const struct cfg_service *s, uint32_t i)
+/* What the tables cannot say: argv[0], group ids, waits, one rlimit per resource, volumes, ports. */
+static int check_service(struct rd *r, const struct cfg_service *s, uint32_t i, uint8_t *ports)
 {
 	const struct cfg *c = r->c;
-	const struct at a = {"service", i, NULL, NO_INDEX};
-	if (check_strs(r, &s->argv, &a, "argv", NULL) || check_strs(r, &s->env, &a, "env", NULL) ||
-	    check_strs(r, &s->depends, &a, "depends", NULL) || check_strs(r, &s->after, &a, "after", NULL) ||
-	    check_range(r, &s->layers, &c->digests, &a, "layers") ||
-	    check_range(r, &s->groups, &c->u32list, &a, "groups") ||
-	    check_recs(r, &s->syscalls, &c->syscalls, CFG_REC_SYSCALL, &a, "syscalls") ||
-	    check_recs(r, &s->idmaps, &c->idmaps, CFG_REC_IDMAP, &a, "idmaps") ||
-	    check_recs(r, &s->rlimits, &c->rlimits, CFG_REC_RLIMIT, &a, "rlimits") ||
-	    check_recs(r, &s->mounts, &c->mounts, CFG_REC_MOUNT, &a, "mounts") ||
-	    check_recs(r, &s->devices, &c->devices, CFG_REC_DEVICE, &a, "devices") ||
-	    check_recs(r, &s->ports, &c->ports, CFG_REC_PORT, &a, "ports") ||
-	    check_recs(r, &s->io_max, &c->iolimits, CFG_REC_IOLIMIT, &a, "io_max"))
+	struct at e = {"service", i, "argv", 0};
+	if (check_str(r, entry(&c->strlist, s->argv.first), &e, NULL, CFG_R_ABSPATH, 1))
 		return -1;
-	if (!s->argv.count)
-		return badf(r, &s->argv, &a, "argv", "empty (nothing to execute)");
-	if (!s->layers.count)
-		return badf(r, &s->layers, &a, "layers", "empty (no root file system)");
-	if (s->depends.count > CFG_MAX_SERVICES || s->after.count > CFG_MAX_SERVICES)
-		return badf(r, &s->depends, &a, "depends", "more than %u names (with after)", CFG_MAX_SERVICES);
-	for (uint32_t j = 0; j < s->syscalls.count; j++) {
-		const struct cfg_syscall_rule *x = cfg_syscall(c, s->syscalls, j);
-		const struct at e = {"service", i, "syscalls", j};
-		if (check_str(r, &x->name, &e, "name"))
-			return -1;
-		if (!x->name)
-			return badf(r, x, &e, "name", "empty");
+	e.list = "groups";
+	const struct cfg_field *gid = cfg_field_at(CFG_REC_SERVICE, offsetof(struct cfg_service, gid));
+	for (e.sub = 0; e.sub < s->groups.count; e.sub++)
+		if (!cfg_field_ok(gid, cfg_u32list(c, s->groups, e.sub), 1))
+			return badf(r, entry(&c->u32list, s->groups.first + e.sub), &e, NULL, "%u is not a group id",
+				    cfg_u32list(c, s->groups, e.sub));
+	const struct cfg_range *lists[2] = {&s->depends, &s->after};
+	for (int l = 0; l < 2; l++) {
+		struct names n = {c, *lists[l]};
+		e.list = l ? "after" : "depends";
+		if (lists[l]->count > CFG_MAX_SERVICES)
+			return badf(r, lists[l], &(struct at){"service", i, NULL, NO_INDEX}, e.list, "more than %u names",
+				    CFG_MAX_SERVICES);
+		int why = cfg_rule_names(cfg_str(c, s->name), lists[l]->count, name_at, &n, &e.sub);
+		if (why)
+			return badf(r, entry(&c->strlist, lists[l]->first + e.sub), &e, NULL, "'%s' is %s", name_at(&n, e.sub),
+				    why == 1 ? "the service itself" : "listed twice");
 	}
-	for (uint32_t j = 0; j < s->mounts.count; j++) {
-		const struct cfg_mount *x = cfg_mount(c, s->mounts, j);
-		const struct at e = {"service", i, "mounts", j};
-		if (check_str(r, &x->source, &e, "source") || check_str(r, &x->target, &e, "target"))
-			return -1;
-		if (!abs_path(cfg_str(c, x->target)) || (x->kind == CFG_MOUNT_BIND && !abs_path(cfg_str(c, x->source))))
-			return badf(r, &x->target, &e, NULL, "paths must be absolute, without '..'");
+	uint32_t rlimits = 0;
+	e.list = "rlimits";
+	for (e.sub = 0; e.sub < s->rlimits.count; e.sub++) {
+		const struct cfg_rlimit *x = cfg_rlimit(c, s->rlimits, e.sub);
+		if (rlimits & (1u << x->resource))
+			return badf(r, x, &e, "resource", "%u is set twice", x->resource);
+		rlimits |= 1u << x->resource;
 	}
-	for (uint32_t j = 0; j < s->devices.count; j++) {
-		const struct cfg_device *x = cfg_device(c, s->devices, j);
-		const struct at e = {"service", i, "devices", j};
-		if (check_str(r, &x->path, &e, "path"))
-			return -1;
-		if ((x->type != 'c' && x->type != 'b') || !abs_path(cfg_str(c, x->path)))
-			return badf(r, x, &e, NULL, "expected type 'c' or 'b' and an absolute path without '..'");
+	e.list = "mounts";
+	for (e.sub = 0; e.sub < s->mounts.count; e.sub++) {
+		const struct cfg_mount *x = cfg_mount(c, s->mounts, e.sub);
+		const char *src = cfg_str(c, x->source), *field = NULL;
+		const char *why = cfg_rule_mount(x, src, cfg_str(c, x->target), &field);
+		if (why)
+			return badf(r, x, &e, field, "%s", why);
+		why = x->kind == CFG_MOUNT_BIND ? cfg_rule_volume_source(src, cfg_volume_root_count(c), root_at, c) : NULL;
+		if (why)
+			return badf(r, &x->source, &e, "source", "'%s': %s", src, why);
 	}
-	for (uint32_t j = 0; j < s->ports.count; j++) {
-		const struct cfg_port *x = cfg_port(c, s->ports, j);
-		if (x->proto != CFG_PROTO_TCP && x->proto != CFG_PROTO_UDP)
-			return badf(r, x, &(struct at){"service", i, "ports", j}, "proto", "%u, expected 6 (tcp) or 17 (udp)",
-				    x->proto);
-	}
-	for (uint32_t j = 0; j < s->io_max.count; j++) {
-		const struct cfg_io_limit *x = cfg_iolimit(c, s->io_max, j);
-		const struct at e = {"service", i, "io_max", j};
-		if (check_str(r, &x->device, &e, "device"))
-			return -1;
-		if (!abs_path(cfg_str(c, x->device)))
-			return badf(r, &x->device, &e, "device", "expected an absolute path");
-	}
+	e.list = "ports";
+	for (e.sub = 0; e.sub < s->ports.count; e.sub++)
+		if (cfg_rule_port_seen(ports, cfg_port(c, s->ports, e.sub)))
+			return badf(r, cfg_port(c, s->ports, e.sub), &e, "host_port", "published twice");
 	return 0;
 }
 
-/* Names another record refers to must exist, so consumers never meet a dangling name. */
+static int service_index(const struct cfg *c, const char *name)
+{
+	const struct cfg_service *t = cfg_service_by_name(c, name);
+	return t ? (int)(((const uint8_t *)t - c->services.base) / c->services.entry_size) : -2;
+}
+
+/* depends then after, as cfg_rule_cycle walks them */
+static int edge_at(const void *ctx, uint32_t i, uint32_t k)
+{
+	const struct cfg *c = ctx;
+	const struct cfg_service *s = cfg_service(c, i);
+	if (k >= s->depends.count + s->after.count)
+		return -1;
+	return service_index(c, k < s->depends.count ? cfg_strlist(c, s->depends, k)
+						      : cfg_strlist(c, s->after, k - s->depends.count));
+}
+
+/* The wait edge k of service i, for a message. */
+static int bad_edge(struct rd *r, uint32_t i, uint32_t k, const char *why)
+{
+	const struct cfg *c = r->c;
+	const struct cfg_service *s = cfg_service(c, i);
+	int dep = k < s->depends.count;
+	const struct cfg_range *l = dep ? &s->depends : &s->after;
+	uint32_t q = dep ? k : k - s->depends.count;
+	return badf(r, entry(&c->strlist, l->first + q), &(struct at){"service", i, dep ? "depends" : "after", q}, NULL,
+		    "'%s' %s", cfg_strlist(c, *l, q), why);
+}
+
+/* Names another record refers to must exist, so consumers never meet a dangling name; a fixed
+ * address is a host of its network, not another service's. */
 static int check_refs(struct rd *r, const struct cfg_service *s, uint32_t i)
 {
 	const struct cfg *c = r->c;
 	const struct at a = {"service", i, NULL, NO_INDEX};
-	if (s->network && !cfg_network_by_name(c, cfg_str(c, s->network)))
+	const struct cfg_network *n = s->network ? cfg_network_by_name(c, cfg_str(c, s->network)) : NULL;
+	if (s->network && !n)
 		return badf(r, &s->network, &a, "network", "'%s' is not a network in this config", cfg_str(c, s->network));
-	const struct cfg_range *lists[2] = {&s->depends, &s->after};
-	for (int l = 0; l < 2; l++)
-		for (uint32_t j = 0; j < lists[l]->count; j++) {
-			const char *dep = cfg_strlist(c, *lists[l], j);
-			if (!cfg_service_by_name(c, dep))
-				return badf(r, entry(&c->strlist, lists[l]->first + j),
-					    &(struct at){"service", i, l ? "after" : "depends", j}, NULL,
-					    "'%s' is not a service in this config", dep);
-		}
+	static const char *const addr_why[] = {"is another service's", "is not in the network's subnet",
+					       "is the bridge's own address", "is the subnet's network or broadcast address"};
+	int why = n ? cfg_rule_address(s->address, n->address, n->prefix) : 0;
+	for (uint32_t j = 0; !why && s->address && j < i; j++) {
+		const struct cfg_service *o = cfg_service(c, j);
+		why = o->address == s->address && o->network && !strcmp(cfg_str(c, o->network), cfg_str(c, s->network))
+			      ? -1 : 0;
+	}
+	if (why)
+		return badf(r, &s->address, &a, "address", "0x%08x %s", s->address, addr_why[why < 0 ? 0 : why]);
+	for (uint32_t k = 0; (why = edge_at(c, i, k)) != -1; k++)
+		if (why < 0)
+			return bad_edge(r, i, k, "is not a service in this config");
 	return 0;
 }
 
 static int check_services(struct rd *r)
 {
 	const struct cfg *c = r->c;
+	uint8_t ports[CFG_PORTS_SEEN] = {0};
+	if (check_unique(r, &c->services, "service"))
+		return -1;
 	for (uint32_t i = 0; i < c->services.count; i++) {
 		const struct cfg_service *s = entry(&c->services, i);
-		const struct at a = {"service", i, NULL, NO_INDEX};
-		if (STR(s, name, &a) || STR(s, workdir, &a) || STR(s, hostname, &a) || STR(s, network, &a) ||
-		    STR(s, cpuset_cpus, &a) || check_name(r, &s->name, &a) || check_nums(r, CFG_REC_SERVICE, s, &a))
-			return -1;
-		for (uint32_t j = 0; j < i; j++)
-			if (!strcmp(cfg_str(c, s->name), cfg_str(c, ((const struct cfg_service *)entry(&c->services, j))->name)))
-				return badf(r, &s->name, &a, "name", "'%s' is used twice", cfg_str(c, s->name));
-		if (s->workdir && !abs_path(cfg_str(c, s->workdir)))
-			return badf(r, &s->workdir, &a, "workdir", "'%s' is not an absolute path without '..'",
-				    cfg_str(c, s->workdir));
-		if (check_service_lists(r, s, i))
+		if (check_fields(r, CFG_REC_SERVICE, s, &(struct at){"service", i, NULL, NO_INDEX}) ||
+		    check_service(r, s, i, ports))
 			return -1;
 	}
 	for (uint32_t i = 0; i < c->services.count; i++)
 		if (check_refs(r, entry(&c->services, i), i))
 			return -1;
+	uint32_t ci, ck;
+	if (cfg_rule_cycle(c->services.count, edge_at, c, &ci, &ck))
+		return bad_edge(r, ci, ck, "closes a dependency cycle");
 	return 0;
 }
 

@@ -5,127 +5,221 @@
 
 #include "text.h"
 
-/* ---- numeric fields ---------------------------------------------------------------------------- */
+/* ---- the field tables --------------------------------------------------------------------------- */
 
-#define N(rec, f, how, lo, hi) {offsetof(struct rec, f), sizeof(((struct rec *)0)->f), how, lo, hi, #f}
-#define FLAGS(rec, f, known) N(rec, f, CFG_NUM_FLAGS, 0, known)
-#define RESERVED(rec, f) N(rec, f, CFG_NUM_RESERVED, 0, 0)
+#define ID_MAX 0xfffffffeu       /* uid/gid -1 is setresuid's "leave unchanged": never an id */
+#define LOG_MAX (64u << 20)
+#define PERM_MAX 07777u
 
-static const struct cfg_num_rule system_rules[] = {
-	N(cfg_system, console_log_level, CFG_NUM_UNSET, 0, 8),
-	N(cfg_system, ctrl_alt_del, 0, 0, CFG_ACT_IGNORE),
-	FLAGS(cfg_system, flags, CFG_SYS_IP_FORWARD | CFG_SYS_CONSOLE_SHELL),
-	RESERVED(cfg_system, reserved),
+/* 64-bit upper bounds (CFG_F_BIG: the field's hi is an index here) */
+enum { B_QUOTA, B_CAPS, B_SIZE, B_ANY };
+static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG_U64_MAX - 1, CFG_U64_MAX};
+
+/* Each table is an X-macro list X(how, struct, field, arg, lo, hi), expanded once into the
+ * entries and once into the names. */
+#define ENTRY(how, rec, f, arg, lo, hi) {offsetof(struct rec, f), sizeof(((struct rec *)0)->f), how, arg, 0, lo, hi},
+#define NAME(how, rec, f, arg, lo, hi) #f "\0"
+#define NUM(rec, f, also, lo, hi) X(CFG_F_NUM | (also), rec, f, 0, lo, hi)
+#define BIG(rec, f, also, lo, b) X(CFG_F_NUM | CFG_F_BIG | (also), rec, f, b, lo, 0)
+#define FLAGS(rec, f, known) X(CFG_F_FLAGS, rec, f, 0, 0, known)
+#define RESERVED(rec, f) X(CFG_F_RESERVED, rec, f, 0, 0, 0)
+#define STR(rec, f, rule, need) X(CFG_F_STR, rec, f, rule, need, 0)
+#define STRS(rec, f, rule) X(CFG_F_STRS, rec, f, rule, 0, 0)
+#define LIST(rec, f, sec) X(CFG_F_LIST, rec, f, 0, 0, sec)
+#define RECS(rec, f, sec, kind) X(CFG_F_RECS, rec, f, kind, 0, sec)
+
+#define SYSTEM_FIELDS                                                                                       \
+	STR(cfg_system, hostname, CFG_R_HOSTNAME, 0)                                                        \
+	NUM(cfg_system, console_log_level, CFG_F_UNSET, 0, 8)                                               \
+	STRS(cfg_system, modules, CFG_R_MODULE)                                                             \
+	STRS(cfg_system, sysctls, CFG_R_SYSCTL)                                                             \
+	STR(cfg_system, watchdog_device, CFG_R_ABSPATH, 0)                                                  \
+	NUM(cfg_system, watchdog_timeout_s, CFG_F_ZERO, 1, 3600)                                            \
+	STR(cfg_system, data_device, CFG_R_ABSPATH, 0)                                                      \
+	STR(cfg_system, data_fstype, CFG_R_NONE, 0)                                                         \
+	STR(cfg_system, data_options, CFG_R_NONE, 0)                                                        \
+	NUM(cfg_system, ctrl_alt_del, 0, 0, CFG_ACT_IGNORE)                                                 \
+	NUM(cfg_system, log_buffer, 0, 4096, LOG_MAX)                                                       \
+	FLAGS(cfg_system, flags, CFG_SYS_IP_FORWARD | CFG_SYS_CONSOLE_SHELL)                                \
+	NUM(cfg_system, update_health_s, CFG_F_ZERO, 1, 86400)                                              \
+	RESERVED(cfg_system, reserved)
+
+#define SYSTEM_EXT_FIELDS                                                                                   \
+	STRS(cfg_system_ext, volume_roots, CFG_R_ROOT)                                                      \
+	FLAGS(cfg_system_ext, flags, 0)                                                                     \
+	RESERVED(cfg_system_ext, reserved)
+
+#define NETWORK_FIELDS                                                                                      \
+	STR(cfg_network, name, CFG_R_NAME, 1)                                                               \
+	STR(cfg_network, bridge, CFG_R_IFNAME, 1)                                                           \
+	NUM(cfg_network, prefix, 0, 0, 32)                                                                  \
+	NUM(cfg_network, mtu, CFG_F_ZERO, 68, 65535)                                                        \
+	STR(cfg_network, uplink, CFG_R_IFNAME, 0)                                                           \
+	NUM(cfg_network, uplink_prefix, 0, 0, 32)                                                           \
+	FLAGS(cfg_network, flags, CFG_NET_MASQUERADE)                                                       \
+	RESERVED(cfg_network, reserved)
+
+#define SERVICE_FIELDS                                                                                      \
+	STR(cfg_service, name, CFG_R_NAME, 1)                                                               \
+	FLAGS(cfg_service, flags, CFG_SVC_NO_NEW_PRIVS | CFG_SVC_REAPER | CFG_SVC_LOG_CONSOLE | CFG_SVC_USERNS_ALLOW) \
+	LIST(cfg_service, layers, CFG_SEC_DIGESTS)                                                          \
+	STRS(cfg_service, argv, CFG_R_NONE)                                                                 \
+	STRS(cfg_service, env, CFG_R_ENV)                                                                   \
+	STR(cfg_service, workdir, CFG_R_ABSPATH, 0)                                                         \
+	STR(cfg_service, hostname, CFG_R_HOSTNAME, 0)                                                       \
+	NUM(cfg_service, uid, 0, 0, ID_MAX)                                                                 \
+	NUM(cfg_service, gid, 0, 0, ID_MAX)                                                                 \
+	LIST(cfg_service, groups, CFG_SEC_U32LIST)                                                          \
+	NUM(cfg_service, restart, 0, 0, CFG_RESTART_ALWAYS)                                                 \
+	NUM(cfg_service, backoff_initial_ms, 0, 1, 3600000)                                                 \
+	NUM(cfg_service, backoff_max_ms, 0, 1, 86400000)                                                    \
+	NUM(cfg_service, backoff_reset_s, 0, 1, 86400)                                                      \
+	NUM(cfg_service, start_limit_burst, CFG_F_ZERO, 1, 10000)                                           \
+	NUM(cfg_service, start_limit_interval_s, CFG_F_ZERO, 1, 86400)                                      \
+	STRS(cfg_service, depends, CFG_R_NAME)                                                              \
+	STRS(cfg_service, after, CFG_R_NAME)                                                                \
+	NUM(cfg_service, readiness, 0, 0, CFG_READY_NOTIFY)                                                 \
+	NUM(cfg_service, stop_signal, 0, 1, 64)                                                             \
+	NUM(cfg_service, stop_timeout_ms, 0, 0, 3600000)                                                    \
+	NUM(cfg_service, seccomp, 0, 0, CFG_SECCOMP_UNCONFINED)                                             \
+	X(CFG_F_BITS | CFG_F_BIG, cfg_service, caps_add, B_CAPS, 0, 0)                                      \
+	X(CFG_F_BITS | CFG_F_BIG, cfg_service, caps_drop, B_CAPS, 0, 0)                                     \
+	RECS(cfg_service, syscalls, CFG_SEC_SYSCALLS, CFG_REC_SYSCALL)                                      \
+	X(CFG_F_BITS, cfg_service, namespaces, 0, 0, CFG_NS_DEFAULT | CFG_NS_USER)                          \
+	NUM(cfg_service, log_buffer, CFG_F_ZERO, 4096, LOG_MAX)                                             \
+	RECS(cfg_service, idmaps, CFG_SEC_IDMAPS, CFG_REC_IDMAP)                                            \
+	RECS(cfg_service, rlimits, CFG_SEC_RLIMITS, CFG_REC_RLIMIT)                                         \
+	RECS(cfg_service, mounts, CFG_SEC_MOUNTS, CFG_REC_MOUNT)                                            \
+	RECS(cfg_service, devices, CFG_SEC_DEVICES, CFG_REC_DEVICE)                                         \
+	STR(cfg_service, network, CFG_R_NAME, 0)                                                            \
+	RECS(cfg_service, ports, CFG_SEC_PORTS, CFG_REC_PORT)                                               \
+	BIG(cfg_service, cpu_max_quota_us, CFG_F_UNSET | CFG_F_MAX, 1000, B_QUOTA)                          \
+	BIG(cfg_service, memory_max, CFG_F_UNSET | CFG_F_MAX, 4096, B_SIZE)                                 \
+	BIG(cfg_service, memory_high, CFG_F_UNSET | CFG_F_MAX, 4096, B_SIZE)                                \
+	BIG(cfg_service, memory_swap_max, CFG_F_UNSET | CFG_F_MAX, 0, B_SIZE)                               \
+	NUM(cfg_service, cpu_max_period_us, CFG_F_ZERO, 1000, 1000000)                                      \
+	NUM(cfg_service, cpu_weight, CFG_F_ZERO, 1, 10000)                                                  \
+	NUM(cfg_service, io_weight, CFG_F_ZERO, 1, 10000)                                                   \
+	STR(cfg_service, cpuset_cpus, CFG_R_CPUS, 0)                                                        \
+	RECS(cfg_service, io_max, CFG_SEC_IOLIMITS, CFG_REC_IOLIMIT)                                        \
+	RESERVED(cfg_service, reserved)
+
+#define MOUNT_FIELDS                                                                                        \
+	NUM(cfg_mount, kind, 0, CFG_MOUNT_TMPFS, CFG_MOUNT_BIND)                                            \
+	FLAGS(cfg_mount, flags, CFG_MOUNT_RO | CFG_MOUNT_DEV | CFG_MOUNT_EXEC | CFG_MOUNT_SUID)              \
+	STR(cfg_mount, source, CFG_R_NONE, 0)                                                               \
+	STR(cfg_mount, target, CFG_R_TARGET, 1)                                                             \
+	NUM(cfg_mount, mode, 0, 0, PERM_MAX)
+
+#define IDMAP_FIELDS                                                                                        \
+	NUM(cfg_idmap, kind, 0, CFG_IDMAP_UID, CFG_IDMAP_GID)                                               \
+	NUM(cfg_idmap, inside, 0, 0, ID_MAX)                                                                \
+	NUM(cfg_idmap, outside, 0, 0, ID_MAX)                                                               \
+	NUM(cfg_idmap, count, 0, 1, 0xffffffffu)
+
+#define RLIMIT_FIELDS                                                                                       \
+	NUM(cfg_rlimit, resource, 0, 0, 15)                                                                 \
+	RESERVED(cfg_rlimit, reserved)                                                                      \
+	BIG(cfg_rlimit, soft, 0, 0, B_ANY)                                                                  \
+	BIG(cfg_rlimit, hard, 0, 0, B_ANY)
+
+#define SYSCALL_FIELDS                                                                                      \
+	STR(cfg_syscall_rule, name, CFG_R_SYSCALL, 1)                                                       \
+	NUM(cfg_syscall_rule, action, 0, CFG_SC_ALLOW, CFG_SC_KILL)                                         \
+	NUM(cfg_syscall_rule, errno_value, 0, 0, 4095)                                                      \
+	RESERVED(cfg_syscall_rule, reserved)
+
+/* A rate or count of 0 would stop the device's I/O: "max" lifts a limit. */
+#define IOLIMIT_FIELDS                                                                                      \
+	STR(cfg_io_limit, device, CFG_R_ABSPATH, 1)                                                         \
+	RESERVED(cfg_io_limit, reserved)                                                                    \
+	BIG(cfg_io_limit, rbps, CFG_F_UNSET, 1, B_ANY)                                                      \
+	BIG(cfg_io_limit, wbps, CFG_F_UNSET, 1, B_ANY)                                                      \
+	BIG(cfg_io_limit, riops, CFG_F_UNSET, 1, B_ANY)                                                     \
+	BIG(cfg_io_limit, wiops, CFG_F_UNSET, 1, B_ANY)
+
+#define PORT_FIELDS                                                                                         \
+	NUM(cfg_port, host_port, 0, 1, 65535)                                                               \
+	NUM(cfg_port, container_port, 0, 1, 65535)                                                          \
+	RESERVED(cfg_port, reserved)
+
+#define DEVICE_FIELDS                                                                                       \
+	STR(cfg_device, path, CFG_R_DEVPATH, 1)                                                             \
+	NUM(cfg_device, type, 0, 'b', 'c')                                                                  \
+	NUM(cfg_device, major, 0, 0, 4095)                                                                  \
+	NUM(cfg_device, minor, 0, 0, 1048575)                                                               \
+	FLAGS(cfg_device, access, CFG_DEV_READ | CFG_DEV_WRITE | CFG_DEV_MKNOD)                             \
+	NUM(cfg_device, mode, 0, 0, PERM_MAX)
+
+#define X ENTRY
+static const struct cfg_field system_f[] = {SYSTEM_FIELDS}, system_ext_f[] = {SYSTEM_EXT_FIELDS},
+			      network_f[] = {NETWORK_FIELDS}, service_f[] = {SERVICE_FIELDS}, mount_f[] = {MOUNT_FIELDS},
+			      idmap_f[] = {IDMAP_FIELDS}, rlimit_f[] = {RLIMIT_FIELDS}, syscall_f[] = {SYSCALL_FIELDS},
+			      iolimit_f[] = {IOLIMIT_FIELDS}, port_f[] = {PORT_FIELDS}, device_f[] = {DEVICE_FIELDS};
+#undef X
+#define X NAME
+
+static const char *rule_system(const void *rec, const char **field);
+static const char *rule_service(const void *rec, const char **field);
+static const char *rule_rlimit(const void *rec, const char **field);
+static const char *rule_syscall(const void *rec, const char **field);
+static const char *rule_iolimit(const void *rec, const char **field);
+static const char *rule_port(const void *rec, const char **field);
+
+#define KIND(t, fields, rule) {t, sizeof t / sizeof t[0], fields, rule}
+const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
+	[CFG_REC_SYSTEM] = KIND(system_f, SYSTEM_FIELDS, rule_system),
+	[CFG_REC_SYSTEM_EXT] = KIND(system_ext_f, SYSTEM_EXT_FIELDS, NULL),
+	[CFG_REC_NETWORK] = KIND(network_f, NETWORK_FIELDS, NULL),
+	[CFG_REC_SERVICE] = KIND(service_f, SERVICE_FIELDS, rule_service),
+	[CFG_REC_MOUNT] = KIND(mount_f, MOUNT_FIELDS, NULL),
+	[CFG_REC_IDMAP] = KIND(idmap_f, IDMAP_FIELDS, NULL),
+	[CFG_REC_RLIMIT] = KIND(rlimit_f, RLIMIT_FIELDS, rule_rlimit),
+	[CFG_REC_SYSCALL] = KIND(syscall_f, SYSCALL_FIELDS, rule_syscall),
+	[CFG_REC_IOLIMIT] = KIND(iolimit_f, IOLIMIT_FIELDS, rule_iolimit),
+	[CFG_REC_PORT] = KIND(port_f, PORT_FIELDS, rule_port),
+	[CFG_REC_DEVICE] = KIND(device_f, DEVICE_FIELDS, NULL),
 };
+#undef X
 
-static const struct cfg_num_rule system_ext_rules[] = {
-	FLAGS(cfg_system_ext, flags, 0),
-	RESERVED(cfg_system_ext, reserved),
-};
-
-static const struct cfg_num_rule network_rules[] = {
-	N(cfg_network, prefix, 0, 0, 32),
-	N(cfg_network, uplink_prefix, 0, 0, 32),
-	FLAGS(cfg_network, flags, CFG_NET_MASQUERADE),
-	RESERVED(cfg_network, reserved),
-};
-
-static const struct cfg_num_rule service_rules[] = {
-	FLAGS(cfg_service, flags, CFG_SVC_NO_NEW_PRIVS | CFG_SVC_REAPER | CFG_SVC_LOG_CONSOLE | CFG_SVC_USERNS_ALLOW),
-	N(cfg_service, restart, 0, 0, CFG_RESTART_ALWAYS),
-	N(cfg_service, readiness, 0, 0, CFG_READY_NOTIFY),
-	N(cfg_service, stop_signal, 0, 1, 64),
-	N(cfg_service, seccomp, 0, 0, CFG_SECCOMP_UNCONFINED),
-	N(cfg_service, namespaces, CFG_NUM_BITS, 0, CFG_NS_DEFAULT | CFG_NS_USER),
-	N(cfg_service, cpu_weight, CFG_NUM_ZERO, 1, 10000),
-	N(cfg_service, io_weight, CFG_NUM_ZERO, 1, 10000),
-	RESERVED(cfg_service, reserved),
-};
-
-static const struct cfg_num_rule mount_rules[] = {
-	N(cfg_mount, kind, 0, CFG_MOUNT_TMPFS, CFG_MOUNT_BIND),
-	FLAGS(cfg_mount, flags, CFG_MOUNT_RO | CFG_MOUNT_DEV | CFG_MOUNT_EXEC | CFG_MOUNT_SUID),
-};
-
-static const struct cfg_num_rule idmap_rules[] = {
-	N(cfg_idmap, kind, 0, CFG_IDMAP_UID, CFG_IDMAP_GID),
-};
-
-static const struct cfg_num_rule rlimit_rules[] = {
-	N(cfg_rlimit, resource, 0, 0, 15),
-	RESERVED(cfg_rlimit, reserved),
-};
-
-static const struct cfg_num_rule syscall_rules[] = {
-	N(cfg_syscall_rule, action, 0, CFG_SC_ALLOW, CFG_SC_KILL),
-	N(cfg_syscall_rule, errno_value, 0, 0, 4095),
-	RESERVED(cfg_syscall_rule, reserved),
-};
-
-static const struct cfg_num_rule iolimit_rules[] = {
-	RESERVED(cfg_io_limit, reserved),
-};
-
-static const struct cfg_num_rule port_rules[] = {
-	N(cfg_port, host_port, 0, 1, 65535),
-	N(cfg_port, container_port, 0, 1, 65535),
-	RESERVED(cfg_port, reserved),
-};
-
-static const struct cfg_num_rule device_rules[] = {
-	FLAGS(cfg_device, access, CFG_DEV_READ | CFG_DEV_WRITE | CFG_DEV_MKNOD),
-};
-
-#define TAB(t) {t, sizeof t / sizeof t[0]}
-static const struct {
-	const struct cfg_num_rule *r;
-	size_t n;
-} tables[CFG_REC_KINDS] = {
-	[CFG_REC_SYSTEM] = TAB(system_rules),   [CFG_REC_SYSTEM_EXT] = TAB(system_ext_rules),
-	[CFG_REC_NETWORK] = TAB(network_rules), [CFG_REC_SERVICE] = TAB(service_rules),
-	[CFG_REC_MOUNT] = TAB(mount_rules),     [CFG_REC_IDMAP] = TAB(idmap_rules),
-	[CFG_REC_RLIMIT] = TAB(rlimit_rules),   [CFG_REC_SYSCALL] = TAB(syscall_rules),
-	[CFG_REC_IOLIMIT] = TAB(iolimit_rules), [CFG_REC_PORT] = TAB(port_rules),
-	[CFG_REC_DEVICE] = TAB(device_rules),
-};
-
-uint64_t cfg_num_get(const struct cfg_num_rule *r, const void *rec)
+uint64_t cfg_field_hi(const struct cfg_field *f)
 {
-	const uint8_t *p = (const uint8_t *)rec + r->off;
+	return f->how & CFG_F_BIG ? big[f->arg] : f->hi;
+}
+
+uint64_t cfg_field_get(const struct cfg_field *f, const void *rec)
+{
+	const uint8_t *p = (const uint8_t *)rec + f->off;
 	uint64_t v = 0;
-	if (r->how & CFG_NUM_RESERVED) {
-		for (unsigned i = 0; i < r->size; i++)
+	if ((f->how & CFG_F_KIND) == CFG_F_RESERVED) {
+		for (unsigned i = 0; i < f->size; i++)
 			v |= p[i];
 		return v;
 	}
-	memcpy(&v, p, r->size); /* little-endian (layout.h) */
+	memcpy(&v, p, f->size); /* little-endian (layout.h) */
 	return v;
 }
 
-static int num_ok(const struct cfg_num_rule *r, uint64_t v, int strict)
+int cfg_field_ok(const struct cfg_field *f, uint64_t v, int strict)
 {
-	if (r->how & (CFG_NUM_FLAGS | CFG_NUM_RESERVED))
-		return !strict || !(v & ~r->hi);
-	if (r->how & CFG_NUM_BITS)
-		return !(v & ~r->hi);
-	uint64_t ones = r->size == 8 ? CFG_U64_UNSET : (1ull << (8 * r->size)) - 1;
-	return (v >= r->lo && v <= r->hi) || (!v && (r->how & CFG_NUM_ZERO)) ||
-	       (v == ones && (r->how & CFG_NUM_UNSET)) || (v == CFG_U64_MAX && (r->how & CFG_NUM_MAX));
+	uint64_t hi = cfg_field_hi(f);
+	switch (f->how & CFG_F_KIND) {
+	case CFG_F_FLAGS:
+	case CFG_F_RESERVED:
+		return !strict || !(v & ~hi);
+	case CFG_F_BITS:
+		return !(v & ~hi);
+	}
+	uint64_t ones = f->size == 8 ? CFG_U64_UNSET : (1ull << (8 * f->size)) - 1;
+	return (v >= f->lo && v <= hi) || (!v && (f->how & CFG_F_ZERO)) || (v == ones && (f->how & CFG_F_UNSET)) ||
+	       (v == CFG_U64_MAX && (f->how & CFG_F_MAX));
 }
 
-const struct cfg_num_rule *cfg_rule_nums(enum cfg_rec k, const void *rec, int strict)
+const struct cfg_field *cfg_field_at(enum cfg_rec k, size_t off)
 {
-	for (size_t i = 0; i < tables[k].n; i++)
-		if (!num_ok(&tables[k].r[i], cfg_num_get(&tables[k].r[i], rec), strict))
-			return &tables[k].r[i];
-	return NULL;
-}
-
-const struct cfg_num_rule *cfg_num_rule_at(enum cfg_rec k, size_t off)
-{
-	for (size_t i = 0; i < tables[k].n; i++)
-		if (tables[k].r[i].off == off)
-			return &tables[k].r[i];
+	for (uint32_t i = 0; i < cfg_rec_rules[k].n; i++)
+		if (cfg_rec_rules[k].f[i].off == off)
+			return &cfg_rec_rules[k].f[i];
 	return NULL;
 }
 
@@ -158,9 +252,322 @@ static int under(const char *p, const char *root)
 	return !strncmp(p, root, n) && (p[n] == '/' || !p[n]);
 }
 
+/* Every byte of s is in one of the classes: a-z, A-Z, 0-9, or one of `extra`; 0 for none. */
+static size_t span(const char *s, int upper, const char *extra)
+{
+	size_t n = 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (upper && c >= 'A' && c <= 'Z') ||
+		      (c && strchr(extra, c))))
+			break;
+	}
+	return n;
+}
+
+/* s is wholly made of span's classes and 1..max bytes long. */
+static int word(const char *s, int upper, const char *extra, size_t max)
+{
+	size_t n = span(s, upper, extra);
+	return n && n <= max && !s[n];
+}
+
+const char *cfg_rule_name(const char *s)
+{
+	return word(s, 0, "_-", 32) ? NULL : "expected 1..32 of a-z 0-9 _ -";
+}
+
+const char *cfg_rule_ifname(const char *s)
+{
+	size_t n = 0;
+	while (s[n] > ' ' && s[n] < 0x7f && s[n] != '/' && s[n] != ':')
+		n++;
+	return n && n <= 15 && !s[n] ? NULL : "expected an interface name (1..15 characters)";
+}
+
+const char *cfg_rule_hostname(const char *s)
+{
+	return word(s, 1, "-.", 64) ? NULL : "expected a host name (letters, digits, '-', '.'; 1..64)";
+}
+
+const char *cfg_rule_abspath(const char *s)
+{
+	if (s[0] != '/' || strlen(s) > 4095)
+		return "expected an absolute path (no '..')";
+	for (const char *c = s; *c; c++) {
+		if ((unsigned char)*c < ' ')
+			return "expected an absolute path (no '..')";
+		if (c[0] == '.' && c[1] == '.' && c[-1] == '/' && (c[2] == '/' || !c[2]))
+			return "expected an absolute path (no '..')"; /* the runtime joins it to a container root */
+	}
+	return NULL;
+}
+
+/* The image keeps modules as /lib/modules/RELEASE/NAME.ko: a name is one file name, as the
+ * kernel spells them (MODULE_NAME_LEN 56). */
+const char *cfg_rule_module(const char *s)
+{
+	return word(s, 1, "_-", 55) ? NULL : "expected a module name (1..55 of letters, digits, '_', '-')";
+}
+
+/* The key becomes a path under /proc/sys (dots are separators): no '/', no empty component. */
+const char *cfg_rule_sysctl(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	int ok = eq && eq != s && s[0] != '.' && eq[-1] != '.' && !strchr(s, '/');
+	for (const char *c = s; ok && c < eq; c++)
+		ok = (unsigned char)*c > ' ' && !(c[0] == '.' && c[1] == '.');
+	return ok ? NULL : "expected key=value like net.ipv4.ip_forward=1 (no '/')";
+}
+
+const char *cfg_rule_env(const char *s)
+{
+	size_t n = span(s, 1, "_");
+	return n && !(s[0] >= '0' && s[0] <= '9') && s[n] == '=' ? NULL : "expected NAME=value";
+}
+
+const char *cfg_rule_syscall(const char *s)
+{
+	return word(s, 0, "_", 64) ? NULL : "expected a syscall name like personality";
+}
+
+/* "N" or "N-M" items joined by commas, N <= M < 4096 (the kernel checks its own CPU count). */
+const char *cfg_rule_cpus(const char *s)
+{
+	for (;;) {
+		unsigned a = 0, b, digits = 0;
+		for (; *s >= '0' && *s <= '9' && a < 4096; s++, digits++)
+			a = a * 10 + (unsigned)(*s - '0');
+		b = a;
+		if (digits && *s == '-') {
+			s++;
+			b = 0;
+			digits = 0;
+			for (; *s >= '0' && *s <= '9' && b < 4096; s++, digits++)
+				b = b * 10 + (unsigned)(*s - '0');
+		}
+		if (!digits || a > b || b >= 4096 || (*s && *s != ','))
+			return "expected a CPU list like 0-1,3 (CPUs 0..4095, ranges low-high)";
+		if (!*s++)
+			return NULL;
+	}
+}
+
+static const char *const clean_why = "expected an absolute path without '.', '..', '//' or a trailing '/'";
+
+/* Where a mount may not go: over the root, or where the runtime (and the kernel's view of the
+ * container) relies on what is there: /proc and /sys and anything in them, /dev itself (a tmpfs
+ * at /dev/shm is fine). A runtime writing to /proc/self after a mount must reach the real one. */
+const char *cfg_rule_mount_target(const char *s)
+{
+	if (!clean_path(s))
+		return clean_why;
+	if (!s[1] || under(s, "/proc") || under(s, "/sys") || !strcmp(s, "/dev"))
+		return "expected a path other than /, /dev, /proc, /sys or under /proc or /sys";
+	return NULL;
+}
+
+const char *cfg_rule_device_path(const char *s)
+{
+	return clean_path(s) && !strncmp(s, "/dev/", 5) ? NULL : "expected a clean path under /dev/";
+}
+
+const char *cfg_rule_volume_source(const char *s, uint32_t n, const char *(*root)(const void *ctx, uint32_t i),
+				   const void *ctx)
+{
+	if (!clean_path(s) || strchr(s, ':'))
+		return "expected an absolute path without '.', '..', '//', ':' or a trailing '/'";
+	if (under(s, CFG_KEEL_DIR))
+		return "is under " CFG_KEEL_DIR ", keel's own state";
+	for (uint32_t i = 0; i < n; i++)
+		if (under(s, root(ctx, i)))
+			return NULL;
+	return "is not under a volume root ([system] volume_roots)";
+}
+
+const char *cfg_rule_str(unsigned rule, const char *s)
+{
+	static const char *(*const rules[])(const char *) = {
+		[CFG_R_NAME] = cfg_rule_name,       [CFG_R_IFNAME] = cfg_rule_ifname, [CFG_R_HOSTNAME] = cfg_rule_hostname,
+		[CFG_R_ABSPATH] = cfg_rule_abspath, [CFG_R_MODULE] = cfg_rule_module, [CFG_R_SYSCTL] = cfg_rule_sysctl,
+		[CFG_R_ENV] = cfg_rule_env,         [CFG_R_SYSCALL] = cfg_rule_syscall, [CFG_R_CPUS] = cfg_rule_cpus,
+		[CFG_R_ROOT] = cfg_rule_volume_root, [CFG_R_TARGET] = cfg_rule_mount_target,
+		[CFG_R_DEVPATH] = cfg_rule_device_path,
+	};
+	return rule && rule < sizeof rules / sizeof rules[0] ? rules[rule](s) : NULL;
+}
+
 const char *cfg_rule_volume_root(const char *s)
 {
 	if (!clean_path(s) || !s[1] || under(s, CFG_KEEL_DIR))
 		return "expected an absolute path without '.', '..' or '//', not / and not under " CFG_KEEL_DIR;
 	return NULL;
+}
+
+/* ---- records ------------------------------------------------------------------------------------- */
+
+#define WHY(f, msg) (*field = (f), (msg))
+
+const char *cfg_rule_service_values(const struct cfg_service *s, const char **field)
+{
+	if (s->backoff_max_ms < s->backoff_initial_ms)
+		return WHY("backoff_max_ms", "the maximum delay is below the initial one");
+	if (!s->start_limit_burst != !s->start_limit_interval_s)
+		return WHY("start_limit_burst", "expected both a burst and an interval, or neither");
+	if (s->cpu_max_period_us && s->cpu_max_quota_us == CFG_U64_UNSET)
+		return WHY("cpu_max_period_us", "a period needs a quota");
+	if (!(s->namespaces & CFG_NS_MOUNT))
+		return WHY("namespaces", "mount is required (the container's root is its own mount namespace)");
+	return NULL;
+}
+
+const char *cfg_rule_service_whole(const struct cfg_service *s, const char **field)
+{
+	if (!s->argv.count)
+		return WHY("argv", "missing exec");
+	if (!s->layers.count)
+		return WHY("layers", "missing layers");
+	if (s->network && !(s->namespaces & CFG_NS_NET))
+		return WHY("network", "network needs the net namespace");
+	if ((s->ports.count || s->address) && !s->network)
+		return WHY("network", "publish and address need a network");
+	if (s->idmaps.count && !(s->namespaces & CFG_NS_USER))
+		return WHY("idmaps", "uid_map/gid_map need the user namespace");
+	return NULL;
+}
+
+static const char *rule_service(const void *rec, const char **field)
+{
+	const char *why = cfg_rule_service_values(rec, field);
+	return why ? why : cfg_rule_service_whole(rec, field);
+}
+
+/* Only a binary can break these; the text's grammar cannot. */
+static const char *rule_system(const void *rec, const char **field)
+{
+	const struct cfg_system *s = rec;
+	if (!s->watchdog_device != !s->watchdog_timeout_s)
+		return WHY("watchdog_timeout_s", "expected a device and a timeout, or neither");
+	if (!s->data_device != !s->data_fstype || (s->data_options && !s->data_device))
+		return WHY("data_fstype", "expected a device and a file system type (and options), or none");
+	return NULL;
+}
+
+const char *cfg_rule_mount(const struct cfg_mount *m, const char *source, const char *target, const char **field)
+{
+	const char *why = cfg_rule_mount_target(target);
+	if (why)
+		return WHY("target", why);
+	if (m->kind == CFG_MOUNT_TMPFS)
+		return *source ? WHY("source", "a tmpfs has no source") : NULL;
+	if (strchr(target, ':'))
+		return WHY("target", "expected no ':' in a volume's target");
+	return m->size || m->mode ? WHY("size", "a volume has no size or mode") : NULL;
+}
+
+static const char *rule_rlimit(const void *rec, const char **field)
+{
+	const struct cfg_rlimit *x = rec;
+	return x->soft > x->hard ? WHY("soft", "the soft limit is above the hard limit") : NULL;
+}
+
+static const char *rule_syscall(const void *rec, const char **field)
+{
+	const struct cfg_syscall_rule *x = rec;
+	if ((x->action == CFG_SC_ERRNO) != (x->errno_value != 0))
+		return WHY("errno_value", "expected an errno 1..4095 with errno and only with it");
+	return NULL;
+}
+
+static const char *rule_iolimit(const void *rec, const char **field)
+{
+	const struct cfg_io_limit *x = rec;
+	if (x->rbps == CFG_U64_UNSET && x->wbps == CFG_U64_UNSET && x->riops == CFG_U64_UNSET &&
+	    x->wiops == CFG_U64_UNSET)
+		return WHY("rbps", "expected at least one of rbps, wbps, riops, wiops");
+	return NULL;
+}
+
+static const char *rule_port(const void *rec, const char **field)
+{
+	const struct cfg_port *x = rec;
+	return x->proto == CFG_PROTO_TCP || x->proto == CFG_PROTO_UDP ? NULL
+								       : WHY("proto", "expected 6 (tcp) or 17 (udp)");
+}
+
+/* ---- between records ------------------------------------------------------------------------------ */
+
+int cfg_rule_address(uint32_t a, uint32_t net, uint32_t prefix)
+{
+	if (!a || !prefix)
+		return CFG_ADDR_OK;
+	uint32_t mask = prefix >= 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
+	if ((a & mask) != (net & mask))
+		return CFG_ADDR_OUTSIDE;
+	if (a == net)
+		return CFG_ADDR_BRIDGE;
+	if (prefix <= 30 && ((a & ~mask) == 0 || (a & ~mask) == ~mask))
+		return CFG_ADDR_EDGE;
+	return CFG_ADDR_OK;
+}
+
+int cfg_rule_port_seen(uint8_t *seen, const struct cfg_port *p)
+{
+	uint32_t bit = (uint32_t)(p->proto == CFG_PROTO_UDP) << 16 | p->host_port;
+	int was = seen[bit / 8] >> (bit % 8) & 1;
+	seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	return was;
+}
+
+int cfg_rule_names(const char *self, uint32_t n, const char *(*name)(const void *ctx, uint32_t k), const void *ctx,
+		   uint32_t *bad)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		const char *s = name(ctx, k);
+		*bad = k;
+		if (!strcmp(s, self))
+			return 1;
+		for (uint32_t q = 0; q < k; q++)
+			if (!strcmp(name(ctx, q), s))
+				return 2;
+	}
+	return 0;
+}
+
+/* Depth-first, iteratively (the device's stack is not for recursion 256 deep): a back edge to a
+ * service still on the path closes a cycle no start order can satisfy. */
+int cfg_rule_cycle(uint32_t n, int (*edge)(const void *ctx, uint32_t i, uint32_t k), const void *ctx,
+		   uint32_t *at_i, uint32_t *at_k)
+{
+	uint8_t state[CFG_MAX_SERVICES] = {0}; /* 0 new, 1 on the path, 2 done */
+	struct { uint16_t i; uint16_t k; } path[CFG_MAX_SERVICES];
+	for (uint32_t start = 0; start < n && start < CFG_MAX_SERVICES; start++) {
+		if (state[start])
+			continue;
+		uint32_t depth = 0;
+		path[0].i = (uint16_t)start;
+		path[0].k = 0;
+		state[start] = 1;
+		while (depth != UINT32_MAX) {
+			uint32_t i = path[depth].i, k = path[depth].k++;
+			int j = edge(ctx, i, k);
+			if (j == -1) {
+				state[i] = 2;
+				depth--;
+				continue;
+			}
+			if (j < 0 || (uint32_t)j >= n || state[j] == 2)
+				continue;
+			if (state[j] == 1) {
+				*at_i = i;
+				*at_k = k;
+				return 1;
+			}
+			state[j] = 1;
+			depth++;
+			path[depth].i = (uint16_t)j;
+			path[depth].k = 0;
+		}
+	}
+	return 0;
 }

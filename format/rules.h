@@ -1,8 +1,9 @@
 /* The rules a config's values follow, written once: keelc checks them with FILE:LINE:COL, the
  * device's reader (cfg_open) with offsets, so the device enforces every rule keelc does.
  *
- * Each string rule returns NULL when the value follows it, else what was expected ("expected an
- * absolute path (no '..')"); callers add where and what was written. */
+ * A string rule returns NULL when the value follows it, else what was expected ("expected an
+ * absolute path (no '..')"); a record rule also names the field. Callers add where and what was
+ * written. */
 #ifndef KEEL_FORMAT_RULES_H
 #define KEEL_FORMAT_RULES_H
 
@@ -11,37 +12,55 @@
 
 #include "layout.h"
 
-/* ---- numeric fields: one table per record kind ------------------------------------------------ */
+/* ---- every field of every record: one table per record kind ---------------------------------- */
 
 enum cfg_rec {
 	CFG_REC_SYSTEM, CFG_REC_SYSTEM_EXT, CFG_REC_NETWORK, CFG_REC_SERVICE, CFG_REC_MOUNT, CFG_REC_IDMAP,
 	CFG_REC_RLIMIT, CFG_REC_SYSCALL, CFG_REC_IOLIMIT, CFG_REC_PORT, CFG_REC_DEVICE, CFG_REC_KINDS
 };
 
-#define CFG_NUM_ZERO 0x01u      /* 0 is also allowed (the field is unset) */
-#define CFG_NUM_UNSET 0x02u     /* all ones is also allowed (CFG_U32_UNSET, CFG_U64_UNSET) */
-#define CFG_NUM_MAX 0x04u       /* CFG_U64_MAX ("max") is also allowed */
-#define CFG_NUM_FLAGS 0x08u     /* a flag word; hi = the known bits (unknown ones: see strict) */
-#define CFG_NUM_RESERVED 0x10u  /* `size` bytes that must be 0 (see strict) */
-#define CFG_NUM_BITS 0x20u      /* a set of bits; hi = the bits allowed, in every minor */
+/* struct cfg_field.how: the kind in the low 3 bits, then what a number may also be. */
+#define CFG_F_NUM 0u            /* lo..hi */
+#define CFG_F_FLAGS 1u          /* a flag word; hi = the known bits (unknown ones: see strict) */
+#define CFG_F_BITS 2u           /* a set of bits; hi = the bits allowed, in every minor */
+#define CFG_F_RESERVED 3u       /* `size` bytes that are 0 (see strict) */
+#define CFG_F_STR 4u            /* a string; arg = its rule (CFG_R_*), lo = 1: must be set */
+#define CFG_F_STRS 5u           /* a range of STRLIST strings; arg = their rule (each is set) */
+#define CFG_F_LIST 6u           /* a range of section hi's entries (DIGESTS, U32LIST) */
+#define CFG_F_RECS 7u           /* a range of section hi's records, of record kind arg */
+#define CFG_F_KIND 7u
+#define CFG_F_ZERO 0x08u        /* 0 is also allowed (unset) */
+#define CFG_F_UNSET 0x10u       /* all ones is also allowed (CFG_U32_UNSET, CFG_U64_UNSET) */
+#define CFG_F_MAX 0x20u         /* CFG_U64_MAX ("max") is also allowed */
+#define CFG_F_BIG 0x40u         /* hi is a 64-bit value: cfg_field_hi() */
 
-struct cfg_num_rule {
-	uint16_t off;               /* in the record */
-	uint8_t size;               /* 2, 4 or 8 (RESERVED: any) */
-	uint8_t how;                /* CFG_NUM_* */
-	uint32_t lo;
-	uint64_t hi;
-	const char *field;
+struct cfg_field {              /* 12 bytes */
+	uint16_t off;           /* in the record */
+	uint8_t size;           /* bytes */
+	uint8_t how;
+	uint8_t arg;
+	uint8_t unused;
+	uint16_t lo;
+	uint32_t hi;
 };
 
-/* The first numeric field of `rec` (a record of kind k) that breaks its rule, or NULL. strict: the
- * file's minor is not newer than this reader's, so an unknown flag bit or a non-zero reserved byte
- * is refused; in a newer minor's file they are ignored (a newer minor gives them only meanings
- * that are safe to ignore). */
-const struct cfg_num_rule *cfg_rule_nums(enum cfg_rec k, const void *rec, int strict);
-/* The rule of the field at byte `off` of a record of kind k (keelc's ranges), or NULL. */
-const struct cfg_num_rule *cfg_num_rule_at(enum cfg_rec k, size_t off);
-uint64_t cfg_num_get(const struct cfg_num_rule *r, const void *rec);
+struct cfg_rec_rules {
+	const struct cfg_field *f;
+	uint32_t n;
+	const char *names;      /* the fields' names, NUL-separated, in table order */
+	/* between the record's fields (NULL: none); returns what is wrong and sets *field */
+	const char *(*rule)(const void *rec, const char **field);
+};
+extern const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS];
+
+uint64_t cfg_field_hi(const struct cfg_field *f);
+uint64_t cfg_field_get(const struct cfg_field *f, const void *rec); /* RESERVED: non-zero if any byte is */
+/* A number field's value is allowed. strict: the file's minor is not newer than this reader's, so
+ * an unknown flag bit or a non-zero reserved byte is refused; a newer minor's file has them
+ * ignored (a newer minor gives them only meanings that are safe to ignore). */
+int cfg_field_ok(const struct cfg_field *f, uint64_t v, int strict);
+/* The field at byte `off` of a record of kind k (keelc: its lo..hi), or NULL. */
+const struct cfg_field *cfg_field_at(enum cfg_rec k, size_t off);
 
 /* ---- strings ---------------------------------------------------------------------------------- */
 
@@ -49,6 +68,58 @@ uint64_t cfg_num_get(const struct cfg_num_rule *r, const void *rec);
 #define CFG_KEEL_DIR "/data/keel"       /* keel's own state (slots, markers): never a volume */
 #define CFG_MAX_VOLUME_ROOTS 16u
 
+enum { CFG_R_NONE, CFG_R_NAME, CFG_R_IFNAME, CFG_R_HOSTNAME, CFG_R_ABSPATH, CFG_R_MODULE, CFG_R_SYSCTL,
+       CFG_R_ENV, CFG_R_SYSCALL, CFG_R_CPUS, CFG_R_ROOT, CFG_R_TARGET, CFG_R_DEVPATH };
+const char *cfg_rule_str(unsigned rule, const char *s);   /* CFG_R_*: NULL or what was expected */
+
+const char *cfg_rule_name(const char *s);          /* service and network names: [a-z0-9_-]{1,32} */
+const char *cfg_rule_ifname(const char *s);        /* a Linux interface name */
+const char *cfg_rule_hostname(const char *s);
+const char *cfg_rule_abspath(const char *s);       /* absolute, no '..' component */
+const char *cfg_rule_module(const char *s);
+const char *cfg_rule_sysctl(const char *s);        /* key=value, no '/' */
+const char *cfg_rule_env(const char *s);           /* NAME=value */
+const char *cfg_rule_syscall(const char *s);       /* the name's spelling; keelc, and the device at
+                                                      a start, also look it up in the syscall table */
+const char *cfg_rule_cpus(const char *s);          /* a CPU list like 0-1,3 */
 const char *cfg_rule_volume_root(const char *s);
+const char *cfg_rule_mount_target(const char *s);  /* where a tmpfs or volume goes in the container */
+const char *cfg_rule_device_path(const char *s);   /* a device node, under /dev/ */
+/* A volume's source: a clean path under one of the n roots root(ctx, i), never under /data/keel. */
+const char *cfg_rule_volume_source(const char *s, uint32_t n, const char *(*root)(const void *ctx, uint32_t i),
+				   const void *ctx);
+
+/* ---- records: rules between fields -------------------------------------------------------------- */
+
+/* What one text key sets together (keelc checks it after each key). */
+const char *cfg_rule_service_values(const struct cfg_service *s, const char **field);
+/* What needs the whole [service] (keelc checks it at the section's end): argv, layers, network,
+ * ports, idmaps are read as counts and references (non-zero = given). */
+const char *cfg_rule_service_whole(const struct cfg_service *s, const char **field);
+/* A mount with its strings; a volume's source is checked with cfg_rule_volume_source. */
+const char *cfg_rule_mount(const struct cfg_mount *m, const char *source, const char *target, const char **field);
+/* The other kinds' rules are cfg_rec_rules[k].rule. */
+
+/* ---- between records ---------------------------------------------------------------------------- */
+
+/* A fixed address on a network: 0 if fine, else CFG_ADDR_* (the caller says it with the names). */
+enum { CFG_ADDR_OK, CFG_ADDR_OUTSIDE, CFG_ADDR_BRIDGE, CFG_ADDR_EDGE };
+int cfg_rule_address(uint32_t addr, uint32_t net_address, uint32_t prefix);
+
+/* A (protocol, host port) is published once in a config: `seen` is a CFG_PORTS_SEEN-byte bitmap,
+ * zeroed by the caller; returns 1 when p was seen before (and marks it). */
+#define CFG_PORTS_SEEN (2u * 65536u / 8u)
+int cfg_rule_port_seen(uint8_t *seen, const struct cfg_port *p);
+
+/* A list of names a service waits for (depends, after): none is the service itself or twice in
+ * the list. name(ctx, k) is the k-th of n. 0 if fine, else 1 (itself) or 2 (twice), at *bad. */
+int cfg_rule_names(const char *self, uint32_t n, const char *(*name)(const void *ctx, uint32_t k), const void *ctx,
+		   uint32_t *bad);
+
+/* depends + after form no cycle. edge(ctx, i, k) is the index of the k-th service that service i
+ * waits for (depends first, then after), -1 past the last, -2 for a name that is not a service.
+ * Returns 1 when an edge closes a cycle: service *at_i, its edge *at_k. n <= CFG_MAX_SERVICES. */
+int cfg_rule_cycle(uint32_t n, int (*edge)(const void *ctx, uint32_t i, uint32_t k), const void *ctx,
+		   uint32_t *at_i, uint32_t *at_k);
 
 #endif

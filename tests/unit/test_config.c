@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "format/config.h"
@@ -417,8 +418,8 @@ static void test_records(const struct cfg *c)
 	put32("config_bad_strlist_entry", cfg_strlist(c, a->argv, 0) - cfg_strlist(c, a->argv, 0) +
 		      (const uint32_t *)(c->strlist.base + a->argv.first * 4), 0x7fff,
 	      "service[0].argv[0]: string offset 0x7fff out of range");
-	put32("config_bad_empty_argv", &b->argv.count, 0, "service[1].argv: empty");
-	put32("config_bad_no_layers", &b->layers.count, 0, "service[1].layers: empty");
+	put32("config_bad_empty_argv", &b->argv.count, 0, "service[1].argv: missing exec");
+	put32("config_bad_no_layers", &b->layers.count, 0, "service[1].layers: missing layers");
 	put32("config_bad_digest_range", &b->layers.first, 3, "service[1].layers: entries 3..+2 out of range");
 	put32("config_bad_restart", &a->restart, 7, "service[0].restart: 7, expected 0..2");
 	put32("config_bad_readiness", &a->readiness, 2, "service[0].readiness");
@@ -429,12 +430,10 @@ static void test_records(const struct cfg *c)
 	/* a control byte in a quoted name does not break the one-line message */
 	{
 		uint8_t *x = copy(good_len);
-		const uint32_t *d0 = (const uint32_t *)(c->strlist.base + (size_t)b->depends.first * 4);
-		memcpy(x + off_of(d0), &s->hostname, 4);
 		x[off_of(c->strings + s->hostname) + 2] = '\n';
 		redigest(x);
 		int rc = open_exact(x, good_len);
-		CHECK("config_bad_name_with_newline", rc == -1 && strstr(e.msg, "depends[0]: 'sm?ll' is not a service") &&
+		CHECK("config_bad_name_with_newline", rc == -1 && strstr(e.msg, "system.hostname: 'sm?ll': expected a host name") &&
 			!strchr(e.msg, '\n'), "%s", e.msg);
 		free(x);
 	}
@@ -445,12 +444,12 @@ static void test_records(const struct cfg *c)
 	put32("config_bad_console_log_level", &s->console_log_level, 9, "system.console_log_level: 9");
 	put32("config_bad_ctrl_alt_del", &s->ctrl_alt_del, 4, "system.ctrl_alt_del: 4, expected 0..3");
 	put32("config_bad_mount_kind", &cfg_mount(c, a->mounts, 0)->kind, 3, "service[0].mounts[0].kind: 3, expected 1..2");
-	put32("config_bad_mount_target", &cfg_mount(c, a->mounts, 0)->target, a->name, "paths must be absolute");
+	put32("config_bad_mount_target", &cfg_mount(c, a->mounts, 0)->target, a->name, "service[0].mounts[0].target: 'a': expected an absolute path without");
 	{
 		/* "/tmp" -> "/.." in place: same length, a target that climbs out of the root */
 		const struct cfg_mount *mt = cfg_mount(c, a->mounts, 0);
 		expect_bad("config_bad_mount_target_dotdot", off_of(c->strings + mt->target), "/..\0", 4, 1,
-			   "service[0].mounts[0]: paths must be absolute, without '..'");
+			   "service[0].mounts[0].target: '/..': expected an absolute path without '.', '..'");
 	}
 	put32("config_bad_device_type", &cfg_device(c, a->devices, 0)->type, 'x', "service[0].devices[0]");
 	put32("config_bad_idmap_kind", &cfg_idmap(c, a->idmaps, 0)->kind, 0, "service[0].idmaps[0].kind");
@@ -463,11 +462,11 @@ static void test_records(const struct cfg *c)
 		   "service[0].ports[0]");
 	const struct cfg_network *n = cfg_network(c, 0);
 	put32("config_bad_network_prefix", &n->prefix, 33, "network[0].prefix: 33, expected 0..32");
-	put32("config_bad_network_name", &n->name, 0, "network[0].name: '' is not 1..32 of a-z 0-9 _ -");
+	put32("config_bad_network_name", &n->name, 0, "network[0].name: '': expected 1..32 of a-z 0-9 _ -");
 	put32("config_bad_service_name_syntax", &a->name, s->sysctls.count ? *(const uint32_t *)(c->strlist.base + (size_t)s->sysctls.first * 4) : 0,
-	      "service[0].name: 'net.ipv4.ip_forward=1' is not 1..32 of a-z 0-9 _ -");
+	      "service[0].name: 'net.ipv4.ip_forward=1': expected 1..32 of a-z 0-9 _ -");
 	put32("config_bad_bridge_name", &n->bridge, a->argv.count ? *(const uint32_t *)(c->strlist.base + (size_t)a->argv.first * 4) : 0,
-	      "network[0].bridge: '/bin/a' is not an interface name");
+	      "network[0].bridge: '/bin/a': expected an interface name (1..15 characters)");
 }
 
 /* Patch n bytes at off: refused in a file of our minor (every bit of it is known to us), accepted
@@ -584,6 +583,223 @@ static void test_compat(const struct cfg *c)
 		free(text);
 	}
 	free(b);
+}
+
+/* ---- one rule broken at a time (issue 14: the device enforces every rule keelc does) ----------- */
+
+static const struct cfg *mc; /* rules.bin, opened over `good` */
+static int mutations;
+
+/* A string of mc's table (to point a field at); rules.conf's service z holds the odd ones. */
+static uint32_t str_off(const char *s)
+{
+	for (uint32_t o = 1; o < mc->strings_size; o += (uint32_t)strlen(mc->strings + o) + 1)
+		if (!strcmp(mc->strings + o, s))
+			return o;
+	fprintf(stderr, "test bug: no string '%s' in rules.bin\n", s);
+	abort();
+}
+
+/* The STRLIST index of the entry of z's argv that reads s. */
+static uint32_t zarg(const char *s)
+{
+	const struct cfg_service *z = cfg_service_by_name(mc, "z");
+	for (uint32_t k = 0; k < z->argv.count; k++)
+		if (!strcmp(cfg_strlist(mc, z->argv, k), s))
+			return z->argv.first + k;
+	fprintf(stderr, "test bug: z has no argument '%s'\n", s);
+	abort();
+}
+
+static void m32(const char *name, const void *field, uint32_t v, const char *want)
+{
+	put32(name, field, v, want);
+	mutations++;
+}
+
+static void m16(const char *name, const void *field, uint16_t v, const char *want)
+{
+	expect_bad(name, off_of(field), &v, 2, 1, want);
+	mutations++;
+}
+
+static void m64(const char *name, const void *field, uint64_t v, const char *want)
+{
+	expect_bad(name, off_of(field), &v, 8, 1, want);
+	mutations++;
+}
+
+static void mstr(const char *name, const uint32_t *field, const char *s, const char *want)
+{
+	m32(name, field, str_off(s), want);
+}
+
+static void mrange(const char *name, const struct cfg_range *field, uint32_t first, uint32_t count, const char *want)
+{
+	struct cfg_range v = {first, count};
+	expect_bad(name, off_of(field), &v, sizeof v, 1, want);
+	mutations++;
+}
+
+static const uint32_t *strlist_entry(struct cfg_range r, uint32_t i)
+{
+	return (const uint32_t *)(mc->strlist.base + (size_t)(r.first + i) * 4);
+}
+
+/* keel check (the device's code, ASan build) refuses a mutated file too, in one line, exit 1. */
+static void keel_check_refuses(const char *name, const void *field, const void *v, size_t vn, const char *want)
+{
+	uint8_t *b = copy(good_len);
+	memcpy(b + off_of(field), v, vn);
+	redigest(b);
+	FILE *f = fopen("build/tests/mut.bin", "wb");
+	fwrite(b, 1, good_len, f);
+	fclose(f);
+	free(b);
+	int rc = run("build/host/keel-asan check build/tests/mut.bin --keys build/tests/no-keys >/dev/null "
+		     "2>build/tests/mut.err");
+	char msg[512] = "";
+	f = fopen("build/tests/mut.err", "r");
+	size_t n = f ? fread(msg, 1, sizeof msg - 1, f) : 0;
+	msg[n] = '\0';
+	if (f)
+		fclose(f);
+	CHECK(name, WIFEXITED(rc) && WEXITSTATUS(rc) == 1 && strstr(msg, want) && strchr(msg, '\n') == msg + n - 1,
+	      "rc %d, stderr '%s', wanted '%s'", rc, msg, want);
+}
+
+static void test_mutations(void)
+{
+	const uint8_t *saved = good;
+	size_t saved_len = good_len, len;
+	CHECK("config_rules_compiles", compile("tests/unit/data/rules.conf", "build/tests/rules.bin", "") == 0, "keelc failed");
+	uint8_t *buf = slurp("build/tests/rules.bin", &len);
+	struct cfg c;
+	if (!buf || cfg_open(&c, buf, len, "rules.bin", &e)) {
+		CHECK("config_rules_opens", 0, "%s", buf ? e.msg : "no file");
+		free(buf);
+		return;
+	}
+	good = buf;
+	good_len = len;
+	mc = &c;
+	const struct cfg_system *sy = c.system;
+	const struct cfg_network *n = cfg_network(&c, 0);
+	const struct cfg_service *a = cfg_service(&c, 0), *b = cfg_service(&c, 1);
+	const struct cfg_mount *tmp = cfg_mount(&c, a->mounts, 0), *vol = cfg_mount(&c, a->mounts, 1);
+	const struct cfg_rlimit *rl0 = cfg_rlimit(&c, a->rlimits, 0), *rl1 = cfg_rlimit(&c, a->rlimits, 1);
+	const struct cfg_syscall_rule *sc0 = cfg_syscall(&c, a->syscalls, 0), *sc1 = cfg_syscall(&c, a->syscalls, 1);
+	const struct cfg_device *dv = cfg_device(&c, a->devices, 0);
+	const struct cfg_idmap *im = cfg_idmap(&c, a->idmaps, 0);
+	const struct cfg_io_limit *io = cfg_iolimit(&c, a->io_max, 0);
+	const struct cfg_port *p0 = cfg_port(&c, a->ports, 0), *p1 = cfg_port(&c, a->ports, 1);
+
+	/* ids: setresuid(-1) changes nothing, the service would keep uid 0 */
+	m32("rule_uid_minus_one", &a->uid, 0xffffffff, "service[0].uid: 4294967295, expected 0..4294967294");
+	m32("rule_gid_minus_one", &a->gid, 0xffffffff, "service[0].gid: 4294967295, expected 0..4294967294");
+	m32("rule_group_minus_one", c.u32list.base + (size_t)a->groups.first * 4, 0xffffffff,
+	    "service[0].groups[0]: 4294967295 is not a group id");
+	m32("rule_idmap_inside_minus_one", &im->inside, 0xffffffff, "service[0].idmaps[0].inside: 4294967295");
+	m32("rule_idmap_count_zero", &im->count, 0, "service[0].idmaps[0].count: 0, expected 1..4294967295");
+	/* waits */
+	mrange("rule_depends_self", &b->depends, zarg("b"), 1, "service[1].depends[0]: 'b' is the service itself");
+	mrange("rule_depends_cycle", &a->after, zarg("b"), 1, "service[1].depends[0]: 'a' closes a dependency cycle");
+	mrange("rule_depends_twice", &b->depends, zarg("a"), 2, "service[1].depends[1]: 'a' is listed twice");
+	mrange("rule_depends_unknown", &b->depends, zarg("rel"), 1, "service[1].depends[0]: 'rel' is not a service");
+	mrange("rule_depends_bad_name", &b->depends, zarg("Bad!"), 1, "service[1].depends[0]: 'Bad!': expected 1..32");
+	/* capabilities, namespaces */
+	m64("rule_caps_bit_63", &a->caps_add, 1ull << 63, "service[0].caps_add: unknown bits 0x8000000000000000");
+	m64("rule_caps_drop_bit_41", &a->caps_drop, 1ull << 41, "service[0].caps_drop: unknown bits 0x20000000000");
+	m32("rule_namespaces_no_mount", &a->namespaces, CFG_NS_DEFAULT & ~CFG_NS_MOUNT,
+	    "service[0].namespaces: mount is required");
+	m32("rule_network_needs_netns", &a->namespaces, (CFG_NS_DEFAULT | CFG_NS_USER) & ~CFG_NS_NET,
+	    "service[0].network: network needs the net namespace");
+	m32("rule_idmaps_need_userns", &a->namespaces, CFG_NS_DEFAULT, "service[0].idmaps: uid_map/gid_map need the user namespace");
+	m32("rule_address_needs_network", &b->network, 0, "service[1].network: publish and address need a network");
+	/* cgroup numbers */
+	m64("rule_memory_max_1", &a->memory_max, 1, "service[0].memory_max: 1, expected 4096..18446744073709551613 or unset or max");
+	m64("rule_memory_high_1", &a->memory_high, 1, "service[0].memory_high: 1, expected 4096..");
+	m64("rule_cpu_quota_low", &a->cpu_max_quota_us, 999, "service[0].cpu_max_quota_us: 999, expected 1000..1000000000000");
+	m64("rule_cpu_period_without_quota", &a->cpu_max_quota_us, CFG_U64_UNSET, "service[0].cpu_max_period_us: a period needs a quota");
+	m32("rule_cpu_period_low", &a->cpu_max_period_us, 999, "service[0].cpu_max_period_us: 999, expected 1000..1000000 or 0");
+	mstr("rule_cpuset_syntax", &a->cpuset_cpus, "0-x", "service[0].cpuset_cpus: '0-x': expected a CPU list");
+	m32("rule_log_buffer_small", &a->log_buffer, 1, "service[0].log_buffer: 1, expected 4096..67108864 or 0");
+	m32("rule_system_log_buffer_big", &sy->log_buffer, (64u << 20) + 1, "system.log_buffer: 67108865, expected 4096..67108864");
+	/* supervision numbers */
+	m32("rule_backoff_zero", &a->backoff_initial_ms, 0, "service[0].backoff_initial_ms: 0, expected 1..3600000");
+	m32("rule_backoff_max_below_initial", &a->backoff_max_ms, 50, "service[0].backoff_max_ms: the maximum delay is below");
+	m32("rule_backoff_reset_zero", &a->backoff_reset_s, 0, "service[0].backoff_reset_s: 0, expected 1..86400");
+	m32("rule_start_limit_half", &a->start_limit_burst, 0, "service[0].start_limit_burst: expected both a burst and an interval");
+	m32("rule_start_limit_big", &a->start_limit_burst, 10001, "service[0].start_limit_burst: 10001, expected 1..10000 or 0");
+	m32("rule_stop_timeout_big", &a->stop_timeout_ms, 3600001, "service[0].stop_timeout_ms: 3600001, expected 0..3600000");
+	m32("rule_stop_signal_65", &a->stop_signal, 65, "service[0].stop_signal: 65, expected 1..64");
+	/* strings */
+	mstr("rule_exec_relative", strlist_entry(a->argv, 0), "rel", "service[0].argv[0]: 'rel': expected an absolute path");
+	mstr("rule_exec_dotdot", strlist_entry(a->argv, 0), "/srv/../etc", "service[0].argv[0]: '/srv/../etc': expected an absolute path");
+	mstr("rule_workdir_relative", &a->workdir, "rel", "service[0].workdir: 'rel': expected an absolute path");
+	mstr("rule_module_path", strlist_entry(sy->modules, 0), "../../x", "system.modules[0]: '../../x': expected a module name");
+	mstr("rule_sysctl_path", strlist_entry(sy->sysctls, 0), "../x", "system.sysctls[0]: '../x': expected key=value");
+	mstr("rule_sysctl_no_equals", strlist_entry(sy->sysctls, 0), "NOEQ", "system.sysctls[0]: 'NOEQ': expected key=value");
+	mstr("rule_hostname_slash", &sy->hostname, "a/b", "system.hostname: 'a/b': expected a host name");
+	mstr("rule_service_hostname_slash", &a->hostname, "a/b", "service[0].hostname: 'a/b': expected a host name");
+	mstr("rule_env_no_equals", strlist_entry(a->env, 0), "NOEQ", "service[0].env[0]: 'NOEQ': expected NAME=value");
+	mstr("rule_env_digit_name", strlist_entry(a->env, 0), "1A=x", "service[0].env[0]: '1A=x': expected NAME=value");
+	mstr("rule_data_device_relative", &sy->data_device, "rel", "system.data_device: 'rel': expected an absolute path");
+	m32("rule_data_fstype_without_device", &sy->data_device, 0, "system.data_fstype: expected a device and a file system type");
+	m32("rule_watchdog_timeout_without_device", &sy->watchdog_device, 0, "system.watchdog_timeout_s: expected a device and a timeout");
+	m32("rule_watchdog_timeout_big", &sy->watchdog_timeout_s, 3601, "system.watchdog_timeout_s: 3601, expected 1..3600 or 0");
+	m32("rule_update_health_big", &sy->update_health_s, 86401, "system.update_health_s: 86401, expected 1..86400 or 0");
+	m32("rule_bridge_missing", &n->bridge, 0, "network[0].bridge: '': expected an interface name");
+	m32("rule_mtu_small", &n->mtu, 10, "network[0].mtu: 10, expected 68..65535 or 0");
+	/* addresses and ports */
+	m32("rule_address_outside", &a->address, 0x0a63000a, "service[0].address: 0x0a63000a is not in the network's subnet");
+	m32("rule_address_bridge", &a->address, 0x0a580001, "service[0].address: 0x0a580001 is the bridge's own address");
+	m32("rule_address_broadcast", &a->address, 0x0a5800ff, "service[0].address: 0x0a5800ff is the subnet's network or broadcast");
+	m32("rule_address_twice", &b->address, 0x0a58000a, "service[1].address: 0x0a58000a is another service's");
+	m16("rule_port_zero", &p0->host_port, 0, "service[0].ports[0].host_port: 0, expected 1..65535");
+	m32("rule_port_published_twice", &p1->proto, CFG_PROTO_TCP | 8080u << 16, "service[0].ports[1].host_port: published twice");
+	/* rlimits, syscalls, io */
+	m64("rule_rlimit_soft_above_hard", &rl0->soft, 200, "service[0].rlimits[0].soft: the soft limit is above the hard limit");
+	m64("rule_rlimit_unset", &rl0->hard, CFG_U64_UNSET, "service[0].rlimits[0].hard: 18446744073709551615, expected 0..18446744073709551614");
+	m32("rule_rlimit_twice", &rl1->resource, 7, "service[0].rlimits[1].resource: 7 is set twice");
+	mstr("rule_syscall_name", &sc0->name, "Bad!", "service[0].syscalls[0].name: 'Bad!': expected a syscall name");
+	m32("rule_syscall_errno_zero", &sc0->errno_value, 0, "service[0].syscalls[0].errno_value: expected an errno 1..4095 with errno");
+	m32("rule_syscall_errno_with_allow", &sc1->errno_value, 1, "service[0].syscalls[1].errno_value: expected an errno");
+	m64("rule_io_zero", &io->wbps, 0, "service[0].io_max[0].wbps: 0, expected 1..18446744073709551614 or unset");
+	m64("rule_io_nothing", &io->wbps, CFG_U64_UNSET, "service[0].io_max[0].rbps: expected at least one of rbps, wbps");
+	/* devices and mounts */
+	m32("rule_device_major", &dv->major, 4096, "service[0].devices[0].major: 4096, expected 0..4095");
+	m32("rule_device_minor", &dv->minor, 1048576, "service[0].devices[0].minor: 1048576, expected 0..1048575");
+	m32("rule_device_mode", &dv->mode, 010000, "service[0].devices[0].mode: 4096, expected 0..4095");
+	mstr("rule_device_outside_dev", &dv->path, "/etc/x", "service[0].devices[0].path: '/etc/x': expected a clean path under /dev/");
+	m32("rule_tmpfs_mode", &tmp->mode, 010000, "service[0].mounts[0].mode: 4096, expected 0..4095");
+	mstr("rule_tmpfs_root", &tmp->target, "/", "service[0].mounts[0].target: '/': expected a path other than /, /dev, /proc, /sys");
+	mstr("rule_tmpfs_proc", &tmp->target, "/proc", "service[0].mounts[0].target: '/proc': expected a path other than");
+	mstr("rule_tmpfs_proc_sys", &tmp->target, "/proc/sys", "service[0].mounts[0].target: '/proc/sys': expected a path other");
+	mstr("rule_tmpfs_sys", &tmp->target, "/sys", "service[0].mounts[0].target: '/sys': expected a path other than");
+	mstr("rule_tmpfs_dev", &tmp->target, "/dev", "service[0].mounts[0].target: '/dev': expected a path other than");
+	mstr("rule_tmpfs_with_source", &tmp->source, "/srv/x", "service[0].mounts[0].source: a tmpfs has no source");
+	mstr("rule_volume_outside_roots", &vol->source, "/etc", "service[0].mounts[1].source: '/etc': is not under a volume root");
+	mstr("rule_volume_keel_dir", &vol->source, "/data/keel/x", "service[0].mounts[1].source: '/data/keel/x': is under /data/keel");
+	mstr("rule_volume_dotdot", &vol->source, "/srv/../etc", "service[0].mounts[1].source: '/srv/../etc': expected an absolute path without");
+	mstr("rule_volume_root_source", &vol->source, "/", "service[0].mounts[1].source: '/': is not under a volume root");
+	m32("rule_volume_size", &vol->size, 5, "service[0].mounts[1].size: a volume has no size or mode");
+	CHECK("rule_mutation_kinds", mutations >= 42, "%d mutations", mutations);
+
+	/* keel check (PID 1's reader, in the device program) refuses them too */
+	uint32_t minus1 = 0xffffffff, etc = str_off("/etc");
+	struct cfg_range to_b = {zarg("b"), 1};
+	uint64_t one = 1;
+	char want[128];
+	snprintf(want, sizeof want, "build/tests/mut.bin: offset 0x%zx: service[0].uid: 4294967295, expected 0..4294967294",
+		 off_of(&a->uid));
+	keel_check_refuses("keel_check_refuses_uid_minus_one", &a->uid, &minus1, 4, want);
+	keel_check_refuses("keel_check_refuses_cycle", &a->after, &to_b, sizeof to_b, "closes a dependency cycle");
+	keel_check_refuses("keel_check_refuses_volume_outside", &vol->source, &etc, 4, "is not under a volume root");
+	keel_check_refuses("keel_check_refuses_memory_max_1", &a->memory_max, &one, 8, "service[0].memory_max: 1,");
+	good = saved;
+	good_len = saved_len;
+	free(buf);
 }
 
 static void test_signatures(void)
@@ -713,6 +929,7 @@ int main(void)
 	test_sections(&c);
 	test_records(&c);
 	test_compat(&c);
+	test_mutations();
 	test_truncation();
 	test_bitflips();
 	test_signatures();

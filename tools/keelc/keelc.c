@@ -29,6 +29,10 @@ static void usage(FILE *f)
 		"  -h, --help       this text\n");
 }
 
+/* A text config is at most this long (keelc(1)): keelc also reads pipes (/dev/stdin), so a stream
+ * that does not end (keelc /dev/zero) stops here rather than at the end of memory. */
+#define KEELC_MAX_TEXT (1u << 20)
+
 static int read_file(const char *path, char **out, size_t *len, struct err *e)
 {
 	FILE *f = fopen(path, "re");
@@ -37,15 +41,18 @@ static int read_file(const char *path, char **out, size_t *len, struct err *e)
 	size_t cap = 4096, n = 0;
 	char *buf = xrealloc(NULL, cap);
 	size_t got;
-	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+	while (n <= KEELC_MAX_TEXT && (got = fread(buf + n, 1, cap - n, f)) > 0) {
 		n += got;
 		if (n == cap)
 			buf = xrealloc(buf, cap *= 2);
 	}
 	int bad = ferror(f);
 	fclose(f);
-	if (bad) {
+	if (bad || n > KEELC_MAX_TEXT) {
 		free(buf);
+		if (!bad)
+			return err_set(e, EFBIG, "%s: more than %u bytes, the most a text config may have", path,
+				       KEELC_MAX_TEXT);
 		return err_set(e, EIO, "%s: read error", path);
 	}
 	*out = buf;

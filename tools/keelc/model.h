@@ -48,7 +48,7 @@ struct h_network {
 	struct loc at;
 };
 
-struct h_mount { struct cfg_mount r; char *source, *target; };
+struct h_mount { struct cfg_mount r; char *source, *target; struct loc at; };
 struct h_syscall { struct cfg_syscall_rule r; char *name; };
 struct h_iolimit { struct cfg_io_limit r; char *device; };
 struct h_device { struct cfg_device r; char *path; };

@@ -1,5 +1,4 @@
 /* The text config parser: sections and keys into keelc's model, with FILE:LINE:COL errors. */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +49,33 @@ static int perr(struct pctx *p, int col, const char *fmt, ...)
 
 /* ---- typed getters: on failure they say what was expected and what was written ------------- */
 
-static int get_u32(struct pctx *p, int i, uint32_t lo, uint32_t hi, uint32_t *out)
+/* Numbers are held to their field's rule in format/rules.c, the one the device's reader applies:
+ * RULE(kind, record, field) finds it. */
+static const struct cfg_field *rule_of(enum cfg_rec k, const void *rec, const void *field)
 {
-	if (val_u32(TOK(i), lo, hi, out))
-		return perr(p, COL(i), "expected a number in %u..%u, got '%s'", lo, hi, TOK(i));
+	return cfg_field_at(k, (size_t)((const uint8_t *)field - (const uint8_t *)rec));
+}
+#define RULE(k, rec, f) rule_of(k, &(rec), &(rec).f)
+#define SYS_R(f) RULE(CFG_REC_SYSTEM, p->sys->r, f)
+#define NET_R(f) RULE(CFG_REC_NETWORK, p->net->r, f)
+#define SVC_R(f) RULE(CFG_REC_SERVICE, p->svc->r, f)
+
+static uint32_t hi32(const struct cfg_field *f)
+{
+	uint64_t hi = cfg_field_hi(f);
+	return hi > UINT32_MAX ? UINT32_MAX : (uint32_t)hi;
+}
+
+static int get_u32(struct pctx *p, int i, const struct cfg_field *f, uint32_t *out)
+{
+	if (val_u32(TOK(i), f->lo, hi32(f), out))
+		return perr(p, COL(i), "expected a number in %u..%u, got '%s'", f->lo, hi32(f), TOK(i));
 	return 0;
 }
 
-static int get_size(struct pctx *p, int i, int allow_max, uint64_t lo, uint64_t hi, uint64_t *out)
+static int get_size(struct pctx *p, int i, int allow_max, const struct cfg_field *f, uint64_t *out)
 {
+	uint64_t lo = f->lo, hi = cfg_field_hi(f);
 	if (allow_max && !strcmp(TOK(i), "max")) {
 		*out = CFG_U64_MAX;
 		return 0;
@@ -82,7 +99,7 @@ static int get_count(struct pctx *p, int i, uint64_t *out)
 	return 0;
 }
 
-static int get_ms(struct pctx *p, int i, uint64_t lo, uint64_t hi, uint32_t *out)
+static int get_ms_in(struct pctx *p, int i, uint64_t lo, uint64_t hi, uint32_t *out)
 {
 	uint64_t v;
 	if (val_duration_ms(TOK(i), &v))
@@ -94,10 +111,15 @@ static int get_ms(struct pctx *p, int i, uint64_t lo, uint64_t hi, uint32_t *out
 	return 0;
 }
 
-static int get_secs(struct pctx *p, int i, uint32_t lo, uint32_t hi, uint32_t *out)
+static int get_ms(struct pctx *p, int i, const struct cfg_field *f, uint32_t *out)
+{
+	return get_ms_in(p, i, f->lo, cfg_field_hi(f), out);
+}
+
+static int get_secs(struct pctx *p, int i, const struct cfg_field *f, uint32_t *out)
 {
 	uint32_t ms;
-	if (get_ms(p, i, (uint64_t)lo * 1000, (uint64_t)hi * 1000, &ms))
+	if (get_ms_in(p, i, (uint64_t)f->lo * 1000, cfg_field_hi(f) * 1000, &ms))
 		return -1;
 	if (ms % 1000)
 		return perr(p, COL(i), "expected whole seconds, got '%s'", TOK(i));
@@ -121,34 +143,20 @@ static int set_flag(struct pctx *p, uint32_t *flags, uint32_t bit)
 	return 0;
 }
 
-static int get_abspath(struct pctx *p, int i, char **out)
+/* Value i follows the string rule (format/rules.c); *out gets a copy when out is given. */
+static int get_str(struct pctx *p, int i, const char *(*rule)(const char *), char **out)
 {
-	if (val_abspath(TOK(i)))
-		return perr(p, COL(i), "expected an absolute path (no '..'), got '%s'", TOK(i));
-	*out = xstrdup(TOK(i));
+	const char *why = rule(TOK(i));
+	if (why)
+		return perr(p, COL(i), "%s, got '%s'", why, TOK(i));
+	if (out)
+		*out = xstrdup(TOK(i));
 	return 0;
 }
 
-static int get_ifname(struct pctx *p, int i, char **out)
-{
-	if (val_ifname(TOK(i)))
-		return perr(p, COL(i), "expected an interface name (1..15 characters), got '%s'", TOK(i));
-	*out = xstrdup(TOK(i));
-	return 0;
-}
-
-static int get_hostname(struct pctx *p, int i, char **out)
-{
-	const char *s = TOK(i);
-	size_t n = strlen(s);
-	int ok = n >= 1 && n <= 64;
-	for (size_t k = 0; ok && k < n; k++)
-		ok = isalnum((unsigned char)s[k]) || s[k] == '-' || s[k] == '.';
-	if (!ok)
-		return perr(p, COL(i), "expected a host name (letters, digits, '-', '.'; 1..64), got '%s'", s);
-	*out = xstrdup(s);
-	return 0;
-}
+static int get_abspath(struct pctx *p, int i, char **out) { return get_str(p, i, cfg_rule_abspath, out); }
+static int get_ifname(struct pctx *p, int i, char **out) { return get_str(p, i, cfg_rule_ifname, out); }
+static int get_hostname(struct pctx *p, int i, char **out) { return get_str(p, i, cfg_rule_hostname, out); }
 
 /* index of `s` in a NULL-terminated word list, or -1 */
 static int word(const char *s, const char *const *words)
@@ -173,13 +181,13 @@ static int get_word(struct pctx *p, int i, const char *const *words, const char 
 static int sys_hostname(struct pctx *p) { return get_hostname(p, 0, &p->sys->hostname); }
 static int sys_console_shell(struct pctx *p) { return set_flag(p, &p->sys->r.flags, CFG_SYS_CONSOLE_SHELL); }
 static int sys_ip_forward(struct pctx *p) { return set_flag(p, &p->sys->r.flags, CFG_SYS_IP_FORWARD); }
-static int sys_console_log_level(struct pctx *p) { return get_u32(p, 0, 0, 8, &p->sys->r.console_log_level); }
+static int sys_console_log_level(struct pctx *p) { return get_u32(p, 0, SYS_R(console_log_level), &p->sys->r.console_log_level); }
 
 static int sys_modules(struct pctx *p)
 {
 	for (uint32_t i = 0; i < NTOK; i++) {
-		if (strchr(TOK(i), '/') || !TOK(i)[0])
-			return perr(p, COL(i), "expected a module name (no '/'), got '%s'", TOK(i));
+		if (get_str(p, (int)i, cfg_rule_module, NULL))
+			return -1;
 		VEC_PUSH(p->sys->modules, xstrdup(TOK(i)));
 	}
 	return 0;
@@ -187,9 +195,8 @@ static int sys_modules(struct pctx *p)
 
 static int sys_sysctl(struct pctx *p)
 {
-	const char *eq = strchr(TOK(0), '=');
-	if (!eq || eq == TOK(0) || strchr(TOK(0), '/'))
-		return perr(p, COL(0), "expected key=value like net.ipv4.ip_forward=1, got '%s'", TOK(0));
+	if (get_str(p, 0, cfg_rule_sysctl, NULL))
+		return -1;
 	VEC_PUSH(p->sys->sysctls, xstrdup(TOK(0)));
 	return 0;
 }
@@ -202,7 +209,7 @@ static int sys_ctrl_alt_del(struct pctx *p)
 
 static int sys_watchdog(struct pctx *p)
 {
-	return get_abspath(p, 0, &p->sys->watchdog_device) || get_secs(p, 1, 1, 3600, &p->sys->r.watchdog_timeout_s);
+	return get_abspath(p, 0, &p->sys->watchdog_device) || get_secs(p, 1, SYS_R(watchdog_timeout_s), &p->sys->r.watchdog_timeout_s);
 }
 
 static int sys_data(struct pctx *p)
@@ -218,9 +225,8 @@ static int sys_data(struct pctx *p)
 static int sys_volume_roots(struct pctx *p)
 {
 	for (uint32_t i = 0; i < NTOK; i++) {
-		const char *why = cfg_rule_volume_root(TOK(i));
-		if (why)
-			return perr(p, COL(i), "%s, got '%s'", why, TOK(i));
+		if (get_str(p, (int)i, cfg_rule_volume_root, NULL))
+			return -1;
 		if (p->sys->volume_roots.n == CFG_MAX_VOLUME_ROOTS)
 			return perr(p, COL(i), "more than %u roots", CFG_MAX_VOLUME_ROOTS);
 		VEC_PUSH(p->sys->volume_roots, xstrdup(TOK(i)));
@@ -230,13 +236,13 @@ static int sys_volume_roots(struct pctx *p)
 
 static int sys_update_health(struct pctx *p)
 {
-	return get_secs(p, 0, 1, 86400, &p->sys->r.update_health_s);
+	return get_secs(p, 0, SYS_R(update_health_s), &p->sys->r.update_health_s);
 }
 
 static int sys_log_buffer(struct pctx *p)
 {
 	uint64_t v;
-	if (get_size(p, 0, 0, 4096, 64u << 20, &v))
+	if (get_size(p, 0, 0, SYS_R(log_buffer), &v))
 		return -1;
 	p->sys->r.log_buffer = (uint32_t)v;
 	return 0;
@@ -247,7 +253,7 @@ static int sys_log_buffer(struct pctx *p)
 static int net_bridge(struct pctx *p) { return get_ifname(p, 0, &p->net->bridge); }
 static int net_uplink(struct pctx *p) { return get_ifname(p, 0, &p->net->uplink); }
 static int net_masquerade(struct pctx *p) { return set_flag(p, &p->net->r.flags, CFG_NET_MASQUERADE); }
-static int net_mtu(struct pctx *p) { return get_u32(p, 0, 68, 65535, &p->net->r.mtu); }
+static int net_mtu(struct pctx *p) { return get_u32(p, 0, NET_R(mtu), &p->net->r.mtu); }
 
 static int get_cidr(struct pctx *p, int i, uint32_t *addr, uint32_t *prefix)
 {
@@ -299,7 +305,7 @@ static int svc_layers(struct pctx *p)
 
 static int svc_exec(struct pctx *p)
 {
-	if (val_abspath(TOK(0)))
+	if (cfg_rule_abspath(TOK(0)))
 		return perr(p, COL(0), "expected an absolute path to the program, got '%s'", TOK(0));
 	for (uint32_t i = 0; i < NTOK; i++)
 		VEC_PUSH(p->svc->argv, xstrdup(TOK(i)));
@@ -308,13 +314,9 @@ static int svc_exec(struct pctx *p)
 
 static int svc_env(struct pctx *p)
 {
-	const char *s = TOK(0);
-	size_t k = 0;
-	while (s[k] == '_' || isalnum((unsigned char)s[k]))
-		k++;
-	if (!k || isdigit((unsigned char)s[0]) || s[k] != '=')
-		return perr(p, COL(0), "expected NAME=value, got '%s'", s);
-	VEC_PUSH(p->svc->env, xstrdup(s));
+	if (get_str(p, 0, cfg_rule_env, NULL))
+		return -1;
+	VEC_PUSH(p->svc->env, xstrdup(TOK(0)));
 	return 0;
 }
 
@@ -330,11 +332,11 @@ static int svc_user(struct pctx *p)
 	if (ok) {
 		memcpy(buf, s, n);
 		buf[n] = '\0';
-		ok = !val_u32(buf, 0, 0xfffffffe, &p->svc->r.uid);
+		ok = !val_u32(buf, 0, hi32(SVC_R(uid)), &p->svc->r.uid);
 	}
 	p->svc->r.gid = p->svc->r.uid;
 	if (ok && colon)
-		ok = !val_u32(colon + 1, 0, 0xfffffffe, &p->svc->r.gid);
+		ok = !val_u32(colon + 1, 0, hi32(SVC_R(gid)), &p->svc->r.gid);
 	if (!ok)
 		return perr(p, COL(0), "expected UID or UID:GID (numbers), got '%s'", s);
 	return 0;
@@ -344,7 +346,7 @@ static int svc_groups(struct pctx *p)
 {
 	for (uint32_t i = 0; i < NTOK; i++) {
 		uint32_t g;
-		if (get_u32(p, (int)i, 0, 0xfffffffe, &g))
+		if (get_u32(p, (int)i, SVC_R(gid), &g))
 			return -1;
 		VEC_PUSH(p->svc->groups, g);
 	}
@@ -359,26 +361,22 @@ static int svc_restart(struct pctx *p)
 
 static int svc_backoff(struct pctx *p)
 {
-	struct cfg_service *r = &p->svc->r;
-	if (get_ms(p, 0, 1, 3600000, &r->backoff_initial_ms) || get_ms(p, 1, 1, 86400000, &r->backoff_max_ms))
-		return -1;
-	if (r->backoff_max_ms < r->backoff_initial_ms)
-		return perr(p, COL(1), "the maximum %s is below the initial delay %s", TOK(1), TOK(0));
-	return 0;
+	return get_ms(p, 0, SVC_R(backoff_initial_ms), &p->svc->r.backoff_initial_ms) ||
+	       get_ms(p, 1, SVC_R(backoff_max_ms), &p->svc->r.backoff_max_ms);
 }
 
-static int svc_backoff_reset(struct pctx *p) { return get_secs(p, 0, 1, 86400, &p->svc->r.backoff_reset_s); }
+static int svc_backoff_reset(struct pctx *p) { return get_secs(p, 0, SVC_R(backoff_reset_s), &p->svc->r.backoff_reset_s); }
 
 static int svc_start_limit(struct pctx *p)
 {
-	return get_u32(p, 0, 1, 10000, &p->svc->r.start_limit_burst) ||
-	       get_secs(p, 1, 1, 86400, &p->svc->r.start_limit_interval_s);
+	return get_u32(p, 0, SVC_R(start_limit_burst), &p->svc->r.start_limit_burst) ||
+	       get_secs(p, 1, SVC_R(start_limit_interval_s), &p->svc->r.start_limit_interval_s);
 }
 
 static int add_refs(struct pctx *p, refvec *v)
 {
 	for (uint32_t i = 0; i < NTOK; i++) {
-		if (val_name(TOK(i)))
+		if (cfg_rule_name(TOK(i)))
 			return perr(p, COL(i), "expected a service name, got '%s'", TOK(i));
 		struct nameref r = {xstrdup(TOK(i)), {p->l->line, COL(i)}};
 		VEC_PUSH(*v, r);
@@ -397,7 +395,7 @@ static int svc_stop(struct pctx *p)
 	if (sig < 0)
 		return perr(p, COL(0), "expected a signal like SIGTERM, got '%s'", TOK(0));
 	p->svc->r.stop_signal = (uint32_t)sig;
-	return NTOK > 1 ? get_ms(p, 1, 0, 3600000, &p->svc->r.stop_timeout_ms) : 0;
+	return NTOK > 1 ? get_ms(p, 1, SVC_R(stop_timeout_ms), &p->svc->r.stop_timeout_ms) : 0;
 }
 
 static int get_caps(struct pctx *p, uint64_t *set)
@@ -424,12 +422,8 @@ static int svc_syscall(struct pctx *p)
 {
 	struct h_syscall x = {{0}, NULL};
 	const char *name = TOK(0), *act = TOK(1);
-	size_t n = strlen(name);
-	for (size_t k = 0; k < n; k++)
-		if (!islower((unsigned char)name[k]) && !isdigit((unsigned char)name[k]) && name[k] != '_')
-			n = 0;
-	if (!n || n > 64)
-		return perr(p, COL(0), "expected a syscall name like personality, got '%s'", name);
+	if (get_str(p, 0, cfg_rule_syscall, NULL))
+		return -1;
 	if (val_syscall(name) < 0)
 		return perr(p, COL(0), "unknown syscall '%s' (not a syscall of x86_64 or arm64)", name);
 	if (!strcmp(act, "allow")) {
@@ -473,8 +467,9 @@ static int svc_namespaces(struct pctx *p)
 static int add_idmap(struct pctx *p, uint32_t kind)
 {
 	struct cfg_idmap m = {kind, 0, 0, 0};
-	if (get_u32(p, 0, 0, 0xfffffffe, &m.inside) || get_u32(p, 1, 0, 0xfffffffe, &m.outside) ||
-	    get_u32(p, 2, 1, 0xffffffff, &m.count))
+	if (get_u32(p, 0, RULE(CFG_REC_IDMAP, m, inside), &m.inside) ||
+	    get_u32(p, 1, RULE(CFG_REC_IDMAP, m, outside), &m.outside) ||
+	    get_u32(p, 2, RULE(CFG_REC_IDMAP, m, count), &m.count))
 		return -1;
 	VEC_PUSH(p->svc->idmaps, m);
 	return 0;
@@ -505,8 +500,9 @@ static int svc_rlimit(struct pctx *p)
 	r.hard = r.soft;
 	if (NTOK > 2 && get_rlim(p, 2, &r.hard))
 		return -1;
-	if (r.soft > r.hard)
-		return perr(p, COL(1), "soft limit %s is above the hard limit %s", TOK(1), TOK(2));
+	const char *field, *why = cfg_rec_rules[CFG_REC_RLIMIT].rule(&r, &field);
+	if (why)
+		return perr(p, COL(1), "%s (%s > %s)", why, TOK(1), TOK(2));
 	for (uint32_t k = 0; k < p->svc->rlimits.n; k++)
 		if (p->svc->rlimits.v[k].resource == r.resource)
 			return perr(p, COL(0), "%s is set twice", TOK(0));
@@ -537,7 +533,7 @@ static int mount_opts(struct pctx *p, int from, struct h_mount *m)
 		} else if (m->r.kind == CFG_MOUNT_TMPFS && !strncmp(o, "mode=", 5)) {
 			char *end;
 			unsigned long v = strtoul(o + 5, &end, 8);
-			if (!o[5] || *end || v > 07777)
+			if (!o[5] || *end || v > cfg_field_hi(RULE(CFG_REC_MOUNT, m->r, mode)))
 				return perr(p, COL(i), "expected mode= an octal mode like 1777, got '%s'", o);
 			m->r.mode = (uint32_t)v;
 		} else {
@@ -551,27 +547,30 @@ static int mount_opts(struct pctx *p, int from, struct h_mount *m)
 
 static int svc_tmpfs(struct pctx *p)
 {
-	struct h_mount m = {{CFG_MOUNT_TMPFS, CFG_MOUNT_DEFAULT_FLAGS, 0, 0, 0, CFG_TMPFS_DEFAULT_MODE}, NULL, NULL};
-	if (get_abspath(p, 0, &m.target) || mount_opts(p, 1, &m)) {
+	struct h_mount m = {{CFG_MOUNT_TMPFS, CFG_MOUNT_DEFAULT_FLAGS, 0, 0, 0, CFG_TMPFS_DEFAULT_MODE}, NULL, NULL, {0, 0}};
+	if (get_str(p, 0, cfg_rule_mount_target, &m.target) || mount_opts(p, 1, &m)) {
 		free(m.target);
 		return -1;
 	}
+	m.at = (struct loc){p->l->line, COL(0)};
 	VEC_PUSH(p->svc->mounts, m);
 	return 0;
 }
 
 static int svc_volume(struct pctx *p)
 {
-	struct h_mount m = {{CFG_MOUNT_BIND, CFG_MOUNT_DEFAULT_FLAGS, 0, 0, 0, 0}, NULL, NULL};
+	struct h_mount m = {{CFG_MOUNT_BIND, CFG_MOUNT_DEFAULT_FLAGS, 0, 0, 0, 0}, NULL, NULL, {p->l->line, COL(0)}};
 	const char *s = TOK(0), *colon = strchr(s, ':');
 	if (!colon || s[0] != '/' || colon[1] != '/')
 		return perr(p, COL(0), "expected /SOURCE:/TARGET (absolute paths), got '%s'", s);
 	m.source = xstrdup(s);
 	m.source[colon - s] = '\0';
 	m.target = xstrdup(colon + 1);
+	/* The source is held to the volume roots when the whole file is read (check_model). */
+	const char *field, *why = cfg_rule_mount(&m.r, "", m.target, &field);
 	int rc = 0;
-	if (val_abspath(m.source) || val_abspath(m.target) || strchr(m.target, ':'))
-		rc = perr(p, COL(0), "expected /SOURCE:/TARGET (absolute paths), got '%s'", s);
+	if (why)
+		rc = perr(p, COL(0), "%s: %s, got '%s'", field, why, m.target);
 	if (rc || mount_opts(p, 1, &m)) {
 		free(m.source);
 		free(m.target);
@@ -595,12 +594,13 @@ static int svc_device(struct pctx *p)
 
 static int device_fields(struct pctx *p, struct h_device *dp)
 {
-	if (get_abspath(p, 0, &dp->path))
+	if (get_str(p, 0, cfg_rule_device_path, &dp->path))
 		return -1;
 	if (strcmp(TOK(1), "c") && strcmp(TOK(1), "b"))
 		return perr(p, COL(1), "expected c (character) or b (block), got '%s'", TOK(1));
 	dp->r.type = (uint32_t)TOK(1)[0];
-	if (get_u32(p, 2, 0, 4095, &dp->r.major) || get_u32(p, 3, 0, 1048575, &dp->r.minor))
+	if (get_u32(p, 2, RULE(CFG_REC_DEVICE, dp->r, major), &dp->r.major) ||
+	    get_u32(p, 3, RULE(CFG_REC_DEVICE, dp->r, minor), &dp->r.minor))
 		return -1;
 	if (NTOK > 4) {
 		dp->r.access = 0;
@@ -614,7 +614,7 @@ static int device_fields(struct pctx *p, struct h_device *dp)
 	if (NTOK > 5) {
 		char *end;
 		unsigned long v = strtoul(TOK(5), &end, 8);
-		if (!TOK(5)[0] || *end || v > 07777)
+		if (!TOK(5)[0] || *end || v > cfg_field_hi(RULE(CFG_REC_DEVICE, dp->r, mode)))
 			return perr(p, COL(5), "expected an octal mode like 0660, got '%s'", TOK(5));
 		dp->r.mode = (uint32_t)v;
 	}
@@ -623,7 +623,7 @@ static int device_fields(struct pctx *p, struct h_device *dp)
 
 static int svc_network(struct pctx *p)
 {
-	if (val_name(TOK(0)))
+	if (cfg_rule_name(TOK(0)))
 		return perr(p, COL(0), "expected a network name, got '%s'", TOK(0));
 	p->svc->network.name = xstrdup(TOK(0));
 	p->svc->network.at = (struct loc){p->l->line, COL(0)};
@@ -649,7 +649,8 @@ static int svc_publish(struct pctx *p)
 	uint32_t h = 0, c = 0;
 	if (colon)
 		*colon = '\0';
-	int ok = colon && !val_u32(TOK(1), 1, 65535, &h) && !val_u32(colon + 1, 1, 65535, &c);
+	const struct cfg_field *hr = RULE(CFG_REC_PORT, x, host_port), *cr = RULE(CFG_REC_PORT, x, container_port);
+	int ok = colon && !val_u32(TOK(1), hr->lo, hi32(hr), &h) && !val_u32(colon + 1, cr->lo, hi32(cr), &c);
 	if (colon)
 		*colon = ':';
 	if (!ok)
@@ -669,60 +670,37 @@ static int svc_cpu_max(struct pctx *p)
 		r->cpu_max_quota_us = CFG_U64_MAX;
 	} else {
 		uint64_t q;
-		if (val_u64(TOK(0), &q) || q < 1000 || q > 1000000000000ull)
-			return perr(p, COL(0), "expected a quota in microseconds (1000..) or 'max', got '%s'", TOK(0));
+		const struct cfg_field *f = SVC_R(cpu_max_quota_us);
+		if (val_u64(TOK(0), &q) || q < f->lo || q > cfg_field_hi(f))
+			return perr(p, COL(0), "expected a quota in microseconds (%u..%llu) or 'max', got '%s'", f->lo,
+				    (unsigned long long)cfg_field_hi(f), TOK(0));
 		r->cpu_max_quota_us = q;
 	}
-	return NTOK > 1 ? get_u32(p, 1, 1000, 1000000, &r->cpu_max_period_us) : 0;
+	return NTOK > 1 ? get_u32(p, 1, SVC_R(cpu_max_period_us), &r->cpu_max_period_us) : 0;
 }
 
-static int svc_cpu_weight(struct pctx *p) { return get_u32(p, 0, 1, 10000, &p->svc->r.cpu_weight); }
-static int svc_io_weight(struct pctx *p) { return get_u32(p, 0, 1, 10000, &p->svc->r.io_weight); }
-static int svc_memory_max(struct pctx *p) { return get_size(p, 0, 1, 4096, CFG_U64_MAX - 1, &p->svc->r.memory_max); }
-static int svc_memory_high(struct pctx *p) { return get_size(p, 0, 1, 4096, CFG_U64_MAX - 1, &p->svc->r.memory_high); }
+static int svc_cpu_weight(struct pctx *p) { return get_u32(p, 0, SVC_R(cpu_weight), &p->svc->r.cpu_weight); }
+static int svc_io_weight(struct pctx *p) { return get_u32(p, 0, SVC_R(io_weight), &p->svc->r.io_weight); }
+static int svc_memory_max(struct pctx *p) { return get_size(p, 0, 1, SVC_R(memory_max), &p->svc->r.memory_max); }
+static int svc_memory_high(struct pctx *p) { return get_size(p, 0, 1, SVC_R(memory_high), &p->svc->r.memory_high); }
 static int svc_memory_swap_max(struct pctx *p)
 {
-	return get_size(p, 0, 1, 0, CFG_U64_MAX - 1, &p->svc->r.memory_swap_max);
+	return get_size(p, 0, 1, SVC_R(memory_swap_max), &p->svc->r.memory_swap_max);
 }
 static int svc_pids_max(struct pctx *p) { return get_count(p, 0, &p->svc->r.pids_max); }
 
-/* "N" or "N-M" items joined by commas, N <= M < 4096 (the kernel checks its own CPU count). */
-static int cpu_list_ok(const char *s)
-{
-	for (;;) {
-		char *end;
-		if (!isdigit((unsigned char)*s))
-			return 0;
-		unsigned long a = strtoul(s, &end, 10), b = a;
-		if (*end == '-') {
-			if (!isdigit((unsigned char)end[1]))
-				return 0;
-			b = strtoul(end + 1, &end, 10);
-		}
-		if (a > b || b >= 4096)
-			return 0;
-		if (*end == '\0')
-			return 1;
-		if (*end != ',')
-			return 0;
-		s = end + 1;
-	}
-}
-
 static int svc_cpuset_cpus(struct pctx *p)
 {
-	const char *s = TOK(0);
-	if (!cpu_list_ok(s))
-		return perr(p, COL(0), "expected a CPU list like 0-1,3 (CPUs 0..4095, ranges low-high), got '%s'", s);
-	p->svc->cpuset_cpus = xstrdup(s);
-	return 0;
+	return get_str(p, 0, cfg_rule_cpus, &p->svc->cpuset_cpus);
 }
 
 static int io_fields(struct pctx *p, struct h_iolimit *xp);
 static int svc_io_max(struct pctx *p)
 {
 	struct h_iolimit x = {{0, 0, CFG_U64_UNSET, CFG_U64_UNSET, CFG_U64_UNSET, CFG_U64_UNSET}, NULL};
-	if (get_abspath(p, 0, &x.device) || io_fields(p, &x)) {
+	const char *field, *why = NULL;
+	if (get_abspath(p, 0, &x.device) || io_fields(p, &x) ||
+	    ((why = cfg_rec_rules[CFG_REC_IOLIMIT].rule(&x.r, &field)) && perr(p, COL(1), "%s", why))) {
 		free(x.device);
 		return -1;
 	}
@@ -757,7 +735,7 @@ static int io_fields(struct pctx *p, struct h_iolimit *xp)
 static int svc_log_buffer(struct pctx *p)
 {
 	uint64_t v;
-	if (get_size(p, 0, 0, 4096, 64u << 20, &v))
+	if (get_size(p, 0, 0, SVC_R(log_buffer), &v))
 		return -1;
 	p->svc->r.log_buffer = (uint32_t)v;
 	return 0;
@@ -872,6 +850,10 @@ static int do_key(struct pctx *p)
 		if (!TOK(k)[0] && tab[i].fn != svc_exec)
 			return perr(p, COL(k), "empty value");
 	int rc = tab[i].fn(p);
+	/* What one key sets together, by the device's rule: only this key can have broken it. */
+	const char *field, *why = !rc && p->sect == S_SERVICE ? cfg_rule_service_values(&p->svc->r, &field) : NULL;
+	if (why)
+		rc = perr(p, n ? COL(0) : p->l->key_col, "%s", why);
 	p->key = NULL;
 	return rc;
 }
@@ -888,16 +870,16 @@ static int end_section(struct pctx *p, struct loc at)
 	if (p->sect == S_NETWORK && !p->net->bridge)
 		rc = perr(p, at.col, "missing bridge");
 	if (p->sect == S_SERVICE) {
-		if (!s->argv.n)
-			rc = perr(p, at.col, "missing exec");
-		else if (!s->layers.n)
-			rc = perr(p, at.col, "missing layers");
-		else if (s->network.name && !(s->r.namespaces & CFG_NS_NET))
-			rc = perr(p, at.col, "network needs the net namespace");
-		else if ((s->ports.n || s->r.address) && !s->network.name)
-			rc = perr(p, at.col, "publish and address need a network");
-		else if (s->idmaps.n && !(s->r.namespaces & CFG_NS_USER))
-			rc = perr(p, at.col, "uid_map/gid_map need the user namespace");
+		/* The device's rule reads counts and references; non-zero stands for "given". */
+		struct cfg_service probe = s->r;
+		probe.argv.count = s->argv.n;
+		probe.layers.count = s->layers.n;
+		probe.network = s->network.name != NULL;
+		probe.ports.count = s->ports.n;
+		probe.idmaps.count = s->idmaps.n;
+		const char *field, *why = cfg_rule_service_whole(&probe, &field);
+		if (why)
+			rc = perr(p, at.col, "%s", why);
 	}
 	p->l->line = line;
 	return rc;
@@ -923,8 +905,8 @@ static int do_section(struct pctx *p)
 	if (n != 2 || (strcmp(TOK(0), "network") && strcmp(TOK(0), "service")))
 		return perr(p, n ? COL(0) : p->l->key_col,
 			    "unknown section '%s' (expected [system], [network NAME] or [service NAME])", n ? TOK(0) : "");
-	if (val_name(TOK(1)))
-		return perr(p, COL(1), "%s name '%s': expected 1..32 of a-z 0-9 _ -", TOK(0), TOK(1));
+	if (cfg_rule_name(TOK(1)))
+		return perr(p, COL(1), "%s name '%s': %s", TOK(0), TOK(1), cfg_rule_name(TOK(1)));
 	struct loc at = {p->l->line, p->l->key_col};
 	if (!strcmp(TOK(0), "network")) {
 		for (uint32_t i = 0; i < p->m->networks.n; i++)
@@ -962,7 +944,7 @@ static int do_section(struct pctx *p)
 	return 0;
 }
 
-/* ---- whole-file checks -------------------------------------------------------------------------- */
+/* ---- whole-file checks: the device's rules between records (format/rules.c) ----------------------- */
 
 static int ref_err(const char *file, const struct h_service *s, const char *key, const struct nameref *r,
 		   const char *what, struct err *e)
@@ -978,25 +960,24 @@ static int find_service(const struct model *m, const char *name)
 	return -1;
 }
 
-/* Depth-first search over depends+after; a back edge is a cycle no start order can satisfy. */
-static int cycle_from(const struct model *m, int i, uint8_t *state, const char *file, struct err *e)
+static const char *ref_name(const void *ctx, uint32_t k)
 {
-	const struct h_service *s = &m->services.v[i];
-	state[i] = 1;
-	const refvec *lists[2] = {&s->depends, &s->after};
-	for (int l = 0; l < 2; l++)
-		for (uint32_t k = 0; k < lists[l]->n; k++) {
-			int j = find_service(m, lists[l]->v[k].name);
-			if (state[j] == 1) {
-				char msg[160];
-				snprintf(msg, sizeof msg, "'%s' closes a dependency cycle", lists[l]->v[k].name);
-				return ref_err(file, s, l ? "after" : "depends", &lists[l]->v[k], msg, e);
-			}
-			if (!state[j] && cycle_from(m, j, state, file, e))
-				return -1;
-		}
-	state[i] = 2;
-	return 0;
+	return ((const refvec *)ctx)->v[k].name;
+}
+
+/* The k-th name service i waits for: depends first, then after (as cfg_rule_cycle walks them). */
+static const struct nameref *wait_ref(const struct h_service *s, uint32_t k, const char **key)
+{
+	*key = k < s->depends.n ? "depends" : "after";
+	return k < s->depends.n ? &s->depends.v[k] : k - s->depends.n < s->after.n ? &s->after.v[k - s->depends.n] : NULL;
+}
+
+static int wait_edge(const void *ctx, uint32_t i, uint32_t k)
+{
+	const struct model *m = ctx;
+	const char *key;
+	const struct nameref *r = wait_ref(&m->services.v[i], k, &key);
+	return r ? find_service(m, r->name) : -1;
 }
 
 static void fmt_ipv4(char *out, size_t n, uint32_t a)
@@ -1011,49 +992,76 @@ static int check_address(const struct model *m, uint32_t i, const struct h_netwo
 {
 	const struct h_service *s = &m->services.v[i];
 	uint32_t a = s->r.address;
-	if (!a || !n->r.prefix)
-		return 0;
 	char addr[16], net[16], msg[200];
 	fmt_ipv4(addr, sizeof addr, a);
 	fmt_ipv4(net, sizeof net, n->r.address);
-	uint32_t mask = n->r.prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> n->r.prefix);
 	struct nameref at = {NULL, s->address_at};
-	if ((a & mask) != (n->r.address & mask))
+	switch (cfg_rule_address(a, n->r.address, n->r.prefix)) {
+	case CFG_ADDR_OUTSIDE:
 		snprintf(msg, sizeof msg, "%s is not in network '%s' (%s/%u)", addr, n->name, net, n->r.prefix);
-	else if (a == n->r.address)
+		return ref_err(file, s, "address", &at, msg, e);
+	case CFG_ADDR_BRIDGE:
 		snprintf(msg, sizeof msg, "%s is the bridge's own address", addr);
-	else if (n->r.prefix <= 30 && ((a & ~mask) == 0 || (a & ~mask) == ~mask))
+		return ref_err(file, s, "address", &at, msg, e);
+	case CFG_ADDR_EDGE:
 		snprintf(msg, sizeof msg, "%s is the subnet's network or broadcast address", addr);
-	else {
-		for (uint32_t j = 0; j < i; j++) {
-			const struct h_service *o = &m->services.v[j];
-			if (o->r.address == a && o->network.name && !strcmp(o->network.name, s->network.name)) {
-				snprintf(msg, sizeof msg, "%s is already used by service '%s'", addr, o->name);
-				return ref_err(file, s, "address", &at, msg, e);
-			}
-		}
-		return 0;
+		return ref_err(file, s, "address", &at, msg, e);
 	}
-	return ref_err(file, s, "address", &at, msg, e);
+	for (uint32_t j = 0; a && j < i; j++) {
+		const struct h_service *o = &m->services.v[j];
+		if (o->r.address == a && o->network.name && !strcmp(o->network.name, s->network.name)) {
+			snprintf(msg, sizeof msg, "%s is already used by service '%s'", addr, o->name);
+			return ref_err(file, s, "address", &at, msg, e);
+		}
+	}
+	return 0;
 }
 
 /* A host port (with its protocol) is published once, whichever service publishes it. */
-static int check_ports(const struct model *m, uint32_t i, const char *file, struct err *e)
+static int check_ports(const struct model *m, uint8_t *seen, const char *file, struct err *e)
 {
-	const struct h_service *s = &m->services.v[i];
-	for (uint32_t k = 0; k < s->ports.n; k++) {
-		const struct cfg_port *x = &s->ports.v[k];
-		for (uint32_t j = 0; j <= i; j++) {
-			const struct h_service *o = &m->services.v[j];
-			uint32_t end = j == i ? k : o->ports.n;
-			for (uint32_t q = 0; q < end; q++)
-				if (o->ports.v[q].proto == x->proto && o->ports.v[q].host_port == x->host_port) {
-					char msg[160];
-					snprintf(msg, sizeof msg, "%s port %u is already published by service '%s'",
-						 x->proto == CFG_PROTO_TCP ? "tcp" : "udp", x->host_port, o->name);
-					struct nameref at = {NULL, s->ports_at.v[k]};
-					return ref_err(file, s, "publish", &at, msg, e);
-				}
+	for (uint32_t i = 0; i < m->services.n; i++) {
+		const struct h_service *s = &m->services.v[i];
+		for (uint32_t k = 0; k < s->ports.n; k++) {
+			const struct cfg_port *x = &s->ports.v[k];
+			if (!cfg_rule_port_seen(seen, x))
+				continue;
+			const struct h_service *o = s;
+			for (uint32_t j = 0; j <= i; j++)
+				for (uint32_t q = 0; q < m->services.v[j].ports.n; q++)
+					if (m->services.v[j].ports.v[q].proto == x->proto &&
+					    m->services.v[j].ports.v[q].host_port == x->host_port && o == s)
+						o = &m->services.v[j];
+			char msg[160];
+			snprintf(msg, sizeof msg, "%s port %u is already published by service '%s'",
+				 x->proto == CFG_PROTO_TCP ? "tcp" : "udp", x->host_port, o->name);
+			struct nameref at = {NULL, s->ports_at.v[k]};
+			return ref_err(file, s, "publish", &at, msg, e);
+		}
+	}
+	return 0;
+}
+
+static const char *root_name(const void *ctx, uint32_t i)
+{
+	const strvec *v = ctx;
+	return v->n ? v->v[i] : CFG_DATA_ROOT;
+}
+
+/* A volume's source lies under one of [system]'s volume_roots, which may come after it. */
+static int check_volumes(const struct model *m, const struct h_service *s, const char *file, struct err *e)
+{
+	const strvec *roots = &m->system.volume_roots;
+	for (uint32_t k = 0; k < s->mounts.n; k++) {
+		const struct h_mount *x = &s->mounts.v[k];
+		if (x->r.kind != CFG_MOUNT_BIND)
+			continue;
+		const char *why = cfg_rule_volume_source(x->source, roots->n ? roots->n : 1, root_name, roots);
+		if (why) {
+			char msg[300];
+			snprintf(msg, sizeof msg, "source '%s' %s", x->source, why);
+			struct nameref at = {NULL, x->at};
+			return ref_err(file, s, "volume", &at, msg, e);
 		}
 	}
 	return 0;
@@ -1065,22 +1073,23 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 	for (uint32_t i = 0; i < m->services.n; i++) {
 		const struct h_service *s = &m->services.v[i];
 		const refvec *lists[2] = {&s->depends, &s->after};
-		for (int l = 0; l < 2; l++)
-			for (uint32_t k = 0; k < lists[l]->n; k++) {
-				const struct nameref *r = &lists[l]->v[k];
-				const char *key = l ? "after" : "depends";
-				if (!strcmp(r->name, s->name))
-					return ref_err(file, s, key, r, "a service cannot wait for itself", e);
-				if (find_service(m, r->name) < 0) {
-					snprintf(msg, sizeof msg, "unknown service '%s'", r->name);
-					return ref_err(file, s, key, r, msg, e);
-				}
-				for (uint32_t q = 0; q < k; q++)
-					if (!strcmp(lists[l]->v[q].name, r->name)) {
-						snprintf(msg, sizeof msg, "'%s' is listed twice", r->name);
-						return ref_err(file, s, key, r, msg, e);
-					}
+		for (int l = 0; l < 2; l++) {
+			const char *key = l ? "after" : "depends";
+			uint32_t k;
+			int why = cfg_rule_names(s->name, lists[l]->n, ref_name, lists[l], &k);
+			const struct nameref *r = &lists[l]->v[k];
+			if (why == 1)
+				return ref_err(file, s, key, r, "a service cannot wait for itself", e);
+			if (why == 2) {
+				snprintf(msg, sizeof msg, "'%s' is listed twice", r->name);
+				return ref_err(file, s, key, r, msg, e);
 			}
+			for (k = 0; k < lists[l]->n; k++)
+				if (find_service(m, lists[l]->v[k].name) < 0) {
+					snprintf(msg, sizeof msg, "unknown service '%s'", lists[l]->v[k].name);
+					return ref_err(file, s, key, &lists[l]->v[k], msg, e);
+				}
+		}
 		if (s->network.name) {
 			uint32_t k = 0;
 			while (k < m->networks.n && strcmp(m->networks.v[k].name, s->network.name))
@@ -1092,16 +1101,20 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 			if (check_address(m, i, &m->networks.v[k], file, e))
 				return -1;
 		}
-		if (check_ports(m, i, file, e))
+		if (check_volumes(m, s, file, e))
 			return -1;
 	}
-	uint8_t *state = xrealloc(NULL, m->services.n + 1);
-	memset(state, 0, m->services.n + 1);
-	int rc = 0;
-	for (uint32_t i = 0; !rc && i < m->services.n; i++)
-		if (!state[i])
-			rc = cycle_from(m, (int)i, state, file, e);
-	free(state);
+	uint8_t *seen = xrealloc(NULL, CFG_PORTS_SEEN);
+	memset(seen, 0, CFG_PORTS_SEEN);
+	int rc = check_ports(m, seen, file, e);
+	free(seen);
+	uint32_t ci, ck;
+	if (!rc && cfg_rule_cycle(m->services.n, wait_edge, m, &ci, &ck)) {
+		const char *key;
+		const struct nameref *r = wait_ref(&m->services.v[ci], ck, &key);
+		snprintf(msg, sizeof msg, "'%s' closes a dependency cycle", r->name);
+		rc = ref_err(file, &m->services.v[ci], key, r, msg, e);
+	}
 	return rc;
 }
 
