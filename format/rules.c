@@ -377,8 +377,9 @@ const char *cfg_rule_volume_source(const char *s, uint32_t n, const char *(*root
 {
 	if (!clean_path(s) || strchr(s, ':'))
 		return "expected an absolute path without '.', '..', '//', ':' or a trailing '/'";
-	if (under(s, CFG_KEEL_DIR))
-		return "is under " CFG_KEEL_DIR ", keel's own state";
+	/* Neither inside keel's state nor above it: a volume of /data would reach /data/keel too. */
+	if (under(s, CFG_KEEL_DIR) || under(CFG_KEEL_DIR, s))
+		return "is or holds " CFG_KEEL_DIR ", keel's own state";
 	for (uint32_t i = 0; i < n; i++)
 		if (under(s, root(ctx, i)))
 			return NULL;

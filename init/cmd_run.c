@@ -107,11 +107,6 @@ int cmd_run(int argc, char **argv)
 	if (parse(argc, argv, &o) < 0)
 		return 2;
 	struct err e = {0};
-	/* Before anything is made: elsewhere the mkdir works and the device program fails later. */
-	if (cgroup_root_check(o.l.cgroup_root, &e) < 0) {
-		fprintf(stderr, "keel run: --cgroup-root %s\n", e.msg);
-		return EXIT_KEEL;
-	}
 	/* Held from the start so a SIGTERM during set-up is forwarded once the service runs rather
 	 * than killing us half-way (the child unblocks everything before it execs). */
 	sigset_t fwd;
@@ -136,6 +131,12 @@ int cmd_run(int argc, char **argv)
 	const struct cfg_service *svc = cfg_service_by_name(&c, o.service);
 	if (!svc) {
 		fprintf(stderr, "keel run: %s: no service '%s'\n", base, o.service);
+		free(buf);
+		return EXIT_KEEL;
+	}
+	/* Before anything is made: elsewhere the mkdir works and the device program fails later. */
+	if (cgroup_root_check(o.l.cgroup_root, &e) < 0) {
+		fprintf(stderr, "keel run: --cgroup-root %s\n", e.msg);
 		free(buf);
 		return EXIT_KEEL;
 	}
