@@ -106,6 +106,9 @@ int reload_plan(const struct cfg *old, const struct cfg *new, struct reload_plan
 	}
 	for (uint32_t i = 0; i < so; i++)
 		pl->svc_old[i] = RL_REMOVE;
+	/* The same text means something else under another minor (1.0 -> 1.1: the capability sets),
+	 * so a change of minor changes every service. */
+	bool same_minor = cfg_minor(old) == cfg_minor(new);
 	for (uint32_t i = 0; i < sn; i++) {
 		const struct cfg_service *s = cfg_service(new, i);
 		const char *name = cfg_str(new, s->name);
@@ -116,7 +119,8 @@ int reload_plan(const struct cfg *old, const struct cfg *new, struct reload_plan
 			if (strcmp(cfg_str(old, o->name), name))
 				continue;
 			pl->from[i] = j;
-			pl->svc_new[i] = pl->svc_old[j] = same(text_of(old, o, NULL), text_of(new, s, NULL)) ? RL_KEEP : RL_CHANGE;
+			pl->svc_new[i] = pl->svc_old[j] =
+				same_minor && same(text_of(old, o, NULL), text_of(new, s, NULL)) ? RL_KEEP : RL_CHANGE;
 			break;
 		}
 	}

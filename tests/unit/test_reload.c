@@ -14,7 +14,7 @@ static uint8_t *bufs[8];
 static int nbufs;
 
 /* Compile `text` with keelc and open it; the buffer stays allocated for the test's life. */
-static int load(const char *name, const char *text, struct cfg *c)
+static int load_as(const char *name, const char *text, int minor0, struct cfg *c)
 {
 	char conf[256], bin[256], cmd[1024];
 	snprintf(conf, sizeof conf, "%s/%s.conf", dir, name);
@@ -24,7 +24,8 @@ static int load(const char *name, const char *text, struct cfg *c)
 		return -1;
 	fputs(text, f);
 	fclose(f);
-	snprintf(cmd, sizeof cmd, "build/host/keelc %s -o %s --layers tests/unit/data/layers", conf, bin);
+	snprintf(cmd, sizeof cmd, "build/host/keelc %s -o %s --layers tests/unit/data/layers%s%s", conf, bin,
+		 minor0 ? " && . tests/lib/config-bin.sh && config_bin_to_1_0 " : "", minor0 ? bin : "");
 	if (system(cmd) != 0)
 		return -1;
 	f = fopen(bin, "rb");
@@ -40,6 +41,11 @@ static int load(const char *name, const char *text, struct cfg *c)
 		return -1;
 	}
 	return 0;
+}
+
+static int load(const char *name, const char *text, struct cfg *c)
+{
+	return load_as(name, text, 0, c);
 }
 
 #define SYS "[system]\nhostname = one\nctrl_alt_del = reboot\n"
@@ -113,6 +119,18 @@ int main(void)
 	for (uint32_t i = 0; i < 4; i++)
 		all &= p.svc_old[i] == RL_KEEP && p.svc_new[i] == RL_KEEP && p.from[i] == i;
 	CHECK("reload-same-all-kept", all && !p.reboot[0], "not all kept");
+	reload_plan_free(&p);
+
+	/* The same text as a 1.0 file: its services mean something else (capabilities), so all change. */
+	struct cfg same10;
+	CHECK("reload-compile-1.0", load_as("same10", SYS NET SVC("keep", "network = lan\n") SVC("change", "env = X=1\n")
+							     SVC("gone", "") SVC("web", "network = lan\n"),
+					    1, &same10) == 0, "keelc or config_bin_to_1_0");
+	CHECK("reload-plan-minor", reload_plan(&a, &same10, &p, &e) == 0, "%s", e.msg);
+	all = 1;
+	for (uint32_t i = 0; i < 4; i++)
+		all &= p.svc_old[i] == RL_CHANGE && p.svc_new[i] == RL_CHANGE;
+	CHECK("reload-minor-changes-all", all, "a service kept across 1.1 -> 1.0");
 	reload_plan_free(&p);
 
 	/* From nothing to something and back. */
