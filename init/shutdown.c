@@ -19,7 +19,8 @@
 #define KILL_WAIT_MS 1000 /* after SIGKILL; a process stuck in D state is left behind */
 #define MAX_MOUNTS 512
 /* Before reboot() the console gets this long, in all, to show the last lines; from the start of the
- * shutdown each line already waits up to 20 ms for it (sink.c), as during the early boot. */
+ * shutdown each line already waits up to 20 ms for it, 500 ms in all (sink.c), as in the early
+ * boot: a stuck console delays a shutdown by 1.5 s at most. */
 #define CONSOLE_FLUSH_MS 1000
 
 /* Reaps until no child is left or `ms` passed; returns true when none is left. Signals that

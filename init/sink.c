@@ -12,8 +12,11 @@
 #include "sink.h"
 
 /* Outside the loop (early boot, shutdown) a put gives the fd this long to take the queue, as the
- * console got per line before the sink existed; what it does not take stays queued. */
+ * console got per line before the sink existed, and all puts there together SINK_SYNC_TOTAL_MS
+ * (a stuck console delays the boot, or the shutdown, by that much at most); what the fd does not
+ * take stays queued for the loop, or for the shutdown's last flush. */
 #define SINK_SYNC_MS 20
+#define SINK_SYNC_TOTAL_MS 500
 /* One write is whole records of at most this many bytes. A tty says POLLOUT with fewer than 256
  * characters waiting in a 4 KiB buffer, so such a write goes in whole and the console shell's
  * output cannot land in the middle of a line; a pipe takes up to PIPE_BUF at once. */
@@ -161,7 +164,7 @@ void sink_init(struct sink *k, const char *name, int fd, char *buf, uint32_t siz
 {
 	*k = (struct sink){.io = {.fd = fd, .ready = on_ready}, .name = name, .format = format,
 			   .every_line = every_line, .q = buf, .size = size, .epfd = -1, .rate = rate,
-			   .tokens = size, .tokens_ms = boot_ms()};
+			   .tokens = size, .tokens_ms = boot_ms(), .sync_left_ms = SINK_SYNC_TOTAL_MS};
 }
 
 void sink_put(struct sink *k, const struct log_line *l)
@@ -188,9 +191,11 @@ void sink_put(struct sink *k, const struct log_line *l)
 	}
 	enqueue(k, rec, (uint32_t)n);
 	k->lines++;
-	if (k->epfd < 0)
-		sink_flush(k, SINK_SYNC_MS);
-	else if (!k->armed)
+	if (k->epfd < 0) {
+		int64_t t0 = boot_ms();
+		sink_flush(k, k->sync_left_ms < SINK_SYNC_MS ? (int)k->sync_left_ms : SINK_SYNC_MS);
+		k->sync_left_ms -= boot_ms() - t0;
+	} else if (!k->armed)
 		pump(k); /* armed: the loop writes it when the fd takes more */
 }
 
@@ -198,6 +203,7 @@ void sink_loop(struct sink *k, int epfd)
 {
 	arm(k, false);
 	k->epfd = epfd;
+	k->sync_left_ms = SINK_SYNC_TOTAL_MS; /* out of the loop again: the shutdown's own budget */
 	pump(k);
 }
 

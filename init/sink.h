@@ -43,6 +43,7 @@ struct sink {
 	bool armed;              /* io is in the loop with EPOLLOUT */
 	uint32_t rate;           /* bytes per second it may write at most (a bucket of `size`); 0: any */
 	int64_t tokens, tokens_ms; /* bytes it may write now, as of boot_ms() tokens_ms */
+	int64_t sync_left_ms;    /* outside a loop: what puts may still wait for the fd, in all */
 	bool dropping;           /* it was full: drop until half of it is free again */
 	struct {
 		char src[33];    /* service names are 1..32 bytes */
@@ -57,7 +58,7 @@ struct sink {
 void sink_init(struct sink *k, const char *name, int fd, char *buf, uint32_t size, sink_format_fn *format,
 	       bool every_line, uint32_t rate);
 /* Queue the line (or count it dropped) and write what the fd takes now. In a loop this never
- * waits; outside one (early boot, shutdown) it waits up to SINK_SYNC_MS for the fd. */
+ * waits; outside one (early boot, shutdown) it waits for the fd up to 20 ms, 500 ms in all. */
 void sink_put(struct sink *k, const struct log_line *l);
 /* From now on the loop epfd writes the queue when the fd is ready; -1: no loop any more. */
 void sink_loop(struct sink *k, int epfd);

@@ -158,6 +158,22 @@ int main(void)
 	CHECK("sink-other-notice", strstr(g.buf, "keel|console: dropped ") && strstr(g.buf, " lines from other services"),
 	      "%.200s", g.buf);
 
+	/* Outside a loop with an fd that takes nothing: the puts' waits come out of one budget, which
+	 * they use up (then none waits), and what does not fit is dropped. */
+	int full[2];
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, full);
+	fcntl(full[0], F_SETFL, O_NONBLOCK);
+	setsockopt(full[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+	static char q2[2048];
+	static struct sink k2;
+	sink_init(&k2, "console", full[0], q2, sizeof q2, fmt, false, 0);
+	for (unsigned i = 0; i < 2000; i++)
+		put(&k2, NULL, true, i);
+	CHECK("sink-sync-wait-budget", k2.sync_left_ms <= 0 && k2.dropped > 0, "budget left %lld ms, %llu dropped",
+	      (long long)k2.sync_left_ms, (unsigned long long)k2.dropped);
+	close(full[0]);
+	close(full[1]);
+
 	/* A failing fd: the queue is let go, puts still never block. */
 	close(sv[1]);
 	for (int i = 0; i < 100; i++)
