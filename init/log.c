@@ -1,12 +1,26 @@
-/* PID 1's console log: one line per event, stamped with the time since boot. */
-#include <errno.h>
-#include <poll.h>
+/* PID 1's log: its own lines and its copies of service output go to its sinks (the console today)
+ * through bounded queues, stamped with the time since boot; PID 1 never waits on the console. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "pid1.h"
+#include "sink.h"
+
+/* The console's queue: 16 KiB is about 1.4 s of a 115200-baud serial line, and holds a boot's
+ * lines with a burst of 300 service lines (qemu test 30) while the console shell writes. */
+#define CONSOLE_QUEUE 16384
+/* The console's pace at most, after a first burst of its queue's size. More than anyone reads, and
+ * above a 115200-baud serial line (11.5 KB/s), whose tty holds PID 1 back first. A console costs
+ * CPU per byte where it has no line speed: under QEMU a 16550 byte is about 1 us of the guest's
+ * CPU, so an unpaced flood took all of it (keel ctl status 1.6 s) and a framebuffer console draws
+ * every glyph. */
+#define CONSOLE_RATE 32768
+
+/* klog is called from everywhere in PID 1 without the state; log_init points it there once. */
+static struct pid1 *log_pid1;
 
 /* CLOCK_BOOTTIME starts at 0 when the kernel boots, so a stamp reads as "seconds into the boot"
  * and a test can take the time to PID 1 and to poweroff straight from the console. */
@@ -18,43 +32,53 @@ int64_t boot_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A busy console gets up to this long per line to take it: a serial line at 115200 baud moves
- * about 11 KB/s, so a burst of boot lines or a chatty log_console service fills the tty's buffer,
- * and while the console shell writes (blocking, when the buffer is full) the tty refuses every
- * other non-blocking writer with EAGAIN. tty poll says POLLOUT once the tty is not write-locked
- * and fewer than 256 characters wait, so the line then goes in one write, whole. Past the budget
- * the line (or its rest) is dropped: a stuck console costs PID 1 at most this much per line. */
-#define CONSOLE_WAIT_MS 20
+/* "keel: [   1.234] text" for PID 1's lines, "keel: [   1.234] svc NAME| text" for a service's. */
+static size_t console_format(const struct log_line *l, char *out, size_t size)
+{
+	int n = snprintf(out, size, "keel: [%5lld.%03d] %s%s%s%.*s", (long long)(l->ms / 1000), (int)(l->ms % 1000),
+			 l->src ? "svc " : "", l->src ? l->src : "", l->src ? "| " : "", (int)l->len, l->text);
+	size_t len = n < 0 ? 0 : (size_t)n;
+	if (len > size - 1)
+		len = size - 1; /* cut, never overflow: keep room for the newline */
+	out[len++] = '\n';
+	return len;
+}
 
-/* One write() per line so the line never interleaves with what the console shell prints. */
+void log_init(struct pid1 *p)
+{
+	struct sink *k = malloc(sizeof *k + CONSOLE_QUEUE); /* once, for PID 1's life */
+	if (!k)
+		return; /* klog then writes as it comes */
+	sink_init(k, "console", STDOUT_FILENO, (char *)(k + 1), CONSOLE_QUEUE, console_format, false, CONSOLE_RATE);
+	p->console = k;
+	log_pid1 = p;
+}
+
+void log_emit(struct pid1 *p, const struct log_line *l)
+{
+	if (p->console)
+		sink_put(p->console, l);
+}
+
+int log_tick(struct pid1 *p)
+{
+	return p->console ? sink_tick(p->console) : -1;
+}
+
 void klog(const char *fmt, ...)
 {
-	char line[1024];
-	struct timespec ts;
-	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
-		ts.tv_sec = ts.tv_nsec = 0;
-	int n = snprintf(line, sizeof line, "keel: [%5lld.%03ld] ", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
-	if (n < 0)
-		return;
+	char text[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	int m = vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-	if (len > sizeof line - 2)
-		len = sizeof line - 2; /* cut, never overflow: keep room for the newline */
-	line[len++] = '\n';
-	int64_t give_up = boot_ms() + CONSOLE_WAIT_MS;
-	for (size_t off = 0; off < len;) {
-		struct pollfd pf = {.fd = STDOUT_FILENO, .events = POLLOUT};
-		int64_t left = give_up - boot_ms();
-		if (poll(&pf, 1, left > 0 ? (int)left : 0) == 0)
-			return; /* still busy: the line (or its rest) is dropped, PID 1 goes on */
-		ssize_t w = write(STDOUT_FILENO, line + off, len - off);
-		if (w < 0 && (errno == EINTR || (errno == EAGAIN && left > 0)))
-			continue;
-		if (w <= 0)
-			return; /* no console, or it stayed busy */
-		off += (size_t)w;
+	struct log_line l = {.sev = LOG_INFO, .console = true, .ms = boot_ms(), .text = text,
+			     .len = m < 0 ? 0 : (size_t)m < sizeof text ? (size_t)m : sizeof text - 1};
+	if (log_pid1 && log_pid1->console) {
+		log_emit(log_pid1, &l);
+		return;
 	}
+	char rec[SINK_RECORD_MAX];
+	if (write(STDOUT_FILENO, rec, console_format(&l, rec, sizeof rec)) < 0)
+		return; /* no console: nowhere to say it */
 }

@@ -9,6 +9,7 @@
 
 #include "pid1.h"
 #include "reload.h"
+#include "sink.h"
 #include "update_boot.h"
 
 /* Orphans are re-parented to PID 1: collect every exit there is, never block. */
@@ -121,6 +122,8 @@ int loop_init(struct pid1 *p, struct err *e)
 
 _Noreturn void loop_run(struct pid1 *p)
 {
+	if (p->console && p->epfd >= 0)
+		sink_loop(p->console, p->epfd); /* from now on the console is written when it is ready */
 	for (;;) {
 		update_boot_check(p); /* may ask for a reboot or a reload (rollback) */
 		reload_step(p);       /* here, between batches: no event in hand points at a record */
@@ -131,7 +134,7 @@ _Noreturn void loop_run(struct pid1 *p)
 		}
 		status_file_update(p);
 		struct epoll_event ev[8];
-		int n = epoll_wait(p->epfd, ev, 8, -1);
+		int n = epoll_wait(p->epfd, ev, 8, log_tick(p)); /* no timeout unless a sink is paced */
 		if (n < 0) {
 			if (errno != EINTR) {
 				/* Cannot happen with a valid epfd; never spin: reap and wait for a signal. */

@@ -21,6 +21,7 @@ _Noreturn void pid1_main(int argc, char **argv)
 
 	umask(022);
 	boot_console();
+	log_init(p);
 	p->phase_ms[PHASE_PID1] = boot_ms();
 	klog("pid1: started");
 	boot_leave_initramfs();

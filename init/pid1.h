@@ -21,6 +21,8 @@ struct svc;      /* supervisor.h */
 struct ctl_conn; /* ctl.c */
 struct update_boot; /* update_boot.c */
 struct reload;      /* reload.c */
+struct sink;        /* sink.h */
+struct log_line;    /* sink.h */
 struct loop_source {
 	int fd;
 	void (*ready)(struct pid1 *p, struct loop_source *s, uint32_t events);
@@ -49,6 +51,8 @@ struct pid1 {
 	uint8_t *cfg_buf;
 	bool cfg_ok;
 	struct cfg cfg;
+
+	struct sink *console;          /* log.c: PID 1's lines and log_console copies, queued */
 
 	/* event loop */
 	int epfd;
@@ -80,9 +84,17 @@ struct pid1 {
 	int64_t phase_ms[PHASE_COUNT]; /* boot chart: boot_ms() as each phase ended; 0: not reached */
 };
 
-/* log.c: one line on the console, "keel: [   1.234] <message>", time since boot (CLOCK_BOOTTIME). */
+/* log.c: one line on the console, "keel: [   1.234] <message>", time since boot (CLOCK_BOOTTIME),
+ * queued: PID 1 never waits on the console (sink.h). */
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t boot_ms(void);
+/* log.c: the console sink, once at the start (klog writes straight to fd 1 before, or without it). */
+void log_init(struct pid1 *p);
+/* log.c: one line to every sink. */
+void log_emit(struct pid1 *p, const struct log_line *l);
+/* log.c, before the loop waits: sinks write what their pace allows by now; returns the ms until
+ * one may write more of its queue (the loop's timeout), -1 when none waits for its pace. */
+int log_tick(struct pid1 *p);
 
 /* boot.c: stdio on the console, move off the initramfs, early mounts. Logs and survives errors. */
 void boot_console(void);

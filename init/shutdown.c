@@ -13,10 +13,15 @@
 
 #include "../lib/text.h"
 #include "pid1.h"
+#include "sink.h"
 
 #define TERM_WAIT_MS 2000 /* after SIGTERM, before SIGKILL */
 #define KILL_WAIT_MS 1000 /* after SIGKILL; a process stuck in D state is left behind */
 #define MAX_MOUNTS 512
+/* Before reboot() the console gets this long, in all, to show the last lines; from the start of the
+ * shutdown each line already waits up to 20 ms for it, 500 ms in all (sink.c), as in the early
+ * boot: a stuck console delays a shutdown by 1.5 s at most. */
+#define CONSOLE_FLUSH_MS 1000
 
 /* Reaps until no child is left or `ms` passed; returns true when none is left. Signals that
  * arrive meanwhile are drained and dropped: the decision to stop is already taken. */
@@ -110,6 +115,8 @@ _Noreturn void shutdown_run(struct pid1 *p)
 	static const char *const names[] = {"", "reboot", "power off", "halt"};
 	const char *what = names[p->stopping];
 	p->shell_wanted = false;
+	if (p->console)
+		sink_loop(p->console, -1); /* the loop is done: lines go out as they come, bounded */
 	klog("shutdown: %s: stopping all processes", what);
 
 	/* An interactive shell ignores SIGTERM but leaves on SIGHUP; stopped processes need SIGCONT
@@ -137,6 +144,8 @@ _Noreturn void shutdown_run(struct pid1 *p)
 
 	int cmd = p->stopping == STOP_POWEROFF ? RB_POWER_OFF : p->stopping == STOP_HALT ? RB_HALT_SYSTEM : RB_AUTOBOOT;
 	klog("shutdown: %s now", what);
+	if (p->console)
+		sink_flush(p->console, CONSOLE_FLUSH_MS);
 	reboot(cmd);
 	/* Still here: the kernel refused. PID 1 must not exit, so it stays, reaping. */
 	klog("shutdown: reboot(%s): %s; staying up", what, strerror(errno));

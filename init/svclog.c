@@ -1,17 +1,20 @@
 /* Each service's output: a pipe into PID 1, kept in a ring of the newest bytes (each line stamped
- * with the time since boot) and, when the config asks, copied to the console. */
+ * with the time since boot) and, when the config asks, handed line by line to the console's sink. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "sink.h"
 #include "supervisor.h"
 
 #define SVC_OF(ptr, member) ((struct svc *)((char *)(ptr) - offsetof(struct svc, member)))
-#define READS_PER_EVENT 16 /* then back to the loop: one chatty service cannot starve the rest */
+#define READS_PER_EVENT 4 /* then back to the loop: one chatty service cannot starve the rest */
+#define LINE_MAX_OUT 900   /* of one service line to the sinks; the ring keeps it whole */
 
 static void ring_put(struct svc_ring *r, const char *d, size_t n)
 {
@@ -35,13 +38,14 @@ void svclog_append(struct pid1 *p, struct svc *s, const char *d, size_t n)
 	struct svc_ring *r = &s->log;
 	if (!r->buf || n == 0)
 		return;
+	/* One stamp for what one read brought: those lines waited in the pipe together, and a flood
+	 * of short lines costs PID 1 no clock read and no formatting per line. */
+	char stamp[24];
+	int64_t ms = boot_ms();
+	int sk = snprintf(stamp, sizeof stamp, "[%5lld.%03d] ", (long long)(ms / 1000), (int)(ms % 1000));
 	while (n > 0) {
-		if (!r->mid_line) {
-			char stamp[24];
-			int64_t ms = boot_ms();
-			int k = snprintf(stamp, sizeof stamp, "[%5lld.%03d] ", (long long)(ms / 1000), (int)(ms % 1000));
-			ring_put(r, stamp, (size_t)k);
-		}
+		if (!r->mid_line)
+			ring_put(r, stamp, (size_t)sk);
 		const char *nl = memchr(d, '\n', n);
 		size_t k = nl ? (size_t)(nl - d) + 1 : n;
 		ring_put(r, d, k);
@@ -50,6 +54,20 @@ void svclog_append(struct pid1 *p, struct svc *s, const char *d, size_t n)
 		n -= k;
 	}
 	ctl_log_appended(p, s);
+}
+
+/* One line of the service's output to the sinks, with what waited in con_part before it. */
+static void emit(struct pid1 *p, struct svc *s, const char *d, size_t n, int64_t ms)
+{
+	char line[sizeof s->con_part + LINE_MAX_OUT];
+	if (n > LINE_MAX_OUT)
+		n = LINE_MAX_OUT;
+	memcpy(line, s->con_part, s->con_part_len);
+	memcpy(line + s->con_part_len, d, n);
+	struct log_line l = {.src = s->name, .sev = LOG_INFO, .console = (s->cfg->flags & CFG_SVC_LOG_CONSOLE) != 0,
+			     .ms = ms, .text = line, .len = s->con_part_len + n};
+	s->con_part_len = 0;
+	log_emit(p, &l);
 }
 
 void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...)
@@ -63,10 +81,8 @@ void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...)
 	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
-	if (s->con_part_len) {
-		klog("svc %s| %.*s", s->name, (int)s->con_part_len, s->con_part);
-		s->con_part_len = 0;
-	}
+	if (s->con_part_len)
+		emit(p, s, "", 0, boot_ms());
 	klog("svc %s: %s", s->name, line + n);
 	/* A half line the service left unterminated ends here, so keel's line stands alone. */
 	if (s->log.mid_line)
@@ -75,11 +91,13 @@ void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...)
 	svclog_append(p, s, line, len);
 }
 
-/* The console copy, "svc NAME| text", one klog line per line of output. A line cut by the end of
- * a read waits in con_part for its rest (a pipe hands over 4 KB at a time, not lines); one longer
- * than that goes out in pieces, and svc_note ends a half line the service left unterminated. */
-static void to_console(struct svc *s, const char *d, size_t n)
+/* Each line of output to the sinks (the console's copy: "svc NAME| text"). A line cut by the end
+ * of a read waits in con_part for its rest (a pipe hands over 4 KB at a time, not lines); one
+ * longer than that goes out in pieces, and svc_note ends a half line the service left
+ * unterminated. */
+static void to_sinks(struct pid1 *p, struct svc *s, const char *d, size_t n)
 {
+	int64_t ms = boot_ms(); /* as the ring's stamp: one per read */
 	while (n > 0) {
 		const char *nl = memchr(d, '\n', n);
 		if (!nl && s->con_part_len + n <= sizeof s->con_part) {
@@ -88,8 +106,7 @@ static void to_console(struct svc *s, const char *d, size_t n)
 			return;
 		}
 		size_t k = nl ? (size_t)(nl - d) : n;
-		klog("svc %s| %.*s%.*s", s->name, (int)s->con_part_len, s->con_part, (int)(k > 900 ? 900 : k), d);
-		s->con_part_len = 0;
+		emit(p, s, d, k, ms);
 		k += nl ? 1 : 0;
 		d += k;
 		n -= k;
@@ -106,8 +123,8 @@ void svclog_drain(struct pid1 *p, struct svc *s)
 		if (n <= 0)
 			return; /* EAGAIN; EOF cannot happen: we hold the write end */
 		svclog_append(p, s, buf, (size_t)n);
-		if (s->cfg->flags & CFG_SVC_LOG_CONSOLE)
-			to_console(s, buf, (size_t)n);
+		if (s->cfg->flags & CFG_SVC_LOG_CONSOLE) /* the only sink today takes these lines alone */
+			to_sinks(p, s, buf, (size_t)n);
 	}
 }
 

@@ -29,7 +29,7 @@
 
 #define EROFS_MAGIC 0xE0F5E1E2u    /* little-endian u32 at byte 1024 */
 #define SQUASHFS_MAGIC 0x73717368u /* "hsqs" at byte 0 */
-#define HASH_BUF (64 * 1024) /* SHA-256 is the bottleneck: 16 KiB..1 MiB and mmap hash alike */
+#define HASH_BUF (16 * 1024) /* SHA-256 is the bottleneck: 16 KiB..1 MiB and mmap hash alike */
 #define LOOP_TRIES 64              /* LOOP_CTL_GET_FREE can race other attachers: retry */
 
 /* The mount is ours if it is a read-only erofs or squashfs on another device than its parent. */
