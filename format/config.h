@@ -40,6 +40,12 @@ struct cfg {
  * "config.bin: offset 0x1a4: service[2].argv: string offset out of range". */
 int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, struct err *e);
 
+/* Read the config file at `path` whole (at most CFG_MAX_FILE_SIZE bytes) into a malloc'd, aligned
+ * buffer, validate it (messages start with `name`: the path, or the name a user gave) and, when
+ * keys_dir is not NULL, check its signature (cfg_verify_signature). On success `c` points into
+ * *buf, which the caller frees after the last use of c; on failure nothing is kept (format/load.c). */
+int cfg_load(const char *path, const char *name, const char *keys_dir, uint8_t **buf, struct cfg *c, struct err *e);
+
 /* Check the signature against every public key file in `keys_dir` (raw 65-byte uncompressed P-256
  * points, *.pub). No keys in the dir (or no dir): returns 0 whatever the config. Keys present: an
  * unsigned config or one no key verifies is refused with a message. */

@@ -378,8 +378,8 @@ const char *cfg_rule_volume_source(const char *s, uint32_t n, const char *(*root
 	if (!clean_path(s) || strchr(s, ':'))
 		return "expected an absolute path without '.', '..', '//', ':' or a trailing '/'";
 	/* Neither inside keel's state nor above it: a volume of /data would reach /data/keel too. */
-	if (under(s, CFG_KEEL_DIR) || under(CFG_KEEL_DIR, s))
-		return "is or holds " CFG_KEEL_DIR ", keel's own state";
+	if (under(s, KEEL_DATA_DIR) || under(KEEL_DATA_DIR, s))
+		return "is or holds " KEEL_DATA_DIR ", keel's own state";
 	for (uint32_t i = 0; i < n; i++)
 		if (under(s, root(ctx, i)))
 			return NULL;
@@ -400,8 +400,8 @@ const char *cfg_rule_str(unsigned rule, const char *s)
 
 const char *cfg_rule_volume_root(const char *s)
 {
-	if (!clean_path(s) || !s[1] || under(s, CFG_KEEL_DIR))
-		return "expected an absolute path without '.', '..' or '//', not / and not under " CFG_KEEL_DIR;
+	if (!clean_path(s) || !s[1] || under(s, KEEL_DATA_DIR))
+		return "expected an absolute path without '.', '..' or '//', not / and not under " KEEL_DATA_DIR;
 	return NULL;
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../lib/paths.h"
 #include "layout.h"
 
 /* ---- every field of every record: one table per record kind ---------------------------------- */
@@ -65,7 +66,6 @@ const struct cfg_field *cfg_field_at(enum cfg_rec k, size_t off);
 /* ---- strings ---------------------------------------------------------------------------------- */
 
 #define CFG_DATA_ROOT "/data"           /* the volume root when [system] names none (and in 1.0) */
-#define CFG_KEEL_DIR "/data/keel"       /* keel's own state (slots, markers): never a volume */
 #define CFG_MAX_VOLUME_ROOTS 16u
 
 enum { CFG_R_NONE, CFG_R_NAME, CFG_R_IFNAME, CFG_R_HOSTNAME, CFG_R_ABSPATH, CFG_R_MODULE, CFG_R_SYSCTL,

@@ -180,7 +180,7 @@ static int move_entry(int sfd, int dfd, const char *name, const struct stat *st)
 /* Read-only data used in place: bound into the tmpfs root rather than copied (they are most of an
  * image: the kernel modules and the factory layer store; copying them was two thirds of the move).
  * pivot_root only needs the root itself not to be rootfs; mounts below it may come from there. */
-static const char *const bound_dirs[] = {"/lib/modules", "/etc/keel/layers"};
+static const char *const bound_dirs[] = {"/lib/modules", KEEL_FACTORY_LAYERS};
 
 static bool is_bound_dir(const char *path)
 {

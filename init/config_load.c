@@ -9,21 +9,14 @@
 #include "../lib/file.h"
 #include "pid1.h"
 #include "update_boot.h"
-#include "update_choice.h"
+#include "../update/choice.h"
 
-/* Read, validate and check the signature of one config file (keys: the factory's). */
-int config_read(const char *path, uint8_t **buf, struct cfg *c, struct err *e)
+void config_choice_record(const struct update_choice *ch, const char *path)
 {
-	size_t len = 0;
-	if (file_read_all(path, CFG_MAX_FILE_SIZE, buf, &len, e) < 0)
-		return -1;
-	/* The reader's messages start with the name we give it: "/etc/keel/config.bin: ...". */
-	if (cfg_open(c, *buf, len, path, e) < 0 || cfg_verify_signature(c, PID1_KEYS_DIR, path, e) < 0) {
-		free(*buf);
-		*buf = NULL;
-		return -1;
-	}
-	return 0;
+	struct err e;
+	err_clear(&e);
+	if (update_choice_record(ch, path, &e) < 0)
+		klog("config: recording the choice: %s", e.msg);
 }
 
 void config_loaded(const struct pid1 *p, const char *path)
@@ -43,25 +36,25 @@ void config_load(struct pid1 *p)
 	err_clear(&e);
 	uint8_t *buf = NULL;
 	p->cfg_ok = false;
-	if (config_read(PID1_CONFIG_PATH, &buf, &p->cfg, &e) < 0) {
+	if (cfg_load(KEEL_FACTORY_CONFIG, KEEL_FACTORY_CONFIG, KEEL_KEYS_DIR, &buf, &p->cfg, &e) < 0) {
 		klog("%s", e.msg);
 		return;
 	}
 	p->cfg_buf = buf;
 	p->cfg_ok = true;
-	config_loaded(p, PID1_CONFIG_PATH);
+	config_loaded(p, KEEL_FACTORY_CONFIG);
 }
 
 bool config_select(struct pid1 *p)
 {
-	static const char *const paths[] = {PID1_ACTIVE_PATH, PID1_PREVIOUS_PATH};
+	static const char *const paths[] = {KEEL_ACTIVE_CONFIG, KEEL_PREVIOUS_CONFIG};
 	struct update_choice ch = {0}; /* for keel update --status: what runs, and why not the others */
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		struct err e;
 		err_clear(&e);
 		uint8_t *buf = NULL;
 		struct cfg c;
-		if (config_read(paths[i], &buf, &c, &e) < 0) {
+		if (cfg_load(paths[i], paths[i], KEEL_KEYS_DIR, &buf, &c, &e) < 0) {
 			klog("config: %s rejected: %s", paths[i], e.msg);
 			update_choice_reject(&ch, paths[i], e.msg);
 			continue;
@@ -72,10 +65,10 @@ bool config_select(struct pid1 *p)
 		p->cfg_ok = true;
 		config_loaded(p, paths[i]);
 		update_boot_loaded(p, i == 0);
-		update_choice_record(&ch, paths[i]);
+		config_choice_record(&ch, paths[i]);
 		return true;
 	}
-	klog("config: using the factory config %s", PID1_CONFIG_PATH);
-	update_choice_record(&ch, PID1_CONFIG_PATH);
+	klog("config: using the factory config %s", KEEL_FACTORY_CONFIG);
+	config_choice_record(&ch, KEEL_FACTORY_CONFIG);
 	return false;
 }

@@ -48,8 +48,8 @@ static _Noreturn void shell_exec(const char *tty)
 	char *const argv[] = {"-sh", NULL}; /* a login shell: reads /etc/profile */
 	char *const envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=linux", "SHELL=/bin/sh",
 			      "USER=root", NULL};
-	execve(PID1_SHELL, argv, envp);
-	dprintf(STDERR_FILENO, "keel: %s: exec: %s\n", PID1_SHELL, strerror(errno));
+	execve(KEEL_SHELL, argv, envp);
+	dprintf(STDERR_FILENO, "keel: %s: exec: %s\n", KEEL_SHELL, strerror(errno));
 	_exit(127);
 }
 
@@ -57,8 +57,8 @@ void console_shell_start(struct pid1 *p)
 {
 	if (!p->shell_wanted || p->shell_pid > 0 || p->stopping)
 		return;
-	if (access(PID1_SHELL, X_OK) < 0) {
-		klog("console: %s: %s; no console shell", PID1_SHELL, strerror(errno));
+	if (access(KEEL_SHELL, X_OK) < 0) {
+		klog("console: %s: %s; no console shell", KEEL_SHELL, strerror(errno));
 		p->shell_wanted = false;
 		return;
 	}

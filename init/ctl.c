@@ -16,7 +16,6 @@
 #include "../lib/file.h"
 #include "supervisor.h"
 
-#define CTL_PATH "/run/keel/ctl"
 #define CTL_CONNS 8 /* at once; more are told "busy" */
 
 struct ctl_conn {
@@ -401,17 +400,17 @@ void ctl_init(struct pid1 *p)
 	for (int i = 0; i < CTL_CONNS; i++)
 		p->conns[i].src.fd = -1;
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	snprintf(a.sun_path, sizeof a.sun_path, "%s", CTL_PATH);
-	if (mkdir("/run/keel", 0755) < 0 && errno != EEXIST) {
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", KEEL_CTL_SOCKET);
+	if (mkdir(KEEL_RUN_DIR, 0755) < 0 && errno != EEXIST) {
 		klog("ctl: mkdir /run/keel: %s", strerror(errno));
 		return;
 	}
-	unlink(CTL_PATH);
+	unlink(KEEL_CTL_SOCKET);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	/* Anyone may connect; SO_PEERCRED decides, so a refused caller is told why. */
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || chmod(CTL_PATH, 0666) < 0 ||
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || chmod(KEEL_CTL_SOCKET, 0666) < 0 ||
 	    listen(fd, 16) < 0) {
-		klog("ctl: %s: %s", CTL_PATH, strerror(errno));
+		klog("ctl: %s: %s", KEEL_CTL_SOCKET, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return;

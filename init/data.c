@@ -56,7 +56,7 @@ void data_mount(const struct pid1 *p)
 		/* nodev, nosuid: what lands on /data arrives by updates and volumes, never devices. */
 		if (mount(dev, "/data", *fs ? fs : "ext4", flags | MS_NODEV | MS_NOSUID, data) == 0) {
 			klog("data: %s (%s) on /data", dev, *fs ? fs : "ext4");
-			if (mkdir("/data/keel", 0700) < 0 && errno != EEXIST)
+			if (mkdir(KEEL_DATA_DIR, 0700) < 0 && errno != EEXIST)
 				klog("data: mkdir /data/keel: %s", strerror(errno));
 			return;
 		}
@@ -67,6 +67,6 @@ void data_mount(const struct pid1 *p)
 	}
 	if (mount("data", "/data", "tmpfs", MS_NODEV | MS_NOSUID, "mode=0755") < 0)
 		klog("data: tmpfs on /data: %s", strerror(errno));
-	if (mkdir("/data/keel", 0700) < 0 && errno != EEXIST)
+	if (mkdir(KEEL_DATA_DIR, 0700) < 0 && errno != EEXIST)
 		klog("data: mkdir /data/keel: %s", strerror(errno));
 }

@@ -5,14 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands.h"
 #include "pid1.h"
 #include "update_boot.h"
 
-_Noreturn void pid1_main(int argc, char **argv)
+_Noreturn void pid1_main(void)
 {
-	(void)argc;
-	(void)argv;
 	static struct pid1 state; /* the one supervisor state: lives as long as PID 1 */
 	struct pid1 *p = &state;
 	p->shell_timer.fd = -1;

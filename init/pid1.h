@@ -8,12 +8,8 @@
 
 #include "../format/config.h"
 #include "../lib/err.h"
+#include "../lib/paths.h"
 
-#define PID1_CONFIG_PATH "/etc/keel/config.bin"
-#define PID1_KEYS_DIR "/etc/keel/keys"
-#define PID1_SHELL "/bin/sh"
-#define PID1_ACTIVE_PATH "/data/keel/active/config.bin"
-#define PID1_PREVIOUS_PATH "/data/keel/previous/config.bin"
 
 /* One readiness source in the epoll loop; epoll_data.ptr points at it. */
 struct pid1;
@@ -84,6 +80,9 @@ struct pid1 {
 	int64_t phase_ms[PHASE_COUNT]; /* boot chart: boot_ms() as each phase ended; 0: not reached */
 };
 
+/* pid1.c: PID 1 proper: the boot, then the loop; never returns. */
+_Noreturn void pid1_main(void);
+
 /* log.c: one line on the console, "keel: [   1.234] <message>", time since boot (CLOCK_BOOTTIME),
  * queued: PID 1 never waits on the console (sink.h). */
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -106,9 +105,11 @@ void config_load(struct pid1 *p);
 /* config_load.c: with /data mounted, use /data/keel/active, else previous, else stay with the
  * factory config; each rejection is logged with its reason. True when the config changed. */
 bool config_select(struct pid1 *p);
-/* config_load.c: read, validate and check the signature of one config file; *buf is malloc'd. */
-int config_read(const char *path, uint8_t **buf, struct cfg *c, struct err *e);
 void config_loaded(const struct pid1 *p, const char *path);
+/* config_load.c: record which config runs after the rejections in ch (NULL: none) for keel update
+ * --status (update/choice.c); a failure is logged and costs only the record. */
+struct update_choice;
+void config_choice_record(const struct update_choice *ch, const char *path);
 
 /* data.c: mount the config's data partition on /data, or a tmpfs there with a warning. */
 void data_mount(const struct pid1 *p);

@@ -12,9 +12,8 @@
 
 #include "supervisor.h"
 #include "update_boot.h"
-#include "update_choice.h"
+#include "../update/choice.h"
 
-#define RUN_DIR "/run/keel"
 
 struct reload {
 	uint8_t *buf;              /* the new config, until it becomes p->cfg_buf */
@@ -61,10 +60,10 @@ static void refuse(struct pid1 *p, struct reload *r, const char *why)
  * does not read, validate or verify refuses the reload: the running config stays. */
 static int choose(struct reload *r, struct err *e)
 {
-	static const char *const paths[] = {PID1_ACTIVE_PATH, PID1_PREVIOUS_PATH, PID1_CONFIG_PATH};
+	static const char *const paths[] = {KEEL_ACTIVE_CONFIG, KEEL_PREVIOUS_CONFIG, KEEL_FACTORY_CONFIG};
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		err_clear(e);
-		if (config_read(paths[i], &r->buf, &r->cfg, e) == 0) {
+		if (cfg_load(paths[i], paths[i], KEEL_KEYS_DIR, &r->buf, &r->cfg, e) == 0) {
 			r->path = paths[i];
 			r->from_active = i == 0;
 			return 0;
@@ -83,7 +82,7 @@ static bool same_address(const struct pid1 *p, const struct reload *r, uint32_t 
 		return true;
 	struct net_attach a, b;
 	struct err e;
-	return network_plan(&p->cfg, so, RUN_DIR, &a, &e) == 0 && network_plan(&r->cfg, sn, RUN_DIR, &b, &e) == 0 &&
+	return network_plan(&p->cfg, so, KEEL_RUN_DIR, &a, &e) == 0 && network_plan(&r->cfg, sn, KEEL_RUN_DIR, &b, &e) == 0 &&
 	       a.address == b.address;
 }
 
@@ -195,7 +194,7 @@ static void svc_moved(struct pid1 *p, struct svc *s, uint32_t i)
 	struct err e;
 	err_clear(&e);
 	/* Its attachment names the network by pointers into the config: the same plan, new pointers. */
-	if (s->up && s->l.net.net && network_plan(&p->cfg, s->cfg, RUN_DIR, &s->l.net, &e) < 0)
+	if (s->up && s->l.net.net && network_plan(&p->cfg, s->cfg, KEEL_RUN_DIR, &s->l.net, &e) < 0)
 		klog("reload: service '%s': %s", s->name, e.msg);
 }
 
@@ -302,7 +301,7 @@ static void finish(struct pid1 *p)
 	free(old);
 	free(oldbuf);
 	config_loaded(p, r->path);
-	update_choice_record(NULL, r->path); /* nothing rejected: a rejection refuses the reload */
+	config_choice_record(NULL, r->path); /* nothing rejected: a rejection refuses the reload */
 	klog("reload: %s applied: %u kept, %u restarted, %u stopped, %u started", r->path, counts[RL_KEEP],
 	     counts[RL_CHANGE], counts[RL_REMOVE], counts[RL_ADD]);
 	answer(p, text ? text : "OK\n");

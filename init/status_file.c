@@ -11,9 +11,8 @@
 
 #include "supervisor.h"
 
-#define STATUS_DIR "/run/keel/status"
-#define STATUS_FILE STATUS_DIR "/status.txt"
-#define STATUS_TMP STATUS_DIR "/.status.txt.tmp"
+#define STATUS_FILE KEEL_STATUS_DIR "/status.txt"
+#define STATUS_TMP KEEL_STATUS_DIR "/.status.txt.tmp"
 
 struct text {
 	char buf[4096];
@@ -63,9 +62,9 @@ void status_file_update(struct pid1 *p)
 	if (sum == p->status_sum)
 		return;
 	p->status_sum = sum;
-	if (mkdir("/run/keel", 0755) < 0 && errno != EEXIST)
+	if (mkdir(KEEL_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		goto fail;
-	if (mkdir(STATUS_DIR, 0755) < 0 && errno != EEXIST)
+	if (mkdir(KEEL_STATUS_DIR, 0755) < 0 && errno != EEXIST)
 		goto fail;
 	int64_t now = boot_ms();
 	char head[160];

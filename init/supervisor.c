@@ -28,8 +28,6 @@
 #endif
 
 #define KILL_GRACE_MS 5000 /* after cgroup.kill, before saying the service is stuck */
-#define CGROUP_ROOT "/sys/fs/cgroup/keel"
-#define CGROUP_INIT "/sys/fs/cgroup/keel.init"
 
 #define SVC_OF(ptr, member) ((struct svc *)((char *)(ptr) - offsetof(struct svc, member)))
 
@@ -192,10 +190,10 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	}
 	s->limit_count++;
 	struct launch_opts o = {
-		.stores = {"/etc/keel/layers", "/data/keel/layers"},
+		.stores = {KEEL_FACTORY_LAYERS, KEEL_DATA_LAYERS},
 		.nstores = 2,
-		.run_dir = "/run/keel",
-		.cgroup_root = CGROUP_ROOT,
+		.run_dir = KEEL_RUN_DIR,
+		.cgroup_root = KEEL_CGROUP_ROOT,
 		.log_fd = s->log_w,
 		.notify_dir = s->notify_src.fd >= 0 ? s->notify_dir : NULL,
 	};
@@ -256,9 +254,9 @@ static void on_notify(struct pid1 *p, struct loop_source *src, uint32_t events)
 static int notify_open(struct pid1 *p, struct svc *s, struct err *e)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	snprintf(s->notify_dir, sizeof s->notify_dir, "/run/keel/notify/%s", s->name);
+	snprintf(s->notify_dir, sizeof s->notify_dir, KEEL_NOTIFY_DIR "/%s", s->name);
 	snprintf(a.sun_path, sizeof a.sun_path, "%s/notify", s->notify_dir);
-	if ((mkdir("/run/keel", 0755) < 0 && errno != EEXIST) || (mkdir("/run/keel/notify", 0755) < 0 && errno != EEXIST) ||
+	if ((mkdir(KEEL_RUN_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(KEEL_NOTIFY_DIR, 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(s->notify_dir, 0755) < 0 && errno != EEXIST))
 		return err_sys(e, errno, "service '%s': mkdir %s", s->name, s->notify_dir);
 	unlink(a.sun_path);
@@ -519,12 +517,12 @@ bool supervisor_shutdown(struct pid1 *p)
  * children can have controllers enabled (no internal processes below the root). */
 static void cgroup_leaf(void)
 {
-	if (mkdir(CGROUP_INIT, 0755) < 0 && errno != EEXIST) {
-		klog("cgroup: mkdir %s: %s", CGROUP_INIT, strerror(errno));
+	if (mkdir(KEEL_CGROUP_INIT, 0755) < 0 && errno != EEXIST) {
+		klog("cgroup: mkdir %s: %s", KEEL_CGROUP_INIT, strerror(errno));
 		return;
 	}
-	if (file_write(AT_FDCWD, CGROUP_INIT "/cgroup.procs", "0", 1) < 0)
-		klog("cgroup: move PID 1 into %s: %s", CGROUP_INIT, strerror(errno));
+	if (file_write(AT_FDCWD, KEEL_CGROUP_INIT "/cgroup.procs", "0", 1) < 0)
+		klog("cgroup: move PID 1 into %s: %s", KEEL_CGROUP_INIT, strerror(errno));
 }
 
 int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)

@@ -9,10 +9,10 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "../lib/slot.h"
+#include "../update/slot.h"
 #include "reload.h"
 #include "supervisor.h"
-#include "update_store.h"
+#include "../update/store.h"
 
 struct update_boot {
 	bool trial;        /* the active slot is on trial in this boot */
@@ -34,18 +34,18 @@ void update_boot_begin(struct pid1 *p)
 	char why[200];
 	why[0] = '\0';
 	struct slot_state st;
-	int r = slot_boot(UPDATE_DATA_DIR, SLOT_TRIAL_BOOTS, why, sizeof why, &e);
+	int r = slot_boot(KEEL_DATA_DIR, SLOT_TRIAL_BOOTS, why, sizeof why, &e);
 	if (r < 0) {
 		klog("update: %s", e.msg);
 		return;
 	}
 	if (r == 2) {
-		if (slot_read(UPDATE_DATA_DIR, &st, &e) < 0)
+		if (slot_read(KEEL_DATA_DIR, &st, &e) < 0)
 			st.active[0] = '\0';
 		klog("update: rolled back to %s: %s", st.active[0] ? st.active : "the factory config", why);
 		return;
 	}
-	if (r == 0 || slot_read(UPDATE_DATA_DIR, &st, &e) < 0)
+	if (r == 0 || slot_read(KEEL_DATA_DIR, &st, &e) < 0)
 		return;
 	struct update_boot *u = calloc(1, sizeof *u); /* once per boot, lives as long as PID 1 */
 	if (!u) {
@@ -85,12 +85,12 @@ static void roll_back(struct pid1 *p, const char *why, bool reboot)
 	struct err e;
 	err_clear(&e);
 	u->done = true;
-	if (slot_rollback(UPDATE_DATA_DIR, why, &e) < 0) {
+	if (slot_rollback(KEEL_DATA_DIR, why, &e) < 0) {
 		klog("update: %s: rollback failed: %s", why, e.msg);
 		return;
 	}
 	struct slot_state st;
-	if (slot_read(UPDATE_DATA_DIR, &st, &e) < 0)
+	if (slot_read(KEEL_DATA_DIR, &st, &e) < 0)
 		st.active[0] = '\0';
 	klog("update: rolled back from %s to %s%s: %s", u->slot, st.active[0] ? st.active : "the factory config",
 	     !reboot ? "" : u->live ? ", reloading it live" : ", rebooting", why);
@@ -130,7 +130,7 @@ void update_boot_reloaded(struct pid1 *p, bool from_active)
 	struct slot_state st;
 	struct err e;
 	err_clear(&e);
-	if (!from_active || slot_read(UPDATE_DATA_DIR, &st, &e) < 0 || !st.trial)
+	if (!from_active || slot_read(KEEL_DATA_DIR, &st, &e) < 0 || !st.trial)
 		return;
 	if (u && u->trial && !u->done && !strcmp(u->slot, st.active))
 		return; /* already watched */
@@ -182,7 +182,7 @@ void update_boot_check(struct pid1 *p)
 	struct err e;
 	err_clear(&e);
 	u->done = true;
-	if (slot_confirm(UPDATE_DATA_DIR, &e) < 0) {
+	if (slot_confirm(KEEL_DATA_DIR, &e) < 0) {
 		klog("update: confirming %s: %s", u->slot, e.msg);
 		return;
 	}
@@ -190,7 +190,7 @@ void update_boot_check(struct pid1 *p)
 	/* The layers only the state before the previous one used go: a few unlinks. */
 	unsigned n;
 	uint64_t bytes;
-	if (update_gc(UPDATE_DATA_DIR, &n, &bytes, &e) < 0)
+	if (update_gc(KEEL_DATA_DIR, &n, &bytes, &e) < 0)
 		klog("update: store cleanup: %s", e.msg);
 	else if (n)
 		klog("update: store cleanup: removed %u layer(s) no slot references (%llu bytes)", n, (unsigned long long)bytes);

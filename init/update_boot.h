@@ -7,7 +7,6 @@
 
 #include "pid1.h"
 
-#define UPDATE_DATA_DIR "/data/keel"
 #define UPDATE_HEALTH_DEFAULT_S 60
 
 /* With /data mounted, before config_select: on trial, count this boot (or, past the limit, roll

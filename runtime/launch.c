@@ -10,18 +10,17 @@
 
 #include "../lib/digest.h"
 #include "../lib/file.h"
+#include "../lib/paths.h"
 #include "layers.h"
 
 /* The first store that holds the image; the last one if none does (its error names the path). */
 static int attach_layer(const struct launch_opts *o, const char *layer_run, const uint8_t *digest,
 			char *out, size_t outlen, struct err *e)
 {
-	char hex[65], path[4096];
-	digest_to_hex(digest, hex);
+	char path[LAYER_PATH_MAX];
 	unsigned pick = o->nstores - 1;
 	for (unsigned i = 0; i < o->nstores; i++) {
-		snprintf(path, sizeof path, "%s/sha256/%s.img", o->stores[i], hex);
-		if (access(path, F_OK) == 0) {
+		if (layer_path(path, sizeof path, o->stores[i], digest) == 0 && access(path, F_OK) == 0) {
 			pick = i;
 			break;
 		}

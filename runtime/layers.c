@@ -26,6 +26,7 @@
 
 #include "../lib/digest.h"
 #include "../lib/file.h"
+#include "../lib/paths.h"
 
 #define EROFS_MAGIC 0xE0F5E1E2u    /* little-endian u32 at byte 1024 */
 #define SQUASHFS_MAGIC 0x73717368u /* "hsqs" at byte 0 */
@@ -127,8 +128,8 @@ static int same_file_state(const struct stat *a, const struct stat *b)
 static int attach_locked(const struct layer_store *st, const uint8_t digest[32], const char *hex,
 			 const char *mnt, struct err *e)
 {
-	char img[PATH_MAX];
-	if ((size_t)snprintf(img, sizeof img, "%s/sha256/%s.img", st->images_dir, hex) >= sizeof img)
+	char img[LAYER_PATH_MAX];
+	if (layer_path(img, sizeof img, st->images_dir, digest) < 0)
 		return err_set(e, ENAMETOOLONG, "%s: images dir path too long", st->images_dir);
 	int fd = open(img, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)

@@ -38,7 +38,10 @@ int network_bridge_up(const struct cfg *c, const struct cfg_network *n, struct e
 /* The bridge deleted (a live reload dropped or redefined its network); absent is fine. */
 int network_bridge_down(const struct cfg *c, const struct cfg_network *n, struct err *e);
 
-/* The service's attachment: its network, veth name and address. `run_dir` holds etc_dir
+/* net_plan.c: every service's address on network n, in config order (0 for a service not on it,
+ * or when n has no subnet); out holds cfg_service_count(c) entries. */
+int net_plan_addresses(const struct cfg *c, const struct cfg_network *n, uint32_t *out, struct err *e);
+/* net_plan.c: the service's attachment: its network, veth name and address. `run_dir` holds etc_dir
  * (<run_dir>/net/<service>). A service without a network gets a->net == NULL. */
 int network_plan(const struct cfg *c, const struct cfg_service *svc, const char *run_dir,
 		 struct net_attach *a, struct err *e);
@@ -55,7 +58,7 @@ int network_mount_etc(const struct net_attach *a, const char *root_dir, struct e
 /* After the service stopped: delete the host end (and so its peer). Absent is fine. */
 int network_detach(const struct net_attach *a, struct err *e);
 
-/* "10.88.0.2" into buf (>= 16 bytes). */
+/* net_plan.c: "10.88.0.2" into buf (>= 16 bytes). */
 char *network_ip4(uint32_t a, char *buf);
 
 #endif

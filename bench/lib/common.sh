@@ -19,11 +19,15 @@ bench_log() { echo "${BENCH_NAME:-bench}: $*" >&2; }
 bench_kernel() {
 	local tree
 	tree=$("$BENCH_TOP/board/$BENCH_BOARD/fetch-kernel") || bench_die "board/$BENCH_BOARD/fetch-kernel failed"
-	BENCH_VMLINUZ=$(ls "$tree"/boot/vmlinuz-* 2>/dev/null | head -1)
-	BENCH_MODDIR=$(ls -d "$tree"/lib/modules/* 2>/dev/null | head -1)
+	BENCH_VMLINUZ=$(first_match "$tree"/boot/vmlinuz-*)
+	BENCH_MODDIR=$(first_match "$tree"/lib/modules/*)
 	[ -f "$BENCH_VMLINUZ" ] || bench_die "$tree: no boot/vmlinuz-*"
 	[ -d "$BENCH_MODDIR" ] || bench_die "$tree: no lib/modules/<version>"
 }
+
+# first_match GLOB...: the first existing path a glob names, or nothing. (A `$(ls GLOB | head -1)`
+# fails under pipefail when nothing matches, and set -e then ends a bench with no message.)
+first_match() { local f; for f in "$@"; do [ -e "$f" ] && { echo "$f"; return 0; }; done; return 0; }
 
 # bench_debs DIR PKG...: download Debian packages with apt-get (cached in DIR/debs) and unpack them
 # all into DIR/root, without installing anything on the host. Prints DIR/root.
@@ -32,12 +36,12 @@ bench_debs() {
 	shift
 	mkdir -p "$dir/debs"
 	for p in "$@"; do
-		deb=$(ls "$dir/debs/${p}"_*.deb 2>/dev/null | head -1)
+		deb=$(first_match "$dir/debs/${p}"_*.deb)
 		if [ -z "$deb" ]; then
 			bench_log "apt-get download $p"
 			# _apt cannot write into build/: let apt fall back to root quietly.
 			(cd "$dir/debs" && apt-get download -q "$p" 2>&1 | grep -v 'unsandboxed' >&2) || true
-			deb=$(ls "$dir/debs/${p}"_*.deb 2>/dev/null | head -1)
+			deb=$(first_match "$dir/debs/${p}"_*.deb)
 			[ -n "$deb" ] || bench_die "apt-get download $p failed (apt-get update?)"
 		fi
 		if [ ! -e "$dir/root/.$p.unpacked" ] || [ "$deb" -nt "$dir/root/.$p.unpacked" ]; then

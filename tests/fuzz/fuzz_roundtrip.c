@@ -8,13 +8,10 @@
  * skipped: keelc refuses the name, and the device refuses it when the service starts
  * (docs/config-binary.md, "What cfg_open checks"). keelc's sources are compiled in here (minus
  * main); the fuzz rule links lib/, format/ and the generated syscall table, as keelc does. */
-#include "../../tools/keelc/index.c"
-#include "../../tools/keelc/lex.c"
-#include "../../tools/keelc/model.c"
-#include "../../tools/keelc/parse.c"
-#include "../../tools/keelc/syscalls.c"
-#include "../../tools/keelc/values.c"
-#include "../../tools/keelc/write.c"
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/keelc/model.h"
 
 #include <bearssl.h>
 

@@ -24,8 +24,8 @@ fi
 T=$(mktemp -d /tmp/keel-ct.XXXXXX)
 RUN=$T/run
 # cgroup v2 is at /sys/fs/cgroup/unified on a hybrid host (the build host), at /sys/fs/cgroup on a pure one.
-CG_V2=/sys/fs/cgroup/unified
-[ "$(stat -f -c %T "$CG_V2" 2>/dev/null)" = cgroup2fs ] || CG_V2=/sys/fs/cgroup
+CG_V2=$(cgroup2_mount)
+[ -n "$CG_V2" ] || { echo "FAIL $(basename "$0"): no cgroup2 mount in /proc/self/mountinfo"; exit 1; }
 CG=$CG_V2/keel-test-$(basename "$0" .test)-$$
 ct_cleanup() {
 	for d in "$CG"/*/; do [ -d "$d" ] && { echo 1 > "$d/cgroup.kill"; rmdir "$d"; }; done 2>/dev/null

@@ -9,3 +9,10 @@ expect_eq() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2',
 # Wait (bounded) until a command succeeds: wait_for TRIES DELAY COMMAND...
 wait_for() { local n=$1 d=$2; shift 2; while [ "$n" -gt 0 ]; do "$@" && return 0; n=$((n-1)); sleep "$d"; done; return 1; }
 finish() { exit $_failed; }
+# cgroup2_mount: where the cgroup v2 hierarchy is reachable here, read from /proc/self/mountinfo:
+# /sys/fs/cgroup on a pure v2 machine, /sys/fs/cgroup/unified on a v1/v2 hybrid. The last cgroup2
+# line wins: a later mount over the same path (tests/lib/pure-v2) covers an earlier one.
+cgroup2_mount() {
+	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") m = $5; break } } END { print m }' \
+		/proc/self/mountinfo
+}

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "init/bootchart_svg.c"
+#include "cmd/bootchart.h"
 #include "test.h"
 
 /* PID 1 started at boot time 1000 ms; the last moment is 1000 ms later, so the axis ends at

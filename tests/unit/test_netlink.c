@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "runtime/netlink.c"
+#include "runtime/netlink.h"
 #include "test.h"
 
 static uint32_t words[512];

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "../../format/config.h"
-#include "../../init/reload_plan.c"
+#include "../../init/reload.h"
 #include "test.h"
 
 static char dir[] = "/tmp/keel-test-reload-XXXXXX";

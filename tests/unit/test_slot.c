@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/slot.h"
+#include "update/slot.h"
 #include "test.h"
 
 static char dir[256];

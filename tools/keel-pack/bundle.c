@@ -13,6 +13,7 @@
 
 #include "../../format/bundle.h"
 #include "../../lib/file.h"
+#include "../../lib/paths.h"
 
 #define MAX_STORES 8
 
@@ -29,15 +30,16 @@ static const char usage[] =
 	"  --factory STORE   leave out the layers this store holds (the device's factory image has them)\n"
 	"  -h, --help        this text\n";
 
-/* STORE/layers/sha256/<hex>.img or STORE/sha256/<hex>.img, whichever exists, into out. */
-static int store_find(const char *store, const char *hex, char *out, size_t n)
+/* The layer's image in STORE/layers (keel-pack's output dir) or STORE itself, whichever holds it,
+ * into out. */
+static int store_find(const char *store, const uint8_t d[32], char *out, size_t n)
 {
 	struct stat st;
-	snprintf(out, n, "%s/layers/sha256/%s.img", store, hex);
-	if (stat(out, &st) == 0 && S_ISREG(st.st_mode))
+	char dir[LAYER_PATH_MAX];
+	if (snprintf(dir, sizeof dir, "%s/layers", store) < (int)sizeof dir && layer_path(out, n, dir, d) == 0 &&
+	    stat(out, &st) == 0 && S_ISREG(st.st_mode))
 		return 0;
-	snprintf(out, n, "%s/sha256/%s.img", store, hex);
-	return stat(out, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
+	return layer_path(out, n, store, d) == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
 }
 
 static int put(FILE *f, const void *p, size_t n, const char *out, struct err *e)
@@ -92,15 +94,11 @@ static int put_layer(FILE *f, const char *path, const uint8_t d[32], uint64_t si
 static int write_bundle(const char *out, const char *cfgpath, const char *const *stores, size_t nstores,
 			const char *factory, struct err *e)
 {
-	uint8_t *cfgbuf = NULL;
-	size_t cfglen = 0;
+	uint8_t *cfgbuf;
 	struct cfg c;
-	if (file_read_all(cfgpath, CFG_MAX_FILE_SIZE, &cfgbuf, &cfglen, e) < 0)
+	if (cfg_load(cfgpath, cfgpath, NULL, &cfgbuf, &c, e) < 0)
 		return -1;
-	if (cfg_open(&c, cfgbuf, cfglen, cfgpath, e) < 0) {
-		free(cfgbuf);
-		return -1;
-	}
+	size_t cfglen = c.len;
 	size_t n = bundle_config_layers(&c, NULL, 0);
 	uint8_t (*refs)[32] = malloc((n ? n : 1) * 32);
 	char (*paths)[4096] = malloc((n ? n : 1) * sizeof *paths);
@@ -118,10 +116,10 @@ static int write_bundle(const char *out, const char *cfgpath, const char *const 
 	for (size_t i = 0; i < n; i++) {
 		char hex[DIGEST_HEX_LEN + 1];
 		digest_to_hex(refs[i], hex);
-		if (factory && store_find(factory, hex, paths[nlayers], sizeof paths[0]) == 0)
+		if (factory && store_find(factory, refs[i], paths[nlayers], sizeof paths[0]) == 0)
 			continue;
 		size_t s = 0;
-		while (s < nstores && store_find(stores[s], hex, paths[nlayers], sizeof paths[0]) < 0)
+		while (s < nstores && store_find(stores[s], refs[i], paths[nlayers], sizeof paths[0]) < 0)
 			s++;
 		if (s == nstores) {
 			err_set(e, ENOENT, "%s: layer sha256:%s: not in %s%s", cfgpath, hex, stores[0],

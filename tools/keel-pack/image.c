@@ -30,11 +30,11 @@ static int fsync_path(const char *path, int flags, struct err *e)
 int image_build(const char *format, const char *src, const char *layers_dir,
 		uint8_t digest[DIGEST_LEN], struct err *e)
 {
-	char dir[4096], tmp[4096], dst[4096], hex[DIGEST_HEX_LEN + 1];
+	char dir[4096], tmp[4096], dst[LAYER_PATH_MAX];
 	if (pathf(e, dir, sizeof dir, "%s/sha256", layers_dir) != 0 ||
 	    pathf(e, tmp, sizeof tmp, "%s/.tmp-%d.img", dir, (int)getpid()) != 0 ||
-	    pathf(e, dst, sizeof dst, "%s/%064d.img", dir, 0) != 0)
-		return -1;
+	    layer_path(dst, sizeof dst, layers_dir, (const uint8_t[DIGEST_LEN]){0}) != 0)
+		return err_set(e, ENAMETOOLONG, "%s: path too long", layers_dir);
 	if ((mkdir(layers_dir, 0755) != 0 && errno != EEXIST) || (mkdir(dir, 0755) != 0 && errno != EEXIST))
 		return err_sys(e, errno, "mkdir %s", dir);
 	unlink(tmp);
@@ -61,8 +61,7 @@ int image_build(const char *format, const char *src, const char *layers_dir,
 		unlink(tmp);
 		return -1;
 	}
-	digest_to_hex(digest, hex);
-	pathf(e, dst, sizeof dst, "%s/%s.img", dir, hex); /* fits: same length as checked above */
+	layer_path(dst, sizeof dst, layers_dir, digest); /* fits: same length as checked above */
 	if (rename(tmp, dst) != 0) {
 		err_sys(e, errno, "rename %s to %s", tmp, dst);
 		unlink(tmp);

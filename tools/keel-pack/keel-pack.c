@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	size_t n = (size_t)(argc - i);
-	struct index_entry *ents = calloc(n, sizeof *ents);
+	struct layer_index_entry *ents = calloc(n, sizeof *ents);
 	if (!ents)
 		return 1;
 	umask(022); /* modes of the directories we create end up in the image */
@@ -179,14 +179,14 @@ int main(int argc, char **argv)
 	}
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const char *spec = argv[i + (int)k], *eq = strchr(spec, '=');
-		if (!eq || (size_t)(eq - spec) > PACK_NAME_MAX) {
+		if (!eq || (size_t)(eq - spec) > LAYER_NAME_MAX) {
 			fprintf(stderr, "keel-pack: '%s': expected NAME=SOURCE\n", spec);
 			rc = 2;
 			break;
 		}
 		memcpy(ents[k].name, spec, (size_t)(eq - spec));
 		ents[k].name[eq - spec] = '\0';
-		if (!index_name_ok(ents[k].name)) {
+		if (!layer_name_ok(ents[k].name)) {
 			fprintf(stderr, "keel-pack: '%s': name: expected letters, digits, '.', '_', '-'\n", spec);
 			rc = 2;
 			break;

@@ -6,9 +6,10 @@
 #include <stdint.h>
 
 #include "../../lib/digest.h"
+#include "../../format/layer_index.h"
 #include "../../lib/err.h"
+#include "../../lib/paths.h"
 
-#define PACK_NAME_MAX 64
 
 /* whiteout.c: OCI whiteouts -> overlayfs whiteouts. */
 enum wh_kind { WH_NONE, WH_FILE, WH_OPAQUE, WH_BAD };
@@ -42,19 +43,9 @@ int hash_file(const char *path, uint8_t out[DIGEST_LEN], uint64_t *size, struct 
 int image_build(const char *format, const char *src, const char *layers_dir,
 		uint8_t digest[DIGEST_LEN], struct err *e);
 
-/* index.c: the name -> digest index, lines "NAME sha256:<hex>", sorted by name. */
-struct index_entry {
-	char name[PACK_NAME_MAX + 1];
-	uint8_t digest[DIGEST_LEN];
-};
-int index_name_ok(const char *name);
-/* One line without its newline -> entry; -1 if malformed. */
-int index_parse_line(const char *line, struct index_entry *ent);
-/* Replace or insert `add` in the sorted array ents[0..*n) (capacity cap); -1 when full. */
-int index_put(struct index_entry *ents, size_t *n, size_t cap, const struct index_entry *add);
-/* Read <layers_dir>/index (missing is empty), put every entry of adds, write it back atomically. */
-int index_update(const char *layers_dir, const struct index_entry *adds, size_t nadds,
-		 struct err *e);
+/* index.c: put every entry of adds into <layers_dir>/index (format/layer_index.h; missing is
+ * empty) under the store's lock, and write it back atomically. */
+int index_update(const char *layers_dir, const struct layer_index_entry *adds, size_t nadds, struct err *e);
 
 /* bundle.c: `keel-pack bundle ...` (argv[0] is "bundle"); returns the exit status. */
 int bundle_main(int argc, char **argv);

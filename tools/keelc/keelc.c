@@ -112,7 +112,7 @@ static int compile(const char *in, const char *out, const char *key, const char 
 {
 	struct layer_index ix;
 	memset(&ix, 0, sizeof ix);
-	if (layers && index_load(&ix, layers, e))
+	if (layers && layer_index_load(&ix, layers, e))
 		return -1;
 	char *text = NULL;
 	size_t len = 0;
@@ -130,7 +130,7 @@ static int compile(const char *in, const char *out, const char *key, const char 
 	if (!rc)
 		rc = write_file(out, bin, bin_len, e);
 	model_free(&m);
-	index_free(&ix);
+	layer_index_free(&ix);
 	free(text);
 	free(bin);
 	return rc;

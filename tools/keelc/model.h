@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/layer_index.h"
 #include "format/layout.h"
 #include "lib/err.h"
 
@@ -79,13 +80,7 @@ struct model {
 	VEC(struct h_service) services;
 };
 
-/* Layer names resolve through keel-pack's index (DIR/index: "NAME sha256:<hex>" per line). */
-struct layer_index {
-	const char *dir;                /* NULL: no index given */
-	VEC(struct { char *name; struct digest d; }) entries;
-};
-int index_load(struct layer_index *ix, const char *dir, struct err *e);
-void index_free(struct layer_index *ix);
+/* Layer names resolve through keel-pack's index (format/layer_index.h; dir NULL: none given). */
 
 /* Parse the text config; errors are "FILE:LINE:COL: service 'web': key: message". */
 int model_parse(struct model *m, const char *file, const char *text, size_t len, const struct layer_index *ix,

@@ -291,12 +291,10 @@ static int svc_layers(struct pctx *p)
 			return perr(p, COL(i), "layer '%s' is a name: give keel-pack's index with --layers DIR, or a sha256: digest",
 				    s);
 		} else {
-			uint32_t k = 0;
-			while (k < ix->entries.n && strcmp(ix->entries.v[k].name, s))
-				k++;
-			if (k == ix->entries.n)
+			const struct layer_index_entry *x = layer_index_find(ix, s);
+			if (!x)
 				return perr(p, COL(i), "layer '%s' is not in %s/index", s, ix->dir);
-			d = ix->entries.v[k].d;
+			memcpy(d.b, x->digest, sizeof d.b);
 		}
 		VEC_PUSH(p->svc->layers, d);
 	}

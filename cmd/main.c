@@ -1,7 +1,7 @@
-/* keel's main: PID 1 when the kernel starts it without a subcommand, else a multi-call CLI. */
+/* keel-cmd's main: the multi-call CLI. `keel VERB` (the PID-1 binary, not running as PID 1) execs
+ * this binary with its own arguments, so both spell every command the same (init/main.c). */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 
@@ -29,8 +29,6 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 && getpid() == 1)
-		pid1_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "file.h"
+#include "../lib/file.h"
 
 static const char *other(const char *slot)
 {

@@ -1,15 +1,14 @@
-/* Which config PID 1 runs and why (init/update_choice.c): PID 1 records its choice at boot and
+/* Which config PID 1 runs and why (update/choice.c): PID 1 records its choice at boot and
  * after a live reload in /run/keel/config-choice (it is the one writer); keel update --status reads
  * it, so after a fallback boot it can say which slot runs and why the active one did not. */
-#ifndef KEEL_INIT_UPDATE_CHOICE_H
-#define KEEL_INIT_UPDATE_CHOICE_H
+#ifndef KEEL_UPDATE_CHOICE_H
+#define KEEL_UPDATE_CHOICE_H
 
 #include <stdbool.h>
 
 #include "../lib/err.h"
+#include "../lib/paths.h"
 
-#define UPDATE_CHOICE_DIR "/run/keel"
-#define UPDATE_CHOICE_NAME "config-choice"
 #define UPDATE_CHOICE_REJECTED_MAX 2 /* active and previous; the factory config is the last resort */
 
 struct update_choice_entry {
@@ -28,8 +27,8 @@ struct update_choice {
  * Kept only when its link exists: no `active` yet is no update, not a rejection. */
 void update_choice_reject(struct update_choice *c, const char *path, const char *why);
 /* PID 1: `path` runs, after the rejections in c (NULL: none): the record is replaced (temporary
- * name, rename); a failure is logged. */
-void update_choice_record(const struct update_choice *c, const char *path);
+ * name, rename). */
+int update_choice_record(const struct update_choice *c, const char *path, struct err *e);
 /* keel update --status: the record, 1; none (PID 1 is not keel, or it had no valid config), 0. */
 int update_choice_read(struct update_choice *c, struct err *e);
 

@@ -72,19 +72,12 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		return -1;
 	}
 	if (o->l.nstores == 0) {
-		o->l.stores[o->l.nstores++] = "/etc/keel/layers";
-		o->l.stores[o->l.nstores++] = "/data/keel/layers";
+		o->l.stores[o->l.nstores++] = KEEL_FACTORY_LAYERS;
+		o->l.stores[o->l.nstores++] = KEEL_DATA_LAYERS;
 	}
 	o->config = argv[i];
 	o->service = argv[i + 1];
 	return 0;
-}
-
-/* The whole file in one malloc'd buffer (malloc aligns to 16, the reader needs 8). */
-uint8_t *cmd_read_config(const char *path, size_t *len, struct err *e)
-{
-	uint8_t *buf;
-	return file_read_all(path, CFG_MAX_FILE_SIZE, &buf, len, e) < 0 ? NULL : buf;
 }
 
 /* The same start as PID 1's (runtime/launch.c), then wait in the foreground and clean up. */
@@ -113,17 +106,11 @@ int cmd_run(int argc, char **argv)
 	reaper_signals(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, NULL);
 
-	size_t len;
-	uint8_t *buf = cmd_read_config(o.config, &len, &e);
-	if (!buf) {
-		fprintf(stderr, "keel run: %s\n", e.msg);
-		return EXIT_KEEL;
-	}
+	uint8_t *buf;
 	struct cfg c;
 	const char *base = strrchr(o.config, '/') ? strrchr(o.config, '/') + 1 : o.config;
-	if (cfg_open(&c, buf, len, base, &e) < 0 || cfg_verify_signature(&c, "/etc/keel/keys", base, &e) < 0) {
+	if (cfg_load(o.config, base, KEEL_KEYS_DIR, &buf, &c, &e) < 0) {
 		fprintf(stderr, "keel run: %s\n", e.msg);
-		free(buf);
 		return EXIT_KEEL;
 	}
 	if (cfg_compat_note(&c))

@@ -1,6 +1,6 @@
 /* The layer store of updates: a free-space check before a bundle streams in, and the removal of
  * layers no config slot references any more. */
-#include "update_store.h"
+#include "store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,14 +18,13 @@
 #include "../format/bundle.h"
 #include "../lib/digest.h"
 #include "../lib/file.h"
+#include "../lib/paths.h"
 
 static bool have_layer(const char *store, const uint8_t d[32])
 {
-	char p[PATH_MAX], hex[DIGEST_HEX_LEN + 1];
+	char p[LAYER_PATH_MAX];
 	struct stat st;
-	digest_to_hex(d, hex);
-	return (size_t)snprintf(p, sizeof p, "%s/sha256/%s.img", store, hex) < sizeof p && stat(p, &st) == 0 &&
-	       S_ISREG(st.st_mode);
+	return layer_path(p, sizeof p, store, d) == 0 && stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 int update_space_check(int fd, const char *file, const char *data, const char *factory, struct err *e)
@@ -70,13 +69,10 @@ static int slot_refs(const char *data, const char *name, uint8_t (**refs)[32], s
 	if (lstat(link, &st) < 0)
 		return errno == ENOENT ? 0 : err_sys(e, errno, "%s: stat", link);
 	snprintf(path, sizeof path, "%s/config.bin", link);
-	uint8_t *buf = NULL;
-	size_t len = 0;
+	uint8_t *buf;
 	struct cfg c;
-	if (file_read_all(path, CFG_MAX_FILE_SIZE, &buf, &len, e) < 0 || cfg_open(&c, buf, len, path, e) < 0) {
-		free(buf);
+	if (cfg_load(path, path, NULL, &buf, &c, e) < 0)
 		return -1;
-	}
 	size_t k = bundle_config_layers(&c, NULL, 0);
 	uint8_t (*grown)[32] = realloc(*refs, (*n + k + 1) * sizeof **refs);
 	if (!grown) {

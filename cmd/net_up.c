@@ -27,17 +27,11 @@ int cmd_net_up(int argc, char **argv)
 		return 2;
 	}
 	struct err e = {0};
-	size_t len;
-	uint8_t *buf = cmd_read_config(argv[1], &len, &e);
-	if (!buf) {
-		fprintf(stderr, "keel net-up: %s\n", e.msg);
-		return 1;
-	}
-	struct cfg c;
 	const char *base = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
+	uint8_t *buf;
+	struct cfg c;
 	int rc = 0;
-	if (cfg_open(&c, buf, len, base, &e) < 0 || cfg_verify_signature(&c, "/etc/keel/keys", base, &e) < 0 ||
-	    network_up_all(&c, &e) < 0) {
+	if (cfg_load(argv[1], base, KEEL_KEYS_DIR, &buf, &c, &e) < 0 || network_up_all(&c, &e) < 0) {
 		fprintf(stderr, "keel net-up: %s\n", e.msg);
 		rc = 1;
 	}

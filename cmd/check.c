@@ -10,9 +10,8 @@
 
 #include "../lib/file.h"
 #include "commands.h"
-#include "format/config.h"
+#include "../format/config.h"
 
-#define DEFAULT_KEYS "/etc/keel/keys"
 
 static void usage(FILE *f)
 {
@@ -22,14 +21,14 @@ static void usage(FILE *f)
 		   "(*.pub, from keelc --pubkey), the signature. Prints the config as text keelc accepts.\n"
 		   "Errors are one line on stderr and the exit status is 1.\n"
 		   "\n"
-		   "  --keys DIR   public keys to verify against (default " DEFAULT_KEYS "). As for PID 1, a\n"
-		   "               directory without *.pub (or no " DEFAULT_KEYS ") checks no signature;\n"
+		   "  --keys DIR   public keys to verify against (default " KEEL_KEYS_DIR "). As for PID 1, a\n"
+		   "               directory without *.pub (or no " KEEL_KEYS_DIR ") checks no signature;\n"
 		   "               a DIR given here that does not exist is an error\n");
 }
 
 int cmd_check(int argc, char **argv)
 {
-	const char *file = NULL, *keys = DEFAULT_KEYS;
+	const char *file = NULL, *keys = KEEL_KEYS_DIR;
 	bool keys_given = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -62,10 +61,8 @@ int cmd_check(int argc, char **argv)
 	if (kfd >= 0)
 		close(kfd);
 	uint8_t *buf = NULL;
-	size_t len = 0;
 	struct cfg c;
-	int rc = file_read_all(file, CFG_MAX_FILE_SIZE, &buf, &len, &e) || cfg_open(&c, buf, len, file, &e) ||
-		 cfg_verify_signature(&c, keys, file, &e);
+	int rc = cfg_load(file, file, keys, &buf, &c, &e);
 	if (!rc && cfg_compat_note(&c))
 		fprintf(stderr, "%s: %s\n", file, cfg_compat_note(&c));
 	if (!rc && cfg_print(&c, stdout))

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "../lib/err.h"
 
 #define SLOT_TRIAL_BOOTS 3 /* boots on trial without confirmation before PID 1 rolls back */
 

@@ -179,7 +179,7 @@ static int bootchart(const char *path)
 
 int cmd_ctl(int argc, char **argv)
 {
-	const char *path = "/run/keel/ctl";
+	const char *path = KEEL_CTL_SOCKET;
 	int i = 1;
 	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
 		usage(stdout);

@@ -3,7 +3,7 @@
  *   running SLOT PATH
  *   rejected SLOT PATH REASON...
  * SLOT is slot-a, slot-b, factory, or - (an old-style directory); REASON is the rest of the line. */
-#include "update_choice.h"
+#include "choice.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +12,8 @@
 #include <unistd.h>
 
 #include "../lib/file.h"
-#include "pid1.h"
 
-#define CHOICE_PATH UPDATE_CHOICE_DIR "/" UPDATE_CHOICE_NAME
+#define CHOICE_PATH KEEL_RUN_DIR "/" KEEL_CHOICE_NAME
 
 /* The slot a config path lies in: the factory's, the target of its link (.../active), or "" when
  * the link is a directory. False when there is no such link. */
@@ -22,7 +21,7 @@ static bool slot_of(const char *path, char slot[8])
 {
 	char link[64], t[16];
 	slot[0] = '\0';
-	if (!strcmp(path, PID1_CONFIG_PATH)) {
+	if (!strcmp(path, KEEL_FACTORY_CONFIG)) {
 		memcpy(slot, "factory", 8);
 		return true;
 	}
@@ -58,7 +57,7 @@ void update_choice_reject(struct update_choice *c, const char *path, const char 
 	c->nrejected++;
 }
 
-void update_choice_record(const struct update_choice *c, const char *path)
+int update_choice_record(const struct update_choice *c, const char *path, struct err *e)
 {
 	char slot[8];
 	slot_of(path, slot);
@@ -69,15 +68,14 @@ void update_choice_record(const struct update_choice *c, const char *path)
 		n += snprintf(text + n, sizeof text - (size_t)n, "rejected %s %s %s\n", r->slot[0] ? r->slot : "-",
 			      r->path, r->why);
 	}
-	struct err e;
-	err_clear(&e);
-	int dfd = mkdir_p(UPDATE_CHOICE_DIR, 0755, &e) < 0 ? -1 : open(UPDATE_CHOICE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 && !e.msg[0])
-		err_sys(&e, errno, "%s: open", UPDATE_CHOICE_DIR);
-	if (dfd < 0 || file_put_at(dfd, UPDATE_CHOICE_DIR, UPDATE_CHOICE_NAME, text, (size_t)n, 0644, &e) < 0)
-		klog("config: recording the choice: %s", e.msg);
-	if (dfd >= 0)
-		close(dfd);
+	if (mkdir_p(KEEL_RUN_DIR, 0755, e) < 0)
+		return -1;
+	int dfd = open(KEEL_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "%s: open", KEEL_RUN_DIR);
+	int rc = file_put_at(dfd, KEEL_RUN_DIR, KEEL_CHOICE_NAME, text, (size_t)n, 0644, e);
+	close(dfd);
+	return rc;
 }
 
 /* "KIND SLOT PATH[ REASON]" into an entry (the line is cut into fields); the kind, or NULL when a

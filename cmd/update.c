@@ -16,14 +16,11 @@
 #include "../format/bundle.h"
 #include "../lib/digest.h"
 #include "../lib/file.h"
-#include "../lib/slot.h"
+#include "../update/slot.h"
 #include "commands.h"
-#include "update_choice.h"
-#include "update_store.h"
+#include "../update/choice.h"
+#include "../update/store.h"
 
-#define DEFAULT_DATA "/data/keel"
-#define DEFAULT_KEYS "/etc/keel/keys"
-#define DEFAULT_FACTORY "/etc/keel/layers"
 #define TMP_PREFIX ".tmp-"
 
 static void usage(FILE *f)
@@ -46,9 +43,9 @@ static void usage(FILE *f)
 		   "  --json                 with --status: the same as one JSON object (fields: docs/update.md)\n"
 		   "  --gc                   remove the stored layers neither the active nor the previous config uses\n"
 		   "                         (PID 1 does it after it confirms an update)\n"
-		   "  --data-dir DIR         the updated state (default " DEFAULT_DATA ")\n"
-		   "  --keys DIR             public keys the config must be signed with (default " DEFAULT_KEYS ")\n"
-		   "  --factory-layers DIR   the factory's layer store (default " DEFAULT_FACTORY ")\n");
+		   "  --data-dir DIR         the updated state (default " KEEL_DATA_DIR ")\n"
+		   "  --keys DIR             public keys the config must be signed with (default " KEEL_KEYS_DIR ")\n"
+		   "  --factory-layers DIR   the factory's layer store (default " KEEL_FACTORY_LAYERS ")\n");
 }
 
 struct upd {
@@ -71,10 +68,9 @@ struct upd {
 /* The image is in the store; with `check`, only if its bytes still hash to its name. */
 static bool in_store(const char *dir, const uint8_t d[32], bool check)
 {
-	char p[PATH_MAX], hex[DIGEST_HEX_LEN + 1];
+	char p[LAYER_PATH_MAX];
 	struct stat st;
-	digest_to_hex(d, hex);
-	if ((size_t)snprintf(p, sizeof p, "%s/sha256/%s.img", dir, hex) >= sizeof p || stat(p, &st) < 0 ||
+	if (layer_path(p, sizeof p, dir, d) < 0 || stat(p, &st) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return false;
 	if (!check)
@@ -277,7 +273,7 @@ static int status(const char *data, bool json)
 	err_clear(&e);
 	memset(&st, 0, sizeof st);
 	/* PID 1 records its choice for its own data dir only. */
-	int have = strcmp(data, DEFAULT_DATA) ? 0 : update_choice_read(&ch, &e);
+	int have = strcmp(data, KEEL_DATA_DIR) ? 0 : update_choice_read(&ch, &e);
 	/* No data dir: no update was ever installed (the factory config). */
 	bool none = have >= 0 && access(data, F_OK) < 0 && errno == ENOENT;
 	bool old = have >= 0 && !none && slot_migrate(data, false, &e) == 1;
@@ -401,7 +397,7 @@ static int install(struct upd *u, struct err *e)
 		u->step("layers");
 	/* After a fallback boot the slot that runs is not the active one: it stays, as previous. */
 	struct update_choice ch;
-	const char *running = !strcmp(u->data, DEFAULT_DATA) && update_choice_read(&ch, &(struct err){0}) > 0 ? ch.running.slot : NULL;
+	const char *running = !strcmp(u->data, KEEL_DATA_DIR) && update_choice_read(&ch, &(struct err){0}) > 0 ? ch.running.slot : NULL;
 	char slot[8];
 	if (slot_install(u->data, cfg, cfg_len, slot, running, u->step, e) < 0)
 		goto out;
@@ -422,7 +418,7 @@ out:
 
 int cmd_update(int argc, char **argv)
 {
-	struct upd u = {.data = DEFAULT_DATA, .keys = DEFAULT_KEYS, .factory = DEFAULT_FACTORY, .sfd = -1, .in = -1,
+	struct upd u = {.data = KEEL_DATA_DIR, .keys = KEEL_KEYS_DIR, .factory = KEEL_FACTORY_LAYERS, .sfd = -1, .in = -1,
 			.out = -1};
 	bool reboot = true, show = false, gc = false, apply = false, json = false;
 	for (int i = 1; i < argc; i++) {
@@ -493,7 +489,7 @@ int cmd_update(int argc, char **argv)
 	if (apply) {
 		printf("keel update: applying live (keel ctl reload)\n");
 		fflush(stdout);
-		int r = ctl_call("/run/keel/ctl", "reload\n");
+		int r = ctl_call(KEEL_CTL_SOCKET, "reload\n");
 		if (r != 0)
 			fprintf(stderr, "keel update: not applied live; it runs from the next boot\n");
 		return r;

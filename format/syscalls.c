@@ -1,9 +1,9 @@
-/* Syscall name lookup in the table the build generates (seccomp_profile.h): shared by the device,
- * which resolves a service's rules, and keelc, which checks the names at compile time. */
+/* Syscall name lookup in the table the build generates (syscalls.h): shared by the device, which
+ * resolves a service's rules, and keelc, which checks the names at compile time. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "seccomp_profile.h"
+#include "syscalls.h"
 
 static int by_name(const void *key, const void *elem)
 {

@@ -1,0 +1,22 @@
+/* The multi-call CLI's commands: one function each, in its own file, dispatched by cmd/main.c. */
+#ifndef KEEL_CMD_COMMANDS_H
+#define KEEL_CMD_COMMANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/err.h"
+#include "../lib/paths.h"
+
+/* Each returns the process exit status. argv[0] is the command name ("check", "run", ...). */
+int cmd_check(int argc, char **argv);   /* cmd/check.c: validate a binary config, print it as text */
+int cmd_run(int argc, char **argv);     /* cmd/run.c: run one service in the foreground */
+int cmd_net_up(int argc, char **argv);  /* cmd/net_up.c: every network of a config up */
+int cmd_ctl(int argc, char **argv);     /* cmd/ctl.c: a request to the running PID 1 */
+int cmd_update(int argc, char **argv);  /* cmd/update.c: install an update bundle */
+
+/* cmd/ctl.c: one request line to PID 1's control socket, the answer's body on stdout; the
+ * exit status as keel ctl's (0 OK, 1 refused with the reason on stderr, 3 not reached). */
+int ctl_call(const char *path, const char *req);
+
+#endif

@@ -1,0 +1,42 @@
+/* keel's contract with the device's file system: every path PID 1, the commands and the helpers
+ * agree on, spelled once. Three trees: /etc/keel (the factory image: read-only), /run/keel (this
+ * boot: tmpfs), /data/keel (kept across boots: updates, logs). docs/architecture.md lists them. */
+#ifndef KEEL_LIB_PATHS_H
+#define KEEL_LIB_PATHS_H
+
+/* The factory image. */
+#define KEEL_ETC_DIR "/etc/keel"
+#define KEEL_FACTORY_CONFIG KEEL_ETC_DIR "/config.bin" /* the config the device was built with */
+#define KEEL_KEYS_DIR KEEL_ETC_DIR "/keys"             /* *.pub: keys a config must be signed with */
+#define KEEL_FACTORY_LAYERS KEEL_ETC_DIR "/layers"     /* layer store: sha256/<hex>.img */
+
+/* This boot. */
+#define KEEL_RUN_DIR "/run/keel"
+#define KEEL_CTL_SOCKET KEEL_RUN_DIR "/ctl"            /* PID 1's control socket (root only) */
+#define KEEL_STATUS_DIR KEEL_RUN_DIR "/status"         /* status.txt: the services' table */
+#define KEEL_NOTIFY_DIR KEEL_RUN_DIR "/notify"         /* <service>/notify: readiness sockets */
+#define KEEL_CHOICE_NAME "config-choice"               /* in KEEL_RUN_DIR: which config runs, why */
+
+/* Kept across boots: A/B config slots, the update layer store. */
+#define KEEL_DATA_DIR "/data/keel"
+#define KEEL_ACTIVE_CONFIG KEEL_DATA_DIR "/active/config.bin"
+#define KEEL_PREVIOUS_CONFIG KEEL_DATA_DIR "/previous/config.bin"
+#define KEEL_DATA_LAYERS KEEL_DATA_DIR "/layers"
+
+/* cgroup v2: every service's cgroup under KEEL_CGROUP_ROOT, PID 1 in its own leaf. */
+#define KEEL_CGROUP_ROOT "/sys/fs/cgroup/keel"
+#define KEEL_CGROUP_INIT "/sys/fs/cgroup/keel.init"
+
+/* The console shell and the rescue shell. */
+#define KEEL_SHELL "/bin/sh"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A layer store (KEEL_FACTORY_LAYERS, KEEL_DATA_LAYERS, keel-pack's OUT/layers) keeps each layer
+ * image as STORE/sha256/<64 hex>.img, named by its SHA-256. Writes that path into buf (lib/paths.c);
+ * -1 with errno ENAMETOOLONG when it does not fit. */
+#define LAYER_PATH_MAX 4096
+int layer_path(char *buf, size_t size, const char *store, const uint8_t digest[32]);
+
+#endif
