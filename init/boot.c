@@ -1,4 +1,6 @@
 /* PID 1's first steps: stdio on the console, off the initramfs onto a tmpfs root, early mounts. */
+#include "boot.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +14,8 @@
 
 #include "../lib/text.h"
 #include "pid1.h"
+#include "../lib/clock.h"
+#include "klog.h"
 
 /* Creates `path` and its parents (0755); an existing directory is fine. */
 static int mkdir_p(const char *path)

@@ -10,12 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include "../lib/file.h"
 #include "supervisor.h"
+#include "loop.h"
+#include "svclog.h"
 
 #define SVC_OF_CG(ptr) ((struct svc *)((char *)(ptr) - offsetof(struct svc, cg_src)))
 
@@ -95,7 +96,7 @@ void cgevents_stop(struct pid1 *p, struct svc *s)
 {
 	cgevents_read(p, s); /* a kill that ended the service counts before its cgroup goes */
 	if (s->cg_src.fd >= 0) {
-		epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->cg_src.fd, NULL);
+		loop_del(p, &s->cg_src);
 		close(s->cg_src.fd);
 		s->cg_src.fd = -1;
 	}

@@ -1,5 +1,7 @@
 /* PID 1's config: the factory one (/etc/keel/config.bin) first, for the data partition; then the
  * first of active, previous and factory that reads, validates and verifies. */
+#include "config_load.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "pid1.h"
 #include "update_boot.h"
 #include "../update/choice.h"
+#include "klog.h"
 
 void config_choice_record(const struct update_choice *ch, const char *path)
 {
@@ -63,8 +66,8 @@ bool config_select(struct pid1 *p)
 		p->cfg_buf = buf;
 		p->cfg = c;
 		p->cfg_ok = true;
+		p->cfg_from_active = i == 0;
 		config_loaded(p, paths[i]);
-		update_boot_loaded(p, i == 0);
 		config_choice_record(&ch, paths[i]);
 		return true;
 	}

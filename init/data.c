@@ -1,5 +1,7 @@
 /* The data partition: /data from the factory config's device, else a tmpfs with a warning, so
  * /data/keel (updated configs and layers) always exists. */
+#include "data.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 
 #include "pid1.h"
+#include "klog.h"
 
 #define DEV_WAIT_MS 3000 /* the block driver was just loaded: its disk may appear a moment later */
 

@@ -1,155 +1,51 @@
-/* PID 1's event loop: every signal arrives through one signalfd; one epoll_wait, one dispatch. */
+/* PID 1's event loop, the mechanism (loop.h): one epoll instance, sources in and out, one wait and
+ * one dispatch. The policy around it is pid1.c's. */
+#include "loop.h"
+
 #include <errno.h>
-#include <signal.h>
-#include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "pid1.h"
-#include "reload.h"
-#include "sink.h"
-#include "update_boot.h"
 
-/* Orphans are re-parented to PID 1: collect every exit there is, never block. */
-void reap_children(struct pid1 *p)
+int loop_open(struct err *e)
 {
-	for (;;) {
-		/* Look first (WNOWAIT): a service's container is collected through its pidfd by the
-		 * supervisor, which needs the status; everything else is reaped here. */
-		siginfo_t si;
-		memset(&si, 0, sizeof si);
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
-			if (errno == EINTR)
-				continue;
-			return; /* ECHILD: no children */
-		}
-		if (si.si_pid == 0)
-			return; /* children left but none exited */
-		if (supervisor_child_exited(p, si.si_pid))
-			continue;
-		int status;
-		pid_t pid = waitpid(si.si_pid, &status, WNOHANG);
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			return;
-		if (pid == p->shell_pid)
-			console_shell_reaped(p, pid, status);
-	}
+	int fd = epoll_create1(EPOLL_CLOEXEC);
+	if (fd < 0)
+		err_sys(e, errno, "loop: epoll_create1");
+	return fd;
 }
 
-/* As busybox init: SIGTERM reboots, SIGUSR1 halts, SIGUSR2 powers off, SIGINT (ctrl-alt-del once
- * RB_DISABLE_CAD is set) does what the config says. A second request while stopping is ignored. */
-static void on_stop_signal(struct pid1 *p, int sig, pid_t from)
+int loop_watch(struct pid1 *p, struct loop_source *s, uint32_t events, struct err *e)
 {
-	enum pid1_stop what = STOP_NONE;
-	const char *why = "";
-	switch (sig) {
-	case SIGTERM: what = STOP_REBOOT; why = "SIGTERM"; break;
-	case SIGUSR1: what = STOP_HALT; why = "SIGUSR1"; break;
-	case SIGUSR2: what = STOP_POWEROFF; why = "SIGUSR2"; break;
-	case SIGINT: {
-		uint32_t act = p->cfg_ok ? p->cfg.system->ctrl_alt_del : CFG_ACT_REBOOT;
-		why = "ctrl-alt-del";
-		if (act == CFG_ACT_IGNORE) {
-			klog("signal: ctrl-alt-del ignored (config)");
-			return;
-		}
-		what = act == CFG_ACT_POWEROFF ? STOP_POWEROFF : act == CFG_ACT_HALT ? STOP_HALT : STOP_REBOOT;
-		break;
-	}
-	}
-	if (what == STOP_NONE)
-		return;
-	if (p->stopping) {
-		klog("signal: %s ignored: already shutting down", why);
-		return;
-	}
-	static const char *const names[] = {"", "reboot", "poweroff", "halt"};
-	klog("signal: %s from pid %d: %s", why, (int)from, names[what]);
-	p->stopping = what;
-}
-
-static void on_signals(struct pid1 *p, struct loop_source *s, uint32_t events)
-{
-	(void)events;
-	struct signalfd_siginfo si[16];
-	for (;;) {
-		ssize_t n = read(s->fd, si, sizeof si);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return; /* EAGAIN: drained */
-		for (size_t i = 0; i < (size_t)n / sizeof si[0]; i++) {
-			int sig = (int)si[i].ssi_signo;
-			if (sig == SIGCHLD)
-				reap_children(p);
-			else if (sig == SIGTERM || sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGINT)
-				on_stop_signal(p, sig, (pid_t)si[i].ssi_pid);
-			else
-				klog("signal: %s from pid %d ignored", strsignal(sig), (int)si[i].ssi_pid);
-		}
-	}
-}
-
-int loop_add(struct pid1 *p, struct loop_source *s, struct err *e)
-{
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s};
+	struct epoll_event ev = {.events = events, .data.ptr = s};
 	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0)
 		return err_sys(e, errno, "loop: epoll_ctl add fd %d", s->fd);
 	return 0;
 }
 
-int loop_init(struct pid1 *p, struct err *e)
+int loop_add(struct pid1 *p, struct loop_source *s, struct err *e)
 {
-	/* Everything blocked and read from the signalfd: no handler ever runs in the middle of PID 1's
-	 * code. Children get an empty mask back before exec (console.c). */
-	sigset_t all;
-	sigfillset(&all);
-	if (sigprocmask(SIG_BLOCK, &all, NULL) < 0)
-		return err_sys(e, errno, "loop: sigprocmask");
-	p->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (p->epfd < 0)
-		return err_sys(e, errno, "loop: epoll_create1");
-	p->sig.fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (p->sig.fd < 0)
-		return err_sys(e, errno, "loop: signalfd");
-	p->sig.ready = on_signals;
-	return loop_add(p, &p->sig, e);
+	return loop_watch(p, s, EPOLLIN, e);
 }
 
-_Noreturn void loop_run(struct pid1 *p)
+int loop_set(struct pid1 *p, struct loop_source *s, uint32_t events)
 {
-	if (p->console && p->epfd >= 0)
-		sink_loop(p->console, p->epfd); /* from now on the console is written when it is ready */
-	for (;;) {
-		update_boot_check(p); /* may ask for a reboot or a reload (rollback) */
-		reload_step(p);       /* here, between batches: no event in hand points at a record */
-		/* Services stop first, in reverse dependency order, through this loop; then the rest. */
-		if (p->stopping && supervisor_shutdown(p)) {
-			watchdog_close(p); /* a clean shutdown from here: no reset half-way */
-			shutdown_run(p);
-		}
-		status_file_update(p);
-		struct epoll_event ev[8];
-		int n = epoll_wait(p->epfd, ev, 8, log_tick(p)); /* no timeout unless a sink is paced */
-		if (n < 0) {
-			if (errno != EINTR) {
-				/* Cannot happen with a valid epfd; never spin: reap and wait for a signal. */
-				klog("loop: epoll_wait: %s", strerror(errno));
-				reap_children(p);
-				sigset_t chld;
-				sigemptyset(&chld);
-				sigaddset(&chld, SIGCHLD);
-				sigtimedwait(&chld, NULL, &(struct timespec){.tv_sec = 1});
-			}
-			continue;
-		}
-		for (int i = 0; i < n; i++) {
-			struct loop_source *s = ev[i].data.ptr;
-			s->ready(p, s, ev[i].events);
-		}
+	struct epoll_event ev = {.events = events, .data.ptr = s};
+	return epoll_ctl(p->epfd, EPOLL_CTL_MOD, s->fd, &ev);
+}
+
+void loop_del(struct pid1 *p, struct loop_source *s)
+{
+	epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->fd, NULL); /* not there (never added, closed): fine */
+}
+
+int loop_wait(struct pid1 *p, int timeout_ms)
+{
+	struct epoll_event ev[8];
+	int n = epoll_wait(p->epfd, ev, 8, timeout_ms);
+	for (int i = 0; i < n; i++) {
+		struct loop_source *s = ev[i].data.ptr;
+		s->ready(p, s, ev[i].events);
 	}
+	return n;
 }

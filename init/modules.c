@@ -1,4 +1,6 @@
 /* PID 1 loads the kernel modules the config names, in its order, with finit_module(2). */
+#include "modules.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +13,8 @@
 #include <unistd.h>
 
 #include "pid1.h"
+#include "../lib/clock.h"
+#include "klog.h"
 
 /* finit_module says ENOENT for a module whose symbols are missing: its dependencies are not loaded
  * yet. The module's own "depends=" (in .modinfo) names them; list those not in /sys/module, so the

@@ -1,12 +1,71 @@
-/* PID 1: the boot sequence, step by step, then the event loop. Never returns, never exits. */
+/* PID 1: the boot sequence, step by step, then the loop's turn: what PID 1 does between two waits.
+ * Never returns, never exits. */
+#include "pid1.h"
+
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "pid1.h"
+#include "boot.h"
+#include "config_load.h"
+#include "console_shell.h"
+#include "ctl_server.h"
+#include "data.h"
+#include "klog.h"
+#include "logsink.h"
+#include "modules.h"
+#include "reload.h"
+#include "settings.h"
+#include "shutdown.h"
+#include "signals.h"
+#include "status_file.h"
+#include "supervisor.h"
 #include "update_boot.h"
+#include "watchdog.h"
+#include "../lib/clock.h"
+#include "loop.h"
+
+/* Between two waits, in this order: a trial boot may ask for a rollback (a reboot, or a reload);
+ * a reload starts or finishes here, where no event in hand points at a record it moves; a
+ * shutdown stops the services in reverse dependency order through the loop, then the rest. */
+static void between_waits(struct pid1 *p)
+{
+	update_boot_check(p);
+	int applied = reload_step(p);
+	if (applied >= 0) {
+		/* An update applied live is watched from before its services start (their start-limit
+		 * hits count against it). */
+		update_boot_reloaded(p, applied == RELOAD_FROM_ACTIVE);
+		supervisor_schedule(p);
+	}
+	if (p->stopping && supervisor_shutdown(p)) {
+		watchdog_close(p); /* a clean shutdown from here: no reset half-way */
+		shutdown_run(p);
+	}
+	status_file_update(p);
+}
+
+static _Noreturn void run(struct pid1 *p)
+{
+	if (p->console && p->epfd >= 0)
+		sink_loop(p->console, p->epfd); /* from now on the console is written when it is ready */
+	for (;;) {
+		between_waits(p);
+		if (loop_wait(p, log_tick(p)) < 0 && errno != EINTR) { /* no timeout unless a sink is paced */
+			/* Cannot happen with a valid epfd; never spin: reap and wait for a signal. */
+			klog("loop: epoll_wait: %s", strerror(errno));
+			reap_children(p);
+			sigset_t chld;
+			sigemptyset(&chld);
+			sigaddset(&chld, SIGCHLD);
+			sigtimedwait(&chld, NULL, &(struct timespec){.tv_sec = 1});
+		}
+	}
+}
 
 _Noreturn void pid1_main(void)
 {
@@ -32,8 +91,8 @@ _Noreturn void pid1_main(void)
 		klog("pid1: reboot(RB_DISABLE_CAD): %s", strerror(errno));
 	struct err e;
 	err_clear(&e);
-	if (loop_init(p, &e) < 0)
-		klog("%s", e.msg); /* loop_run copes with a broken epoll by polling for children */
+	if ((p->epfd = loop_open(&e)) < 0 || signals_init(p, &e) < 0)
+		klog("%s", e.msg); /* run() copes with a broken epoll by polling for children */
 
 	config_load(p);
 	p->phase_ms[PHASE_CONFIG] = boot_ms();
@@ -48,6 +107,7 @@ _Noreturn void pid1_main(void)
 			settings_apply(p);
 			modules_load(p);
 		}
+		update_boot_loaded(p, p->cfg_from_active);
 		p->phase_ms[PHASE_DATA] = boot_ms();
 		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
 		watchdog_start(p);
@@ -64,5 +124,5 @@ _Noreturn void pid1_main(void)
 	console_shell_start(p);
 	p->phase_ms[PHASE_DONE] = boot_ms();
 	klog("pid1: boot done");
-	loop_run(p);
+	run(p);
 }

@@ -13,6 +13,9 @@
 #include "supervisor.h"
 #include "update_boot.h"
 #include "../update/choice.h"
+#include "config_load.h"
+#include "klog.h"
+#include "svclog.h"
 
 
 struct reload {
@@ -39,7 +42,20 @@ static void reload_free(struct reload *r)
 /* Every client waiting (and PID 1's own request) gets one answer. */
 static void answer(struct pid1 *p, const char *text)
 {
-	ctl_reload_answer(p, text);
+	if (p->ctl_hooks.reload_answer)
+		p->ctl_hooks.reload_answer(p, text);
+}
+
+/* Clients waiting for a reload, taken to be answered (none without a control socket). */
+static bool clients_take(struct pid1 *p)
+{
+	return p->ctl_hooks.reload_take && p->ctl_hooks.reload_take(p);
+}
+
+static void moved(struct pid1 *p, const struct svc *from, struct svc *to)
+{
+	if (p->ctl_hooks.svc_moved)
+		p->ctl_hooks.svc_moved(p, from, to);
 }
 
 static void refuse(struct pid1 *p, struct reload *r, const char *why)
@@ -87,20 +103,21 @@ static bool same_address(const struct pid1 *p, const struct reload *r, uint32_t 
 }
 
 static bool stops_done(const struct pid1 *p, const struct reload *r);
-static void finish(struct pid1 *p);
+static int finish(struct pid1 *p);
 
-static void begin(struct pid1 *p)
+/* Returns what reload_step does. */
+static int begin(struct pid1 *p)
 {
 	struct err e;
 	err_clear(&e);
 	struct reload *r = calloc(1, sizeof *r);
 	if (!r) {
 		refuse(p, NULL, "out of memory");
-		return;
+		return -1;
 	}
 	if (choose(r, &e) < 0) {
 		refuse(p, r, e.msg);
-		return;
+		return -1;
 	}
 	if (!memcmp(r->cfg.hdr->digest, p->cfg.hdr->digest, sizeof r->cfg.hdr->digest)) {
 		char line[128];
@@ -108,24 +125,24 @@ static void begin(struct pid1 *p)
 		snprintf(line, sizeof line, "OK\nunchanged %s\n", r->path);
 		answer(p, line);
 		p->reload_reboot = false;
-		update_boot_reloaded(p, r->from_active);
+		int from = r->from_active ? RELOAD_FROM_ACTIVE : RELOAD_FROM_OTHER;
 		reload_free(r);
-		return;
+		return from;
 	}
 	uint32_t so = p->nsvcs, sn = cfg_service_count(&r->cfg);
 	if (so != cfg_service_count(&p->cfg)) {
 		refuse(p, r, "the running services have no records (out of memory at boot): reboot to apply");
-		return;
+		return -1;
 	}
 	if (reload_plan(&p->cfg, &r->cfg, &r->plan, &e) < 0) {
 		refuse(p, r, e.msg);
-		return;
+		return -1;
 	}
 	r->wanted = calloc(so ? so : 1, sizeof *r->wanted);
 	r->svcs = calloc(sn ? sn : 1, sizeof *r->svcs);
 	if (!r->wanted || !r->svcs) {
 		refuse(p, r, "out of memory");
-		return;
+		return -1;
 	}
 	struct reload_plan *pl = &r->plan;
 	for (uint32_t i = 0; i < sn; i++)
@@ -146,7 +163,8 @@ static void begin(struct pid1 *p)
 		s->retiring = true;
 	}
 	if (stops_done(p, r))
-		finish(p); /* nothing was running: no exit would wake the loop for it */
+		return finish(p); /* nothing was running: no exit would wake the loop for it */
+	return -1;
 }
 
 static bool stops_done(const struct pid1 *p, const struct reload *r)
@@ -163,7 +181,7 @@ static bool stops_done(const struct pid1 *p, const struct reload *r)
 static void svc_release(struct pid1 *p, struct svc *s)
 {
 	svclog_drain(p, s);
-	ctl_svc_moved(p, s, NULL);
+	moved(p, s, NULL);
 	int fds[] = {s->timer.fd, s->log_src.fd, s->log_w, s->l.ct.pidfd, s->cg_src.fd};
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
 		if (fds[i] >= 0)
@@ -186,11 +204,9 @@ static void svc_moved(struct pid1 *p, struct svc *s, uint32_t i)
 	s->name = cfg_str(&p->cfg, s->cfg->name);
 	struct loop_source *src[] = {&s->timer, &s->log_src, s->notify_src.fd >= 0 ? &s->notify_src : NULL,
 				     s->up ? &s->exit_src : NULL, s->cg_src.fd >= 0 ? &s->cg_src : NULL};
-	for (size_t k = 0; k < sizeof src / sizeof src[0]; k++) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = src[k]};
-		if (src[k] && src[k]->fd >= 0 && epoll_ctl(p->epfd, EPOLL_CTL_MOD, src[k]->fd, &ev) < 0 && errno != ENOENT)
+	for (size_t k = 0; k < sizeof src / sizeof src[0]; k++)
+		if (src[k] && src[k]->fd >= 0 && loop_set(p, src[k], EPOLLIN) < 0 && errno != ENOENT)
 			klog("reload: service '%s': epoll_ctl: %s", s->name, strerror(errno));
-	}
 	struct err e;
 	err_clear(&e);
 	/* Its attachment names the network by pointers into the config: the same plan, new pointers. */
@@ -227,7 +243,7 @@ static void out(char **buf, size_t *len, size_t cap, const char *what, const cha
 		*len += (size_t)n;
 }
 
-static void finish(struct pid1 *p)
+static int finish(struct pid1 *p)
 {
 	struct reload *r = p->reload;
 	struct reload_plan *pl = &r->plan;
@@ -267,7 +283,7 @@ static void finish(struct pid1 *p)
 		if (pl->svc_new[i] == RL_KEEP) {
 			*s = old[pl->from[i]];
 			svc_moved(p, s, i);
-			ctl_svc_moved(p, &old[pl->from[i]], s);
+			moved(p, &old[pl->from[i]], s);
 			out(&t, &len, tcap, "kept", s->name);
 			counts[RL_KEEP]++;
 			continue;
@@ -308,24 +324,18 @@ static void finish(struct pid1 *p)
 	free(text);
 	p->reload = NULL;
 	p->reload_reboot = false;
-	update_boot_reloaded(p, r->from_active);
+	int from = r->from_active ? RELOAD_FROM_ACTIVE : RELOAD_FROM_OTHER;
 	reload_free(r);
-	supervisor_schedule(p);
+	return from; /* pid1.c starts the changed and added services, after the update's watch */
 }
 
-void reload_request(struct pid1 *p, bool reboot_if_refused)
-{
-	p->reload_internal = true;
-	p->reload_reboot |= reboot_if_refused;
-}
-
-void reload_step(struct pid1 *p)
+int reload_step(struct pid1 *p)
 {
 	struct reload *r = p->reload;
 	if (p->stopping) {
 		/* The shutdown stops every service anyway; the running config stays to the end. */
-		if (r || ctl_reload_take(p) || p->reload_internal) {
-			ctl_reload_take(p);
+		if (r || clients_take(p) || p->reload_internal) {
+			clients_take(p);
 			answer(p, "ERR reload refused: shutting down\n");
 		}
 		if (r) {
@@ -335,17 +345,21 @@ void reload_step(struct pid1 *p)
 			p->reload = NULL;
 		}
 		p->reload_internal = false;
-		return;
+		return -1;
 	}
+	int applied = -1;
 	if (r) {
 		if (!stops_done(p, r))
-			return;
-		finish(p);
+			return -1;
+		applied = finish(p);
 	}
 	/* A request that came during a reload is served by a new one: it may see yet another file. */
-	bool client = ctl_reload_take(p);
+	bool client = clients_take(p);
 	if (client || p->reload_internal) {
 		p->reload_internal = false;
-		begin(p);
+		int again = begin(p);
+		if (again >= 0)
+			applied = again;
 	}
+	return applied;
 }

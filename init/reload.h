@@ -30,11 +30,13 @@ int reload_plan(const struct cfg *old, const struct cfg *new, struct reload_plan
 void reload_plan_free(struct reload_plan *pl);
 
 struct pid1;
-/* reload.c, from the loop (before it waits): start a requested reload, finish one whose stops
- * are done. Never leaves PID 1 without a config: a refused one is answered and forgotten. */
-void reload_step(struct pid1 *p);
-/* Ask for a reload without a client (update rollback); `reboot_if_refused`: reboot when the
- * config chosen cannot be applied. */
-void reload_request(struct pid1 *p, bool reboot_if_refused);
+#define RELOAD_FROM_OTHER 0  /* a reload applied (or found unchanged) a config not the active slot's */
+#define RELOAD_FROM_ACTIVE 1 /* ... the active slot's (an update's) */
+/* reload.c, between two loop turns (pid1.c): start a requested reload (a client's, or
+ * pid1_request_reload's), finish one whose stops are done. Never leaves PID 1 without a config: a
+ * refused one is answered and forgotten. Returns RELOAD_FROM_* when a config was applied (the
+ * caller then starts its changed and added services: supervisor_schedule) or found unchanged, -1
+ * otherwise. */
+int reload_step(struct pid1 *p);
 
 #endif

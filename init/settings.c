@@ -1,4 +1,6 @@
 /* PID 1 applies the config's system settings: hostname, console log level, sysctls. */
+#include "settings.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,6 +11,7 @@
 
 #include "../lib/file.h"
 #include "pid1.h"
+#include "klog.h"
 
 /* "net.ipv4.ip_forward=1" -> write "1" to /proc/sys/net/ipv4/ip_forward. */
 static int sysctl_write(const char *entry, struct err *e)

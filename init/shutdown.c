@@ -1,4 +1,6 @@
 /* PID 1's shutdown: stop every process, sync, unmount everything, then reboot/power off/halt. */
+#include "shutdown.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,7 +15,9 @@
 
 #include "../lib/text.h"
 #include "pid1.h"
-#include "sink.h"
+#include "logsink.h"
+#include "../lib/clock.h"
+#include "klog.h"
 
 #define TERM_WAIT_MS 2000 /* after SIGTERM, before SIGKILL */
 #define KILL_WAIT_MS 1000 /* after SIGKILL; a process stuck in D state is left behind */

@@ -1,6 +1,8 @@
 /* PID 1's status file: the services' table (as `keel ctl status` shows it) in
  * /run/keel/status/status.txt, rewritten whenever a service's state changes, so a service can be
  * given it read-only (a volume of /run/keel/status) without any access to the control socket. */
+#include "status_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -10,6 +12,8 @@
 #include <unistd.h>
 
 #include "supervisor.h"
+#include "../lib/clock.h"
+#include "klog.h"
 
 #define STATUS_FILE KEEL_STATUS_DIR "/status.txt"
 #define STATUS_TMP KEEL_STATUS_DIR "/.status.txt.tmp"

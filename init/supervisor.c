@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +21,10 @@
 #include "../format/text.h"
 #include "../lib/file.h"
 #include "cgevents.h"
+#include "../lib/clock.h"
+#include "klog.h"
+#include "loop.h"
+#include "svclog.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -329,7 +332,7 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 	if (si.si_pid == 0)
 		return false;
 	int64_t ran = boot_ms() - s->started_ms;
-	epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->l.ct.pidfd, NULL);
+	loop_del(p, &s->exit_src);
 	bool failure;
 	if (si.si_code == CLD_EXITED) {
 		int code = si.si_status;
@@ -442,7 +445,7 @@ static void on_timer(struct pid1 *p, struct loop_source *src, uint32_t events)
 		/* A shutdown must not wait for it forever: count it as down and go on (the final
 		 * SIGKILL to everything and the unmount follow). */
 		if (p->stopping || s->retiring) {
-			epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->l.ct.pidfd, NULL);
+			loop_del(p, &s->exit_src);
 			s->up = false;
 			s->state = SVC_STOPPED;
 		}

@@ -1,5 +1,5 @@
 /* PID 1's services: one record per config service, its state machine, its log ring; shared by
- * the supervisor (supervisor.c), the log rings (svclog.c) and the control socket (ctl.c). */
+ * the supervisor (supervisor.c), the log rings (svclog.h) and the control socket (ctl_server.c). */
 #ifndef KEEL_INIT_SUPERVISOR_H
 #define KEEL_INIT_SUPERVISOR_H
 
@@ -67,33 +67,23 @@ struct svc {
 	uint32_t bc_starts;             /* starts until the first ready */
 };
 
-/* svclog.c */
-int svclog_init(struct pid1 *p, struct svc *s, struct err *e);
-/* Append bytes (a line is stamped when it begins) and copy them on to followers. */
-void svclog_append(struct pid1 *p, struct svc *s, const char *d, size_t n);
-/* Read what is in the pipe now (also before an exit is logged, so the order reads true). */
-void svclog_drain(struct pid1 *p, struct svc *s);
-/* One line of keel's own about the service, on the console and in the service's log. */
-void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 /* supervisor.c: what the control socket asks for. */
 struct svc *supervisor_find(struct pid1 *p, const char *name);
 int supervisor_ctl(struct pid1 *p, struct svc *s, const char *verb, struct err *e); /* start|stop|restart */
 const char *svc_state_name(const struct svc *s);
-/* reload.c: a record for service i of p->cfg (its timer, log, readiness socket), and starting
+/* For a live reload: a record for service i of p->cfg (its timer, log, readiness socket), and starting
  * every waiting service whose dependencies are met. */
 int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e);
 void supervisor_schedule(struct pid1 *p);
 /* "exit 1", "signal SIGKILL", "start-limit", "start-failed", "oom-killed", "-" into buf. */
 const char *svc_last_text(const struct svc *s, char *buf, size_t size);
 
-/* ctl.c: followers of a service's log get what was just appended. */
-void ctl_log_appended(struct pid1 *p, struct svc *s);
-/* ctl.c, for a reload: a service record moved (to NULL: went away; its followers are closed). */
-void ctl_svc_moved(struct pid1 *p, const struct svc *from, struct svc *to);
-/* ctl.c: clients waiting for a reload: take the queued ones (true when there are any), answer
- * the taken ones with `text` ("OK\n..." or "ERR ...\n"). */
-bool ctl_reload_take(struct pid1 *p);
-void ctl_reload_answer(struct pid1 *p, const char *text);
+/* Networks up, then every service in dependency order (after config and modules). */
+void supervisor_boot(struct pid1 *p);
+/* A child of ours exited (still a zombie): when it is a service's container, collect it through
+ * its pidfd and return true; false leaves it to the caller. */
+bool supervisor_child_exited(struct pid1 *p, pid_t pid);
+/* While stopping: stop services in reverse dependency order; true once none is left running. */
+bool supervisor_shutdown(struct pid1 *p);
 
 #endif

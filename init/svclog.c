@@ -1,5 +1,7 @@
 /* Each service's output: a pipe into PID 1, kept in a ring of the newest bytes (each line stamped
  * with the time since boot) and, when the config asks, handed line by line to the console's sink. */
+#include "svclog.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -9,8 +11,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "sink.h"
+#include "logsink.h"
 #include "supervisor.h"
+#include "../lib/clock.h"
+#include "klog.h"
+#include "loop.h"
 
 #define SVC_OF(ptr, member) ((struct svc *)((char *)(ptr) - offsetof(struct svc, member)))
 #define READS_PER_EVENT 4 /* then back to the loop: one chatty service cannot starve the rest */
@@ -53,7 +58,8 @@ void svclog_append(struct pid1 *p, struct svc *s, const char *d, size_t n)
 		d += k;
 		n -= k;
 	}
-	ctl_log_appended(p, s);
+	if (p->ctl_hooks.log_appended)
+		p->ctl_hooks.log_appended(p, s);
 }
 
 /* One line of the service's output to the sinks, with what waited in con_part before it. */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -13,6 +12,10 @@
 #include "reload.h"
 #include "supervisor.h"
 #include "../update/store.h"
+#include "../lib/clock.h"
+#include "klog.h"
+#include "loop.h"
+#include "pid1.h"
 
 struct update_boot {
 	bool trial;        /* the active slot is on trial in this boot */
@@ -71,7 +74,7 @@ static void on_window(struct pid1 *p, struct loop_source *s, uint32_t events)
 	uint64_t n;
 	if (read(s->fd, &n, sizeof n) < 0 && errno == EAGAIN)
 		return;
-	epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+	loop_del(p, s);
 	close(s->fd);
 	s->fd = -1;
 	p->upd->elapsed = true;
@@ -95,7 +98,7 @@ static void roll_back(struct pid1 *p, const char *why, bool reboot)
 	klog("update: rolled back from %s to %s%s: %s", u->slot, st.active[0] ? st.active : "the factory config",
 	     !reboot ? "" : u->live ? ", reloading it live" : ", rebooting", why);
 	if (reboot && u->live)
-		reload_request(p, true);
+		pid1_request_reload(p, true);
 	else if (reboot && !p->stopping)
 		p->stopping = STOP_REBOOT;
 }
@@ -139,7 +142,7 @@ void update_boot_reloaded(struct pid1 *p, bool from_active)
 		return;
 	}
 	if (u->timer.fd >= 0 && p->upd) {
-		epoll_ctl(p->epfd, EPOLL_CTL_DEL, u->timer.fd, NULL);
+		loop_del(p, &u->timer);
 		close(u->timer.fd);
 	}
 	*u = (struct update_boot){.trial = true, .from_active = true, .live = true, .since_ms = boot_ms(), .timer.fd = -1};

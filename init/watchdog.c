@@ -1,5 +1,7 @@
 /* The hardware watchdog: opened with the config's timeout and petted from PID 1's loop (a timerfd
  * at half the timeout), so a wedged supervisor gets the machine reset; magic close on shutdown. */
+#include "watchdog.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/watchdog.h>
@@ -9,6 +11,8 @@
 #include <unistd.h>
 
 #include "pid1.h"
+#include "klog.h"
+#include "loop.h"
 
 static void on_tick(struct pid1 *p, struct loop_source *s, uint32_t events)
 {

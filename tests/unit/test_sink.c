@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../init/sink.c"
+#include "../../init/logsink.h"
 #include "test.h"
 
 int64_t boot_ms(void)

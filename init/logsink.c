@@ -9,7 +9,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "sink.h"
+#include "logsink.h"
+#include "../lib/clock.h"
 
 /* Outside the loop (early boot, shutdown) a put gives the fd this long to take the queue, as the
  * console got per line before the sink existed, and all puts there together SINK_SYNC_TOTAL_MS

@@ -1,5 +1,7 @@
 /* PID 1's control socket /run/keel/ctl: one request line per connection from root (SO_PEERCRED),
  * answered from the loop without blocking; the protocol is in docs/keel-ctl.1.md. */
+#include "ctl_server.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,6 +17,9 @@
 
 #include "../lib/file.h"
 #include "supervisor.h"
+#include "../lib/clock.h"
+#include "klog.h"
+#include "loop.h"
 
 #define CTL_CONNS 8 /* at once; more are told "busy" */
 
@@ -46,8 +51,7 @@ static void conn_events(struct pid1 *p, struct ctl_conn *c, bool out)
 {
 	if (c->polling_out == out)
 		return;
-	struct epoll_event ev = {.events = EPOLLIN | (out ? EPOLLOUT : 0), .data.ptr = &c->src};
-	if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, c->src.fd, &ev) == 0)
+	if (loop_set(p, &c->src, EPOLLIN | (out ? EPOLLOUT : 0)) == 0)
 		c->polling_out = out;
 }
 
@@ -103,7 +107,7 @@ static int conn_flush(struct pid1 *p, struct ctl_conn *c)
 	return 0;
 }
 
-void ctl_log_appended(struct pid1 *p, struct svc *s)
+static void ctl_log_appended(struct pid1 *p, struct svc *s)
 {
 	if (!p->conns)
 		return;
@@ -114,7 +118,7 @@ void ctl_log_appended(struct pid1 *p, struct svc *s)
 	}
 }
 
-void ctl_svc_moved(struct pid1 *p, const struct svc *from, struct svc *to)
+static void ctl_svc_moved(struct pid1 *p, const struct svc *from, struct svc *to)
 {
 	for (int i = 0; p->conns && i < CTL_CONNS; i++) {
 		struct ctl_conn *c = &p->conns[i];
@@ -127,7 +131,7 @@ void ctl_svc_moved(struct pid1 *p, const struct svc *from, struct svc *to)
 	}
 }
 
-bool ctl_reload_take(struct pid1 *p)
+static bool ctl_reload_take(struct pid1 *p)
 {
 	bool any = false;
 	for (int i = 0; p->conns && i < CTL_CONNS; i++) {
@@ -140,7 +144,7 @@ bool ctl_reload_take(struct pid1 *p)
 	return any;
 }
 
-void ctl_reload_answer(struct pid1 *p, const char *text)
+static void ctl_reload_answer(struct pid1 *p, const char *text)
 {
 	for (int i = 0; p->conns && i < CTL_CONNS; i++) {
 		struct ctl_conn *c = &p->conns[i];
@@ -399,6 +403,7 @@ void ctl_init(struct pid1 *p)
 	}
 	for (int i = 0; i < CTL_CONNS; i++)
 		p->conns[i].src.fd = -1;
+	p->ctl_hooks = (struct pid1_ctl_hooks){ctl_log_appended, ctl_svc_moved, ctl_reload_take, ctl_reload_answer};
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	snprintf(a.sun_path, sizeof a.sun_path, "%s", KEEL_CTL_SOCKET);
 	if (mkdir(KEEL_RUN_DIR, 0755) < 0 && errno != EEXIST) {

@@ -1,4 +1,6 @@
 /* The console shell: /bin/sh on the console's real tty, as a session leader, respawned while wanted. */
+#include "console_shell.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,6 +13,9 @@
 
 #include "../lib/file.h"
 #include "pid1.h"
+#include "../lib/clock.h"
+#include "klog.h"
+#include "loop.h"
 
 #define RESPAWN_QUICK_MS 1000 /* a shell that dies sooner than this is respawned after a pause */
 

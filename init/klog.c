@@ -1,5 +1,7 @@
 /* PID 1's log: its own lines and its copies of service output go to its sinks (the console today)
  * through bounded queues, stamped with the time since boot; PID 1 never waits on the console. */
+#include "klog.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sink.h"
+#include "logsink.h"
+#include "../lib/clock.h"
 
 /* The console's queue: 16 KiB is about 1.4 s of a 115200-baud serial line, and holds a boot's
  * lines with a burst of 300 service lines (qemu test 30) while the console shell writes. */
@@ -21,16 +24,6 @@
 
 /* klog is called from everywhere in PID 1 without the state; log_init points it there once. */
 static struct pid1 *log_pid1;
-
-/* CLOCK_BOOTTIME starts at 0 when the kernel boots, so a stamp reads as "seconds into the boot"
- * and a test can take the time to PID 1 and to poweroff straight from the console. */
-int64_t boot_ms(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "keel: [   1.234] text" for PID 1's lines, "keel: [   1.234] svc NAME| text" for a service's. */
 static size_t console_format(const struct log_line *l, char *out, size_t size)

@@ -1,0 +1,24 @@
+/* PID 1's own log (klog.c): its lines, and its copies of service output, handed to its sinks (the
+ * console today, logsink.h) through bounded queues, each stamped with the time since boot. PID 1
+ * never waits on the console. */
+#ifndef KEEL_INIT_KLOG_H
+#define KEEL_INIT_KLOG_H
+
+#include <stdint.h>
+#include "../lib/clock.h"
+
+struct pid1;
+struct log_line;
+
+/* One line, "keel: [   1.234] <message>": queued for the console; before log_init, or without a
+ * console sink, written straight to fd 1 with a bounded wait. */
+void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The console sink, once at the start. */
+void log_init(struct pid1 *p);
+/* One line to every sink. */
+void log_emit(struct pid1 *p, const struct log_line *l);
+/* Before the loop waits: sinks write what their pace allows by now; returns the ms until one may
+ * write more of its queue (the loop's timeout), -1 when none waits for its pace. */
+int log_tick(struct pid1 *p);
+
+#endif
