@@ -12,31 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/file.h"
 #include "../lib/text.h"
 #include "pid1.h"
 #include "../lib/clock.h"
 #include "klog.h"
-
-/* Creates `path` and its parents (0755); an existing directory is fine. */
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-	if (len == 0 || len >= sizeof buf)
-		return errno = ENAMETOOLONG, -1;
-	memcpy(buf, path, len + 1);
-	for (char *s = buf + 1;; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -1;
-			if (c == '\0')
-				return 0;
-			*s = c;
-		}
-	}
-}
 
 /* A mount point is where the device changes between a directory and its parent. */
 static bool is_mountpoint(const char *path)
@@ -344,8 +324,10 @@ void boot_mount_early(void)
 	done[0] = '\0';
 	for (size_t i = 0; i < sizeof early_mounts / sizeof early_mounts[0]; i++) {
 		const struct early_mount *m = &early_mounts[i];
-		if (mkdir_p(m->target) < 0) {
-			klog("mounts: %s: mkdir: %s", m->target, strerror(errno));
+		struct err e;
+		err_clear(&e);
+		if (mkdir_p(m->target, 0755, &e) < 0) {
+			klog("mounts: %s", e.msg);
 			continue;
 		}
 		if (!is_mountpoint(m->target) && mount(m->source, m->target, m->type, m->flags, m->data) < 0) {

@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include "supervisor.h"
+#include "../lib/file.h"
 #include "../lib/clock.h"
 #include "klog.h"
 
 #define STATUS_FILE KEEL_STATUS_DIR "/status.txt"
-#define STATUS_TMP KEEL_STATUS_DIR "/.status.txt.tmp"
 
 struct text {
 	char buf[4096];
@@ -66,29 +66,27 @@ void status_file_update(struct pid1 *p)
 	if (sum == p->status_sum)
 		return;
 	p->status_sum = sum;
-	if (mkdir(KEEL_RUN_DIR, 0755) < 0 && errno != EEXIST)
-		goto fail;
-	if (mkdir(KEEL_STATUS_DIR, 0755) < 0 && errno != EEXIST)
+	struct err e;
+	err_clear(&e);
+	if (mkdir_p(KEEL_STATUS_DIR, 0755, &e) < 0)
 		goto fail;
 	int64_t now = boot_ms();
-	char head[160];
-	int hn = snprintf(head, sizeof head, "keel status at %lld.%03ds since boot (SINCE: when it started)\n%-16s %-20s %7s %10s %8s  %s\n",
+	char out[160 + sizeof t.buf];
+	int hn = snprintf(out, 160, "keel status at %lld.%03ds since boot (SINCE: when it started)\n%-16s %-20s %7s %10s %8s  %s\n",
 			  (long long)(now / 1000), (int)(now % 1000), "SERVICE", "STATE", "PID", "SINCE",
 			  "RESTARTS", "LAST-EXIT");
+	size_t n = hn < 0 ? 0 : hn >= 160 ? 159 : (size_t)hn;
+	memcpy(out + n, t.buf, t.len);
 	/* Written beside and renamed over: a reader never sees half a table. */
-	int fd = open(STATUS_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto fail;
-	bool ok = write(fd, head, (size_t)hn) == hn && write(fd, t.buf, t.len) == (ssize_t)t.len;
-	int saved = errno;
-	close(fd);
-	if (!ok) {
-		errno = saved ? saved : EIO;
-		goto fail;
+	int dfd = open(KEEL_STATUS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		err_sys(&e, errno, "open");
+	else if (file_put_at(dfd, KEEL_STATUS_DIR, "status.txt", out, n + t.len, 0644, &e) == 0) {
+		close(dfd);
+		return;
 	}
-	if (rename(STATUS_TMP, STATUS_FILE) < 0)
-		goto fail;
-	return;
+	if (dfd >= 0)
+		close(dfd);
 fail:
-	klog("status: %s: %s", STATUS_FILE, strerror(errno));
+	klog("status: %s: %s", STATUS_FILE, e.msg);
 }

@@ -186,22 +186,6 @@ static int uplink_up(struct nl_sock *s, const struct cfg *c, const struct cfg_ne
 	return 0;
 }
 
-static int write_file(const char *path, const char *data, size_t len, struct err *e)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return err_sys(e, errno, "%s", path);
-	ssize_t w = write(fd, data, len);
-	int saved = errno;
-	if (close(fd) < 0 && w >= 0)
-		w = -1, saved = errno;
-	if (w < 0)
-		return err_sys(e, saved, "%s: write", path);
-	if ((size_t)w != len)
-		return err_set(e, EIO, "%s: short write", path);
-	return 0;
-}
-
 int network_up_all(const struct cfg *c, struct err *e)
 {
 	struct nl_sock s;
@@ -224,8 +208,8 @@ int network_up_all(const struct cfg *c, struct err *e)
 		}
 	}
 	if ((c->system->flags & CFG_SYS_IP_FORWARD) &&
-	    write_file("/proc/sys/net/ipv4/ip_forward", "1\n", 2, e) < 0) {
-		rc = err_prefix(e, "ip_forward: ");
+	    file_write(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", "1\n", 2) < 0) {
+		rc = err_sys(e, errno, "ip_forward: /proc/sys/net/ipv4/ip_forward");
 		goto out;
 	}
 	rc = network_nat(c, e);
@@ -255,17 +239,15 @@ static void text_add(struct text *t, const char *s)
 
 static int text_write(struct text *t, const char *dir, const char *name, struct err *e)
 {
-	char path[600], tmp[610];
 	if (t->overflow)
 		return err_set(e, E2BIG, "%s: more than %zu bytes", name, sizeof t->buf);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	/* A running service may be reading the old file: replace it whole. */
-	if (write_file(tmp, t->buf, t->len, e) < 0)
-		return -1;
-	if (rename(tmp, path) < 0)
-		return err_sys(e, errno, "rename %s", tmp);
-	return 0;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "%s", dir);
+	int rc = file_put_at(dfd, dir, name, t->buf, t->len, 0644, e);
+	close(dfd);
+	return rc;
 }
 
 /* The host's resolvers, minus loopback ones (they would point into the container itself). */
