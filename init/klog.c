@@ -58,14 +58,11 @@ int log_tick(struct pid1 *p)
 	return p->console ? sink_tick(p->console) : -1;
 }
 
-void klog(const char *fmt, ...)
+static void vklog(int64_t ms, const char *fmt, va_list ap)
 {
 	char text[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	int m = vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	struct log_line l = {.sev = LOG_INFO, .console = true, .ms = boot_ms(), .text = text,
+	struct log_line l = {.sev = LOG_INFO, .console = true, .ms = ms, .text = text,
 			     .len = m < 0 ? 0 : (size_t)m < sizeof text ? (size_t)m : sizeof text - 1};
 	if (log_pid1 && log_pid1->console) {
 		log_emit(log_pid1, &l);
@@ -74,4 +71,21 @@ void klog(const char *fmt, ...)
 	char rec[SINK_RECORD_MAX];
 	if (write(STDOUT_FILENO, rec, console_format(&l, rec, sizeof rec)) < 0)
 		return; /* no console: nowhere to say it */
+}
+
+void klog(const char *fmt, ...)
+{
+	int64_t ms = boot_ms();
+	va_list ap;
+	va_start(ap, fmt);
+	vklog(ms, fmt, ap);
+	va_end(ap);
+}
+
+void klog_at(int64_t ms, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vklog(ms, fmt, ap);
+	va_end(ap);
 }

@@ -13,6 +13,9 @@ struct log_line;
 /* One line, "keel: [   1.234] <message>": queued for the console; before log_init, or without a
  * console sink, written straight to fd 1 with a bounded wait. */
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, stamped `ms` (boot_ms() taken by the caller): a line and a record of the same moment
+ * (the boot chart's marks) carry the same time. */
+void klog_at(int64_t ms, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The console sink, once at the start. */
 void log_init(struct pid1 *p);
 /* One line to every sink. */

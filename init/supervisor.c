@@ -175,9 +175,10 @@ static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_m
 /* The boot chart keeps the first ready of the boot; the console line carries the same moment. */
 static void svc_became_ready(struct pid1 *p, struct svc *s, const char *note)
 {
+	int64_t now = boot_ms();
 	if (s->bc_ready_ms < 0)
-		s->bc_ready_ms = boot_ms();
-	svc_note(p, s, "%s", note);
+		s->bc_ready_ms = now;
+	svc_note_at(p, s, now, "%s", note);
 }
 
 static void svc_start(struct pid1 *p, struct svc *s)
@@ -219,9 +220,10 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	s->exit_src.fd = s->l.ct.pidfd;
 	if (loop_add(p, &s->exit_src, &e) < 0)
 		svc_note(p, s, "%s (its exit is seen through SIGCHLD only)", e.msg);
+	int64_t started = boot_ms();
 	if (s->bc_started_ms < 0)
-		s->bc_started_ms = boot_ms();
-	svc_note(p, s, "started (pid %d)", (int)s->l.ct.pid);
+		s->bc_started_ms = started;
+	svc_note_at(p, s, started, "started (pid %d)", (int)s->l.ct.pid);
 	/* readiness notify: ready once it sends READY=1 (on_notify); started: ready now. */
 	s->state = s->notify_src.fd >= 0 ? SVC_RUNNING : SVC_READY;
 	if (s->state == SVC_READY)

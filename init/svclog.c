@@ -76,25 +76,39 @@ static void emit(struct pid1 *p, struct svc *s, const char *d, size_t n, int64_t
 	log_emit(p, &l);
 }
 
-void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...)
+static void vnote(struct pid1 *p, struct svc *s, int64_t ms, const char *fmt, va_list ap)
 {
 	char line[600];
 	int n = snprintf(line, sizeof line, "keel: ");
-	va_list ap;
-	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
-	va_end(ap);
 	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
 	if (s->con_part_len)
-		emit(p, s, "", 0, boot_ms());
-	klog("svc %s: %s", s->name, line + n);
+		emit(p, s, "", 0, ms);
+	klog_at(ms, "svc %s: %s", s->name, line + n);
 	/* A half line the service left unterminated ends here, so keel's line stands alone. */
 	if (s->log.mid_line)
 		svclog_append(p, s, "\n", 1);
 	line[len++] = '\n';
 	svclog_append(p, s, line, len);
+}
+
+void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...)
+{
+	int64_t ms = boot_ms();
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(p, s, ms, fmt, ap);
+	va_end(ap);
+}
+
+void svc_note_at(struct pid1 *p, struct svc *s, int64_t ms, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(p, s, ms, fmt, ap);
+	va_end(ap);
 }
 
 /* Each line of output to the sinks (the console's copy: "svc NAME| text"). A line cut by the end

@@ -4,6 +4,7 @@
 #define KEEL_INIT_SVCLOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../lib/err.h"
 
@@ -17,5 +18,7 @@ void svclog_append(struct pid1 *p, struct svc *s, const char *d, size_t n);
 void svclog_drain(struct pid1 *p, struct svc *s);
 /* One line of keel's own about the service, on the console and in the service's log. */
 void svc_note(struct pid1 *p, struct svc *s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same, stamped `ms`: the boot chart's marks and their console lines carry one time. */
+void svc_note_at(struct pid1 *p, struct svc *s, int64_t ms, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif
