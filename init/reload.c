@@ -231,7 +231,7 @@ static void networks(struct pid1 *p, const struct cfg *old, const struct reload_
 	/* Bridges of new and changed networks, and the NAT table (published ports) replaced whole. */
 	if ((nets || any_change) && cfg_network_count(&p->cfg) > 0) {
 		err_clear(&e);
-		if (network_up_all(&p->cfg, &e) < 0)
+		if (network_up_all(&p->cfg, NULL, &e) < 0)
 			klog("reload: network: %s", e.msg);
 	}
 }

@@ -568,7 +568,7 @@ void supervisor_boot(struct pid1 *p)
 	struct err e;
 	err_clear(&e);
 	if (cfg_network_count(&p->cfg) > 0) {
-		if (network_up_all(&p->cfg, &e) < 0)
+		if (network_up_all(&p->cfg, NULL, &e) < 0)
 			klog("network: %s", e.msg);
 		else
 			klog("network: %u networks up", cfg_network_count(&p->cfg));

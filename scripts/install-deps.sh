@@ -14,7 +14,12 @@ PKGS_HOST=(
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross
   curl
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
+  nftables                       # tests read keel's firewall back with `nft list ruleset`
 )
+# A DHCP server the DHCP tests run in a network namespace of their own (docs/networking.md). Its
+# package must not start a system service: installed behind a policy-rc.d that refuses every start,
+# and its units disabled.
+PKGS_SERVICES=( kea-dhcp4-server )
 # Cross musl for aarch64 (multiarch).
 PKGS_ARM64=( musl-dev:arm64 )
 
@@ -49,4 +54,24 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+missing=()
+for p in "${PKGS_SERVICES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]} (no service started)" >&2
+  own_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  [ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  [ "${rc:-0}" = 0 ] || exit "$rc"
+  for u in kea-dhcp4-server kea-ctrl-agent; do
+    systemctl disable --now "$u" >/dev/null 2>&1 || true
+  done
 fi

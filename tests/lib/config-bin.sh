@@ -18,11 +18,23 @@ config_bin_redigest() {
 	HEX=$hex perl -0777 -pi -e 'substr($_, 32, 32) = pack("H*", $ENV{HEX})' "$1"
 }
 
-# config_bin_to_1_0 FILE: turn keelc's (format 1.1) output into a format 1.0 file, as a keel before
-# 1.1 compiled it: its SYSTEM_EXT section (type 15, which keelc writes last in the table) dropped
-# from the table (its bytes stay, referenced by nothing), minor 0, the digest restored. Only for
-# configs whose text 1.0 could say: volume_roots left at its default.
+# config_bin_to_1_1 FILE: turn keelc's (format 1.2) output into a format 1.1 file, as a keel before
+# 1.2 compiled it: the 1.2 sections (types 26 and up, which keelc writes last in the table) dropped
+# from the table (their bytes stay, referenced by nothing), minor 1, the digest restored. Only for
+# configs whose text 1.1 could say.
+config_bin_to_1_1() {
+	perl -0777 -pi -e '
+		my $n = unpack("V", substr($_, 24, 4));
+		$n-- while $n && unpack("v", substr($_, 64 + 24 * ($n - 1), 2)) >= 26;
+		substr($_, 24, 4) = pack("V", $n);
+		substr($_, 10, 2) = pack("v", 1);' "$1" || return 1
+	config_bin_redigest "$1"
+}
+
+# config_bin_to_1_0 FILE: the same to format 1.0: also its SYSTEM_EXT section (type 15) dropped, minor
+# 0. Only for configs whose text 1.0 could say: volume_roots left at its default.
 config_bin_to_1_0() {
+	config_bin_to_1_1 "$1" || return 1
 	perl -0777 -pi -e '
 		my $n = unpack("V", substr($_, 24, 4));
 		die "config_bin_to_1_0: the last section is not SYSTEM_EXT\n"

@@ -309,7 +309,7 @@ static void test_header(const struct cfg *c)
 	expect_bad("config_bad_magic", 0, "KEELCFX", 7, 0, "header.magic: not a keel binary config");
 	uint16_t v = 2;
 	expect_bad("config_bad_newer_major", off_of(&h->major), &v, 2, 1,
-		   "header.major: version 2.1 is not readable by this keel (reads 1.x)");
+		   "is not readable by this keel (reads 1.x)");
 	v = 0;
 	expect_bad("config_bad_major_zero", off_of(&h->major), &v, 2, 1, "header.major");
 	v = 7;
@@ -391,7 +391,7 @@ static void test_sections(const struct cfg *c)
 	/* In a file of our own minor, no type is unknown to us: damage or forgery, even if optional. */
 	b = with_extra_section(99, 0, CFG_VERSION_MINOR, &len);
 	rc = open_exact(b, len);
-	CHECK("config_bad_unknown_section_same_minor", rc == -1 && strstr(e.msg, "section[15]: type 99 is not part of format 1.1"),
+	CHECK("config_bad_unknown_section_same_minor", rc == -1 && strstr(e.msg, "type 99 is not part of format 1.2"),
 	      "%s", e.msg);
 	free(b);
 	b = with_longer_services(&len);
@@ -484,19 +484,20 @@ static void strict_only(const char *name, const void *field, uint64_t v, size_t 
 	free(b);
 }
 
-/* A 1.0 file made from the 1.1 one: SYSTEM_EXT (the last entry of keelc's table) dropped. */
-static uint8_t *as_minor0(const struct cfg *c)
+/* An older minor's file made from keelc's: the sections that minor does not know (keelc writes
+ * them last in its table: 1.1's SYSTEM_EXT, then 1.2's) dropped from the table. */
+static uint8_t *as_minor(const struct cfg *c, uint16_t minor)
 {
 	uint8_t *b = copy(good_len);
 	struct cfg_header *h = (void *)b;
 	const struct cfg_section *t = (const void *)(good + c->hdr->section_offset);
-	if (t[c->hdr->section_count - 1].type != CFG_SEC_SYSTEM_EXT)
-		return b;
-	h->section_count--;
-	h->minor = 0;
+	while (h->section_count && t[h->section_count - 1].type >= (minor ? CFG_SEC_NETWORKS_EXT : CFG_SEC_SYSTEM_EXT))
+		h->section_count--;
+	h->minor = minor;
 	redigest(b);
 	return b;
 }
+#define as_minor0(c) as_minor(c, 0)
 
 static void test_compat(const struct cfg *c)
 {
@@ -504,8 +505,10 @@ static void test_compat(const struct cfg *c)
 	const struct cfg_service *a = cfg_service(c, 0);
 	const struct cfg_system_ext *x = c->system_ext;
 	const struct cfg_network *n = cfg_network(c, 0);
-	CHECK("config_writes_minor_1", h->minor == 1 && cfg_minor(c) == 1 && CFG_VERSION_MINOR == 1 && x &&
-		!cfg_compat_note(c), "minor %u", h->minor);
+	CHECK("config_writes_minor_2", h->minor == 2 && cfg_minor(c) == 2 && CFG_VERSION_MINOR == 2 && x &&
+		!cfg_compat_note(c) && cfg_firewall_on(c), "minor %u", h->minor);
+	CHECK("config_firewall_required", section(c, CFG_SEC_FIREWALL) &&
+		(section(c, CFG_SEC_FIREWALL)->flags & CFG_SECF_REQUIRED), "no REQUIRED firewall");
 	CHECK("config_ext_required", section(c, CFG_SEC_SYSTEM_EXT) &&
 		(section(c, CFG_SEC_SYSTEM_EXT)->flags & CFG_SECF_REQUIRED), "no REQUIRED system_ext");
 	CHECK("config_volume_roots_default", cfg_volume_root_count(c) == 1 && !strcmp(cfg_volume_root(c, 0), "/data"),
@@ -558,9 +561,26 @@ static void test_compat(const struct cfg *c)
 	expect_bad("config_bad_ext_root_dotdot", off_of(c->strings + *root0), "/d/..", 5, 1,
 		   "system_ext.volume_roots[0]: '/d/..': expected");
 	expect_bad("config_bad_ext_not_required", off_of(&section(c, CFG_SEC_SYSTEM_EXT)->flags), &zero, 2, 1,
-		   "a format 1.1 file without a required system_ext section");
+		   "a format 1.2 file without a required system_ext section");
+	expect_bad("config_bad_firewall_not_required", off_of(&section(c, CFG_SEC_FIREWALL)->flags), &zero, 2, 1,
+		   "a format 1.2 file without a required firewall section");
+	uint16_t one = 1;
+	expect_bad("config_bad_firewall_in_minor1", off_of(&h->minor), &one, 2, 1, "type 26 is not part of format 1.1");
 	put32("config_bad_ext_count", &section(c, CFG_SEC_SYSTEM_EXT)->count, 2, "(system_ext): count 2 x entry_size 32");
 	expect_bad("config_bad_ext_in_minor0", off_of(&h->minor), &zero, 2, 1, "type 15 is not part of format 1.0");
+
+	/* A 1.1 file: networks stay open, said once. */
+	b = as_minor(c, 1);
+	struct cfg c1;
+	rc = cfg_open(&c1, b, good_len, NAME, &e);
+	CHECK("config_minor1_opens", rc == 0 && cfg_minor(&c1) == 1 && c1.system_ext && !cfg_firewall_on(&c1) &&
+		!c1.services_ext.base, "%s", rc ? e.msg : "1.2 parts set");
+	if (!rc) {
+		const char *note = cfg_compat_note(&c1);
+		CHECK("config_minor1_note", note && strstr(note, "format 1.1: networks stay open (no firewall") &&
+			!strchr(note, '\n'), "%s", note ? note : "none");
+	}
+	free(b);
 
 	/* A 1.0 file: read with 1.0 meanings, said once; its volume root is /data. */
 	b = as_minor0(c);

@@ -28,7 +28,7 @@ static void put(struct bytes *b, const void *p, size_t n)
 
 struct w {
 	struct bytes strings, strlist, u32list, digests, networks, services, mounts, idmaps, rlimits, syscalls,
-		iolimits, ports, devices;
+		iolimits, ports, devices, networks_ext, services_ext, talks, cidrs;
 	struct err *e;
 };
 
@@ -120,6 +120,17 @@ static void write_service(struct w *w, const struct h_service *h)
 	}
 	memset(s.reserved, 0, sizeof s.reserved);
 	put(&w->services, &s, sizeof s);
+	struct cfg_service_ext x = h->x;
+	x.join = str(w, h->join.name);
+	x.talks_to = (struct cfg_range){w->talks.n / sizeof(struct cfg_talk), h->talks.n};
+	for (uint32_t i = 0; i < h->talks.n; i++) {
+		struct cfg_talk t = h->talks.v[i].r;
+		t.service = str(w, h->talks.v[i].service.name);
+		put(&w->talks, &t, sizeof t);
+	}
+	x.egress = recs(&w->cidrs, h->egress.v, h->egress.n, sizeof(struct cfg_cidr));
+	x.reserved = 0;
+	put(&w->services_ext, &x, sizeof x);
 }
 
 void config_digest(uint8_t *buf)
@@ -161,13 +172,19 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		n.uplink = str(&w, hn->uplink);
 		memset(n.reserved, 0, sizeof n.reserved);
 		put(&w.networks, &n, sizeof n);
+		struct cfg_network_ext x = hn->x;
+		memset(x.reserved, 0, sizeof x.reserved);
+		put(&w.networks_ext, &x, sizeof x);
 	}
 	for (uint32_t i = 0; i < m->services.n; i++)
 		write_service(&w, &m->services.v[i]);
 
-	struct bytes sysb = {0}, extb = {0};
+	struct bytes sysb = {0}, extb = {0}, fwb = {0};
 	put(&sysb, &sys, sizeof sys);
 	put(&extb, &ext, sizeof ext);
+	struct cfg_firewall fw = hs->fw;
+	memset(fw.reserved, 0, sizeof fw.reserved);
+	put(&fwb, &fw, sizeof fw);
 	/* Table order is the file order; empty list sections are left out. */
 	struct { uint16_t type; struct bytes *b; uint32_t entry; } secs[] = {
 		{CFG_SEC_STRINGS, &w.strings, 1},
@@ -185,6 +202,11 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_PORTS, &w.ports, sizeof(struct cfg_port)},
 		{CFG_SEC_DEVICES, &w.devices, sizeof(struct cfg_device)},
 		{CFG_SEC_SYSTEM_EXT, &extb, sizeof(struct cfg_system_ext)},
+		{CFG_SEC_NETWORKS_EXT, &w.networks_ext, sizeof(struct cfg_network_ext)},
+		{CFG_SEC_SERVICES_EXT, &w.services_ext, sizeof(struct cfg_service_ext)},
+		{CFG_SEC_TALKS, &w.talks, sizeof(struct cfg_talk)},
+		{CFG_SEC_CIDRS, &w.cidrs, sizeof(struct cfg_cidr)},
+		{CFG_SEC_FIREWALL, &fwb, sizeof(struct cfg_firewall)},
 	};
 	size_t nsecs = sizeof secs / sizeof secs[0];
 	uint32_t count = 0;
@@ -192,7 +214,7 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		count += i < 2 || secs[i].b->n;
 	uint64_t off = sizeof(struct cfg_header) + (uint64_t)count * sizeof(struct cfg_section);
 	off = (off + 7) & ~7ull;
-	struct cfg_section table[16];
+	struct cfg_section table[sizeof secs / sizeof secs[0]];
 	uint32_t t = 0;
 	for (size_t i = 0; i < nsecs; i++) {
 		if (i >= 2 && !secs[i].b->n)
