@@ -15,6 +15,7 @@
 #include "../update/choice.h"
 #include "config_load.h"
 #include "klog.h"
+#include "net.h"
 #include "svclog.h"
 
 
@@ -231,9 +232,10 @@ static void networks(struct pid1 *p, const struct cfg *old, const struct reload_
 	/* Bridges of new and changed networks, and the NAT table (published ports) replaced whole. */
 	if ((nets || any_change) && cfg_network_count(&p->cfg) > 0) {
 		err_clear(&e);
-		if (network_up_all(&p->cfg, NULL, &e) < 0)
+		if (net_up(p, &e) < 0)
 			klog("reload: network: %s", e.msg);
 	}
+	net_dhcp_sync(p, nets);
 }
 
 static void out(char **buf, size_t *len, size_t cap, const char *what, const char *name)

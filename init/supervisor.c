@@ -21,6 +21,7 @@
 #include "../format/text.h"
 #include "../lib/file.h"
 #include "cgevents.h"
+#include "net.h"
 #include "../lib/clock.h"
 #include "klog.h"
 #include "loop.h"
@@ -568,10 +569,12 @@ void supervisor_boot(struct pid1 *p)
 	struct err e;
 	err_clear(&e);
 	if (cfg_network_count(&p->cfg) > 0) {
-		if (network_up_all(&p->cfg, NULL, &e) < 0)
+		if (net_up(p, &e) < 0)
 			klog("network: %s", e.msg);
 		else
-			klog("network: %u networks up", cfg_network_count(&p->cfg));
+			klog("network: %u networks up%s", cfg_network_count(&p->cfg),
+			     cfg_firewall_on(&p->cfg) ? ", firewall closed but for the config's openings" : "");
+		net_dhcp_sync(p, false);
 	}
 	p->phase_ms[PHASE_NETWORKS] = boot_ms();
 	uint32_t n = cfg_service_count(&p->cfg);

@@ -3,11 +3,11 @@
  * what this plans; nat.c publishes ports to the addresses it gives. */
 #include "network.h"
 
-#include "../format/rules.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "../format/rules.h"
 
 char *network_ip4(uint32_t a, char *buf)
 {

@@ -17,6 +17,7 @@
 
 #include "../format/rules.h"
 #include "../lib/file.h"
+#include "../lib/paths.h"
 #include "netlink.h"
 
 #ifndef IFF_UP
@@ -307,6 +308,37 @@ out:
 	return rc;
 }
 
+int network_uplink_addr(const struct cfg *c, const struct cfg_network *n, uint32_t addr, uint32_t prefix,
+			uint32_t valid_s, int del, struct err *e)
+{
+	char up[16], kind[16];
+	cfg_uplink_name(cfg_str(c, n->uplink), cfg_network_ext(c, n)->vlan, up);
+	struct nl_sock s;
+	if (nl_open(&s, e) < 0)
+		return -1;
+	int index, rc = link_get(&s, up, &index, kind, e);
+	if (rc == 0)
+		rc = err_set(e, ENODEV, "no such interface");
+	if (rc > 0 && !del) {
+		uint32_t a = be32(addr);
+		rc = addr_add(&s, index, AF_INET, &a, prefix, valid_s, e);
+	} else if (rc > 0) {
+		uint32_t buf[MSG_WORDS], a = be32(addr);
+		struct nl_msg m;
+		struct ifaddrmsg *ifa = nl_msg_init(&m, buf, sizeof buf, RTM_DELADDR, 0, sizeof *ifa);
+		ifa->ifa_family = AF_INET;
+		ifa->ifa_prefixlen = (uint8_t)prefix;
+		ifa->ifa_index = (uint32_t)index;
+		nl_attr_u32(&m, IFA_LOCAL, a);
+		/* already gone (its lifetime ended first) is fine */
+		rc = nl_request(&s, &m, NULL, 0, e) < 0 && e->code != EADDRNOTAVAIL ? -1 : 0;
+	}
+	nl_close(&s);
+	if (rc < 0)
+		err_prefix(e, "uplink '%s': ", up);
+	return rc < 0 ? -1 : 0;
+}
+
 /* UPLINK.VLAN: an 802.1Q sub-interface of the uplink, made once. */
 static int vlan_up(struct nl_sock *s, const char *parent, const char *name, uint32_t vlan, struct err *e)
 {
@@ -452,11 +484,14 @@ static int text_write(struct text *t, const char *dir, const char *name, struct 
 	return rc;
 }
 
-/* The host's resolvers, minus loopback ones (they would point into the container itself). */
-static void resolv_from_host(struct text *t)
+/* The resolvers DHCP gave (<run dir>/net/resolv.conf) or else the host's, minus loopback ones
+ * (they would point into the container itself). */
+static void resolv_from_host(struct text *t, const char *net_dir)
 {
-	char in[4096];
-	if (file_read_small(AT_FDCWD, "/etc/resolv.conf", 0, in, sizeof in) <= 0) {
+	char in[4096], dhcp[600];
+	snprintf(dhcp, sizeof dhcp, "%s/" KEEL_DHCP_RESOLV, net_dir);
+	if (file_read_small(AT_FDCWD, dhcp, 0, in, sizeof in) <= 0 &&
+	    file_read_small(AT_FDCWD, "/etc/resolv.conf", 0, in, sizeof in) <= 0) {
 		text_add(t, "# keel: the host has no resolver configured\n");
 		return;
 	}
@@ -517,7 +552,7 @@ int network_write_etc(const struct cfg *c, const struct net_attach *a, struct er
 	if (text_write(t, a->etc_dir, "hosts", e) < 0)
 		return -1;
 	t->len = 0;
-	resolv_from_host(t);
+	resolv_from_host(t, dir);
 	return text_write(t, a->etc_dir, "resolv.conf", e);
 }
 

@@ -48,6 +48,10 @@ int network_up_all(const struct cfg *c, const struct net_leases *leases, struct 
 /* The network's uplink routes: the default route via gw (0: none) and, with several uplinks, its
  * own routing table chosen by source (the subnets and `addr`, the uplink's address). */
 int network_uplink_routes(const struct cfg *c, const struct cfg_network *n, uint32_t addr, uint32_t gw, struct err *e);
+/* An IPv4 address on network n's uplink (UPLINK.VLAN): added (replacing an equal one) with a
+ * lifetime of valid_s seconds (0: forever), or with `del` deleted (absent is fine). */
+int network_uplink_addr(const struct cfg *c, const struct cfg_network *n, uint32_t addr, uint32_t prefix,
+			uint32_t valid_s, int del, struct err *e);
 /* The routing table of network n's default route: main, or its own with several uplinks. */
 uint32_t network_route_table(const struct cfg *c, const struct cfg_network *n);
 /* firewall.c: published ports (DNAT from the uplink, and from this host to the uplink's address),
@@ -83,6 +87,24 @@ int network_inside(const struct net_attach *a, struct err *e);
 int network_mount_etc(const struct net_attach *a, const char *root_dir, struct err *e);
 /* After the service stopped: delete the host end (and so its peer). Absent is fine. */
 int network_detach(const struct net_attach *a, struct err *e);
+
+/* lease.c: a lease from keel-dhcp ("lease ADDR/PREFIX ROUTER LEASE_S SERVER [DNS ...]"), checked
+ * against the config (not inside one of keel's subnets, the router on the leased subnet) and
+ * applied: the address with the lease's lifetime (the kernel drops it when the lease runs out, even
+ * if keel does not), the routes, the DNS servers in <run_dir>/net/resolv.conf for services started
+ * after. */
+struct net_lease {
+	uint32_t addr, prefix, router, lease_s, server;
+	uint32_t dns[3];
+	unsigned ndns;
+};
+int lease_parse(const char *line, struct net_lease *l, struct err *e);
+int lease_check(const struct cfg *c, const struct cfg_network *n, const struct net_lease *l, struct err *e);
+/* `old` (the lease held before, or NULL) loses its address when the new one differs. */
+int lease_apply(const struct cfg *c, const struct cfg_network *n, const struct net_lease *l, const struct net_lease *old,
+		const char *run_dir, struct err *e);
+/* The lease ended (expired, refused, released): its address goes (and with it its routes). */
+int lease_drop(const struct cfg *c, const struct cfg_network *n, const struct net_lease *old, struct err *e);
 
 /* net_plan.c: "10.88.0.2" into buf (>= 16 bytes). */
 char *network_ip4(uint32_t a, char *buf);
