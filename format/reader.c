@@ -485,6 +485,9 @@ static int edge_at(const void *ctx, uint32_t i, uint32_t k)
 {
 	const struct cfg *c = ctx;
 	const struct cfg_service *s = cfg_service(c, i);
+	/* a join waits for the service joined, as `after` does */
+	if (k == s->depends.count + s->after.count && cfg_service_ext(c, s)->join)
+		return service_index(c, cfg_str(c, cfg_service_ext(c, s)->join));
 	if (k >= s->depends.count + s->after.count)
 		return -1;
 	return service_index(c, k < s->depends.count ? cfg_strlist(c, s->depends, k)
@@ -524,6 +527,9 @@ static int check_refs_ext(struct rd *r, const struct cfg_service *s, uint32_t i,
 			return badf(r, &x->join, &ax, "join", "'%s' is %s", cfg_str(c, x->join),
 				    t ? "the service itself" : "not a service in this config");
 		const struct cfg_service_ext *tx = cfg_service_ext(c, t);
+		if (t->namespaces & CFG_NS_USER)
+			return badf(r, &x->join, &ax, "join", "'%s' has a user namespace: its namespaces cannot be joined",
+				    cfg_str(c, x->join));
 		if ((x->join_ns & ~(t->namespaces | tx->join_ns)))
 			return badf(r, &x->join, &ax, "join", "'%s' has no namespace of its own to join (join_ns 0x%x)",
 				    cfg_str(c, x->join), x->join_ns);
@@ -603,11 +609,16 @@ static int check_services(struct rd *r)
 		if (check_refs(r, entry(&c->services, i), i))
 			return -1;
 	uint32_t ci, ck;
-	if (cfg_rule_cycle(c->services.count, edge_at, c, &ci, &ck))
-		return bad_edge(r, ci, ck, "closes a dependency cycle");
 	if (cfg_rule_cycle(c->services.count, join_edge, c, &ci, &ck))
 		return badf(r, &cfg_service_ext(c, cfg_service(c, ci))->join, &(struct at){"service_ext", ci, NULL, NO_INDEX},
 			    "join", "'%s' closes a join cycle", cfg_str(c, cfg_service_ext(c, cfg_service(c, ci))->join));
+	if (cfg_rule_cycle(c->services.count, edge_at, c, &ci, &ck)) {
+		const struct cfg_service *s = cfg_service(c, ci);
+		if (ck == s->depends.count + s->after.count)
+			return badf(r, &cfg_service_ext(c, s)->join, &(struct at){"service_ext", ci, NULL, NO_INDEX}, "join",
+				    "'%s' closes a dependency cycle", cfg_str(c, cfg_service_ext(c, s)->join));
+		return bad_edge(r, ci, ck, "closes a dependency cycle");
+	}
 	return 0;
 }
 

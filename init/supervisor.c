@@ -113,7 +113,10 @@ static bool deps_met(struct pid1 *p, const struct svc *s)
 		if (d && d->state == SVC_STARTING)
 			return false;
 	}
-	return true;
+	/* network = service:NAME is an `after` too: NAME's first start pins what is joined. */
+	const struct cfg_service_ext *x = cfg_service_ext(c, s->cfg);
+	struct svc *j = x->join ? supervisor_find(p, cfg_str(c, x->join)) : NULL;
+	return !j || j->state != SVC_STARTING;
 }
 
 /* Does `s` name `other` in its depends or after? */
@@ -126,7 +129,8 @@ static bool svc_needs(struct pid1 *p, const struct svc *s, const struct svc *oth
 	for (uint32_t i = 0; i < s->cfg->after.count; i++)
 		if (!strcmp(cfg_strlist(c, s->cfg->after, i), other->name))
 			return true;
-	return false;
+	const struct cfg_service_ext *x = cfg_service_ext(c, s->cfg);
+	return x->join && !strcmp(cfg_str(c, x->join), other->name);
 }
 
 /* Start every waiting service whose dependencies are met, until nothing more can start. */

@@ -118,6 +118,9 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 		err_sys(&e, r < 0 ? errno : EPIPE, "waiting for the parent");
 		child_fail(sync, &e);
 	}
+	/* Shared namespaces first: everything after happens in them. */
+	if (s->join && nsjoin_enter(s->join, &e) < 0)
+		child_fail(sync, &e);
 	/* The parent has put eth0 in our namespace; we give it its address while we are still
 	 * root in every sense, and bring lo up in any namespace of our own. */
 	static const struct net_attach no_net;
@@ -210,7 +213,7 @@ int container_start(const struct container_spec *s, struct container *c, struct 
 		return err_sys(e, errno, "socketpair");
 	int pidfd = -1;
 	struct clone3_args ca = {
-		.flags = clone_flags(svc->namespaces) | CLONE_PIDFD,
+		.flags = clone_flags(svc->namespaces & ~(s->join ? s->join->bits : 0)) | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
@@ -235,7 +238,8 @@ int container_start(const struct container_spec *s, struct container *c, struct 
 
 	if ((svc->namespaces & CFG_NS_USER) && userns_write_maps(c->pid, s->cfg, svc, e) < 0)
 		goto kill;
-	if (s->net && network_attach(s->net, c->pid, e) < 0)
+	/* A pinned network namespace kept its eth0 from the first start. */
+	if (s->net && !(s->join && (s->join->bits & CFG_NS_NET)) && network_attach(s->net, c->pid, e) < 0)
 		goto kill;
 	if (write(sv[0], "g", 1) != 1) {
 		err_sys(e, errno, "releasing the child");

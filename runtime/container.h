@@ -10,6 +10,7 @@
 #include "../format/config.h"
 #include "../lib/err.h"
 #include "network.h"
+#include "nsjoin.h"
 
 /* A service's seccomp program (seccomp_prog_build): its prefix and the profile compiled at build
  * time, in one caller-owned buffer of the kernel's maximum size (32 KiB); nothing to free. */
@@ -28,6 +29,7 @@ struct container_spec {
 	int cgroup_fd;                  /* the service's cgroup directory; -1: stay in ours */
 	const struct seccomp_prog *filter; /* NULL: unconfined */
 	const struct net_attach *net;   /* network.h; NULL: no network (lo only, with its own netns) */
+	const struct ns_join *join;     /* nsjoin.h: pinned namespaces entered instead of made; NULL: none */
 	int log_fd;                     /* > 2: becomes stdout and stderr, stdin is /dev/null (PID 1's
 	                                   log pipe); otherwise stdio is inherited */
 	const char *notify_dir;         /* host dir holding PID 1's readiness socket "notify": bound

@@ -40,6 +40,7 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 	l->ct.pidfd = -1;
 	l->ct.pid = 0;
 	l->net.net = NULL;
+	l->net_pinned = 0;
 	l->root[0] = '\0';
 	if (o->nstores == 0)
 		return err_set(e, EINVAL, "layers: no layer store");
@@ -76,6 +77,10 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 	int warn_fd = o->log_fd > 2 ? o->log_fd : STDERR_FILENO;
 	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_BOUNDS, e) < 0)
 		goto out_cgroup;
+	struct ns_join join;
+	if (nsjoin_open(c, svc, o->run_dir, &join, e) < 0)
+		goto out_cgroup;
+	l->net_pinned = !!((join.bits | join.pin_bits) & CFG_NS_NET);
 	struct container_spec spec = {
 		.cfg = c,
 		.svc = svc,
@@ -86,11 +91,17 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 		.cgroup_fd = l->cg.fd,
 		.filter = svc->seccomp == CFG_SECCOMP_DEFAULT ? &filter : NULL,
 		.net = &l->net,
+		.join = &join,
 		.log_fd = o->log_fd,
 		.notify_dir = o->notify_dir,
 	};
-	if (container_start(&spec, &l->ct, e) < 0)
+	int started = container_start(&spec, &l->ct, e);
+	nsjoin_close(&join);
+	if (started < 0 || nsjoin_pin(c, svc, o->run_dir, l->ct.pid, &join, e) < 0) {
+		if (started == 0)
+			container_kill(&l->ct);
 		goto out_cgroup;
+	}
 	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_RATES, e) < 0) {
 		container_kill(&l->ct);
 		goto out_cgroup;
@@ -98,7 +109,8 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 	return 0;
 out_cgroup:
 	cgroup_remove(&l->cg, &(struct err){0});
-	network_detach(&l->net, &(struct err){0});
+	if (!l->net_pinned)
+		network_detach(&l->net, &(struct err){0});
 out_root:
 	rmdir(root);
 out_none:
@@ -117,7 +129,7 @@ int launch_cleanup(struct launch *l, struct err *e)
 	}
 	if (cgroup_remove(&l->cg, &e2) < 0 && rc == 0)
 		rc = -1, *e = e2;
-	if (l->net.net && network_detach(&l->net, &e2) < 0 && rc == 0)
+	if (l->net.net && !l->net_pinned && network_detach(&l->net, &e2) < 0 && rc == 0)
 		rc = -1, *e = e2;
 	l->net.net = NULL;
 	if (l->root[0] && rmdir(l->root) < 0 && errno != ENOENT && rc == 0)

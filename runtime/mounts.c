@@ -352,7 +352,7 @@ static int finish(const struct container_spec *s, int in_userns, struct err *e)
 	if (do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e) < 0)
 		return -1;
 	/* sysfs can be mounted afresh only by the owner of the network namespace. */
-	if (s->svc->namespaces & CFG_NS_NET) {
+	if ((s->svc->namespaces & CFG_NS_NET) || (s->join && (s->join->bits & CFG_NS_NET))) {
 		if (do_mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 			     "/sys", e) < 0)
 			return -1;

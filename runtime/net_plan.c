@@ -136,14 +136,23 @@ int network_plan(const struct cfg *c, const struct cfg_service *svc, const char 
 		 struct net_attach *a, struct err *e)
 {
 	memset(a, 0, sizeof *a);
-	if (!svc->network)
+	/* network = service:NAME: NAME's network and address (its hosts and resolv.conf too). */
+	const struct cfg_service *own = svc;
+	for (uint32_t hops = 0; hops < CFG_MAX_SERVICES && (cfg_service_ext(c, own)->join_ns & CFG_NS_NET); hops++) {
+		const struct cfg_service *t = cfg_service_by_name(c, cfg_str(c, cfg_service_ext(c, own)->join));
+		if (!t)
+			break;
+		own = t;
+	}
+	if (!own->network)
 		return 0;
-	const char *name = cfg_str(c, svc->name), *nname = cfg_str(c, svc->network);
+	const char *name = cfg_str(c, svc->name), *nname = cfg_str(c, own->network);
 	const struct cfg_network *n = cfg_network_by_name(c, nname);
 	if (!n)
 		return err_set(e, ENOENT, "network '%s': not in the config", nname);
-	if (!(svc->namespaces & CFG_NS_NET))
+	if (!(own->namespaces & CFG_NS_NET))
 		return err_set(e, EINVAL, "network '%s': needs its own network namespace (namespaces = ... net)", nname);
+	svc = own; /* the address is the namespace owner's */
 	a->net = n;
 	a->net_name = nname;
 	a->bridge = cfg_str(c, n->bridge);

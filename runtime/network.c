@@ -488,7 +488,7 @@ static int text_write(struct text *t, const char *dir, const char *name, struct 
  * (they would point into the container itself). */
 static void resolv_from_host(struct text *t, const char *net_dir)
 {
-	char in[4096], dhcp[600];
+	char in[4096], dhcp[700];
 	snprintf(dhcp, sizeof dhcp, "%s/" KEEL_DHCP_RESOLV, net_dir);
 	if (file_read_small(AT_FDCWD, dhcp, 0, in, sizeof in) <= 0 &&
 	    file_read_small(AT_FDCWD, "/etc/resolv.conf", 0, in, sizeof in) <= 0) {

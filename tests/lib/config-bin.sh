@@ -43,3 +43,25 @@ config_bin_to_1_0() {
 		substr($_, 10, 2) = pack("v", 0);' "$1" || return 1
 	config_bin_redigest "$1"
 }
+
+# config_bin_put32 FILE TYPE INDEX OFFSET VALUE: write the u32 VALUE (or, as "str:NAME", the
+# reference of the string NAME, which must be in the file) at OFFSET of record INDEX of the section
+# of TYPE, and restore the digest: a rule broken in the bytes keelc would not write.
+config_bin_put32() {
+	TYPE=$2 IDX=$3 OFF=$4 VAL=$5 perl -0777 -pi -e '
+		my ($n, $strings, $at) = (unpack("V", substr($_, 24, 4)));
+		for my $i (0 .. $n - 1) {
+			my ($type, $flags, $off, $size, $count, $esize) = unpack("vvVVVV", substr($_, 64 + 24 * $i, 20));
+			$strings = [$off, $size] if $type == 1;
+			$at = $off + $ENV{IDX} * $esize + $ENV{OFF} if $type == $ENV{TYPE};
+		}
+		die "config_bin_put32: no section of type $ENV{TYPE}\n" unless defined $at;
+		my $v = $ENV{VAL};
+		if ($v =~ /^str:(.*)$/) {
+			my $i = index(substr($_, $strings->[0], $strings->[1]), "\0$1\0");
+			die "config_bin_put32: no string $1\n" if $i < 0;
+			$v = $i + 1;
+		}
+		substr($_, $at, 4) = pack("V", $v);' "$1" || return 1
+	config_bin_redigest "$1"
+}

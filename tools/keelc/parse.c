@@ -1143,7 +1143,11 @@ static int wait_edge(const void *ctx, uint32_t i, uint32_t k)
 {
 	const struct model *m = ctx;
 	const char *key;
-	const struct nameref *r = wait_ref(&m->services.v[i], k, &key);
+	const struct h_service *s = &m->services.v[i];
+	const struct nameref *r = wait_ref(s, k, &key);
+	/* a join waits for the service joined, as `after` does (the device's edge_at) */
+	if (!r && k == s->depends.n + s->after.n && s->join.name)
+		return find_service(m, s->join.name);
 	return r ? find_service(m, r->name) : -1;
 }
 
@@ -1253,6 +1257,10 @@ static int check_service_ext(const struct model *m, uint32_t i, const char *file
 			return ref_err(file, s, "network", &s->join, msg, e);
 		}
 		const struct h_service *o = &m->services.v[t];
+		if (o->r.namespaces & CFG_NS_USER) {
+			snprintf(msg, sizeof msg, "'%s' has a user namespace: its namespaces cannot be joined", s->join.name);
+			return ref_err(file, s, "network", &s->join, msg, e);
+		}
 		if (s->x.join_ns & ~(o->r.namespaces | o->x.join_ns)) {
 			snprintf(msg, sizeof msg, "'%s' has no namespace of its own to join", s->join.name);
 			return ref_err(file, s, "network", &s->join, msg, e);
@@ -1330,16 +1338,19 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 	int rc = check_ports(m, seen, file, e);
 	free(seen);
 	uint32_t ci, ck;
-	if (!rc && cfg_rule_cycle(m->services.n, wait_edge, m, &ci, &ck)) {
-		const char *key;
-		const struct nameref *r = wait_ref(&m->services.v[ci], ck, &key);
-		snprintf(msg, sizeof msg, "'%s' closes a dependency cycle", r->name);
-		rc = ref_err(file, &m->services.v[ci], key, r, msg, e);
-	}
 	if (!rc && cfg_rule_cycle(m->services.n, join_edge, m, &ci, &ck)) {
 		const struct h_service *s = &m->services.v[ci];
 		snprintf(msg, sizeof msg, "'%s' closes a join cycle", s->join.name);
 		rc = ref_err(file, s, "network", &s->join, msg, e);
+	}
+	if (!rc && cfg_rule_cycle(m->services.n, wait_edge, m, &ci, &ck)) {
+		const char *key;
+		const struct h_service *s = &m->services.v[ci];
+		const struct nameref *r = wait_ref(s, ck, &key);
+		if (!r)
+			r = &s->join, key = "network";
+		snprintf(msg, sizeof msg, "'%s' closes a dependency cycle", r->name);
+		rc = ref_err(file, s, key, r, msg, e);
 	}
 	return rc;
 }
