@@ -282,8 +282,12 @@ int network_uplink_routes(const struct cfg *c, const struct cfg_network *n, uint
 		return -1;
 	int index, rc = -1;
 	char kind[16];
-	uint32_t table = network_route_table(c, n), g = be32(gw), a = be32(addr), sub = be32(n->address);
+	uint32_t table = network_route_table(c, n), g = be32(gw), a = be32(addr);
+	uint32_t sub = be32(n->address & (n->prefix ? ~(0xffffffffu >> n->prefix) : 0));
 	const struct cfg_network_ext *x = cfg_network_ext(c, n);
+	uint8_t sub6[16] = {0};
+	for (uint32_t b = 0; b < x->prefix6 && b < 128; b++)
+		sub6[b / 8] |= x->address6[b / 8] & (0x80u >> (b % 8));
 	if (link_get(&s, up, &index, kind, e) <= 0)
 		goto out;
 	if (gw && main_default(c, n) && route(&s, 0, AF_INET, NULL, 0, &g, index, RT_TABLE_MAIN, e) < 0)
@@ -299,7 +303,7 @@ int network_uplink_routes(const struct cfg *c, const struct cfg_network *n, uint
 	    (addr && rule_add(&s, AF_INET, &a, 32, table, prio, -1, e) < 0))
 		goto out;
 	if (x->prefix6 && (rule_add(&s, AF_INET6, NULL, 0, RT_TABLE_MAIN, RULE_PRIO_MAIN, 0, e) < 0 ||
-			   rule_add(&s, AF_INET6, x->address6, x->prefix6, table, prio, -1, e) < 0 ||
+			   rule_add(&s, AF_INET6, sub6, x->prefix6, table, prio, -1, e) < 0 ||
 			   (!cfg_ip6_zero(x->gateway6) && route(&s, 0, AF_INET6, NULL, 0, x->gateway6, index, table, e) < 0)))
 		goto out;
 	rc = 0;
