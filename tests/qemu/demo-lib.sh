@@ -16,11 +16,14 @@ demo_run() {
     cat "$top/build/tests/qemu/$name-layers.log"; fail "$name-layers" "make-layers.sh $DEMO_ARCH failed"; finish
   fi
   ip link set lo up
-  export KEEL_LAYERS=$layers KEEL_BIN=$keel QEMU_NET=user QEMU_HOSTFWD=tcp:127.0.0.1:18080-:8080
+  export KEEL_LAYERS=$layers KEEL_BIN=$keel QEMU_NET=user
+  export QEMU_HOSTFWD="tcp:127.0.0.1:18080-:8080 tcp:127.0.0.1:18081-:8081"
   qemu_image "$name" "$top/configs/demo.conf"
   qemu_boot
 
-  check_marker "$name-network-up" 'network: 1 networks up$'
+  check_marker "$name-network-up" 'network: 1 networks up, firewall closed but'
+  # The uplink's address from QEMU's DHCP, through keel-dhcp and PID 1's checks.
+  check_marker "$name-dhcp-lease" "dhcp: network 'lan': 10.0.2.15/24 via 10.0.2.2 for [0-9]+ s$"
   for s in web worker flaky; do check_marker "$name-$s-started" "svc $s: started \\(pid [0-9]+\\)$"; done
   check_before "$name-web-before-worker" 'svc web: ready$' 'svc worker: started'
   check_marker "$name-boot-done" 'pid1: boot done$'
@@ -54,6 +57,35 @@ demo_run() {
     pass "$name-page-shows-status"
   else fail "$name-page-shows-status" "no service rows in the page: ${page:0:600}"; fi
   check_marker "$name-worker-reaches-web" 'svc worker\| worker: web answers over the bridge'
+
+  # Networking read back from inside: the lease's route and DNS, SLAAC on fec0::/64, the services'
+  # IPv6 addresses; the firewall: worker reaches web on 80 (talks_to), over IPv6 too, but not on
+  # web's port 81; from the outside only the published port answers (hostfwd 18081 -> 8081 is
+  # dropped at the uplink); the DHCP client holds no capability.
+  expect_eq "$name-default-route" "default via 10.0.2.2 dev eth0" \
+    "$(qemu_sh 'ip -4 route show default' | sed 's/ proto.*//; s/ *$//' | head -1)"
+  expect_eq "$name-dhcp-dns" "nameserver 10.0.2.3" "$(qemu_sh 'cat /run/keel/net/resolv.conf' | head -1)"
+  if qemu_sh 'i=0; while [ $i -lt 100 ]; do ip -6 addr show dev eth0 | grep -q "inet6 fec0::" && exit 0; i=$((i+1)); sleep 0.1; done; exit 1' >/dev/null
+  then pass "$name-slaac-fec0"; else fail "$name-slaac-fec0" "$(qemu_sh 'ip -6 addr show dev eth0')"; fi
+  local wpid
+  wpid=$(qemu_sh 'keel ctl status' | awk '$1 == "worker" {print $3}')
+  expect_eq "$name-worker-ipv6" "fd88::14/64" \
+    "$(qemu_sh "nsenter -t $wpid -n ip -6 -o addr show dev eth0 scope global" | awk '{print $4}')"
+  if qemu_sh "nsenter -t $wpid -n timeout 5 wget -q -O /dev/null http://[fd88::a]/" > /dev/null
+  then pass "$name-worker-reaches-web-v6"; else fail "$name-worker-reaches-web-v6" "wget http://[fd88::a]/ failed"; fi
+  # Port 81 listens (from the device itself, unfiltered), but worker's connection is dropped: no
+  # answer, not even a refusal, until the timeout (status 143).
+  if qemu_sh 'timeout 5 wget -q -O /dev/null http://10.88.0.10:81/' > /dev/null
+  then pass "$name-web-81-listens"; else fail "$name-web-81-listens" "no answer on 10.88.0.10:81 from the device"; fi
+  local r
+  qemu_sh "nsenter -t $wpid -n timeout 3 wget -q -O /dev/null http://10.88.0.10:81/" > /dev/null; r=$?
+  expect_eq "$name-worker-refused-web-81" 143 "$r"
+  r=$(curl -s --max-time 3 http://127.0.0.1:18081/ 2>/dev/null; echo "rc=$?")
+  expect_eq "$name-outside-refused-81" "rc=28" "$r"
+  local dpid
+  dpid=$(qemu_sh 'pidof keel-dhcp' | tr -d '\r' | head -1)
+  expect_eq "$name-dhcp-helper-confined" "65534 0000000000000000 1 2" \
+    "$(qemu_sh "awk '/^Uid:/ {u=\$2} /^CapEff:/ {c=\$2} /^NoNewPrivs:/ {n=\$2} /^Seccomp:/ {s=\$2} END {print u, c, n, s}' /proc/$dpid/status" | tr -d '\r')"
   expect_eq "$name-status-volume-read-only" "ro" \
     "$(qemu_sh 'awk '\''$5 == "/www/status" {split($6, o, ","); print o[1]}'\'' /proc/$(keel ctl status | awk '\''$1 == "web" {print $3}'\'')/mountinfo')"
 
