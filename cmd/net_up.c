@@ -202,7 +202,7 @@ int cmd_net_up(int argc, char **argv)
 	uint8_t *buf;
 	struct cfg c;
 	int rc = 0;
-	if (cfg_load(argv[i], base, KEEL_KEYS_DIR, &buf, &c, &e) < 0 || network_up_all(&c, NULL, &e) < 0) {
+	if (cfg_load(argv[i], base, KEEL_KEYS_DIR, &buf, &c, &e) < 0 || network_up_all(&c, &e) < 0) {
 		fprintf(stderr, "keel net-up: %s\n", e.msg);
 		rc = 1;
 	} else if (dhcp) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -179,6 +180,11 @@ static void start(struct pid1 *p, struct dhcp_client *d)
 	struct err e;
 	err_clear(&e);
 	d->restart_ms = 0;
+	if (d->out.fd >= 0) { /* the last one's pipe, not yet at its end */
+		loop_del(p, &d->out);
+		close(d->out.fd);
+		d->out.fd = -1;
+	}
 	if (!n)
 		return;
 	cfg_uplink_name(cfg_str(&p->cfg, n->uplink), cfg_network_ext(&p->cfg, n)->vlan, up);
@@ -246,6 +252,9 @@ void net_dhcp_sync(struct pid1 *p, bool restart)
 		if (restart || !n || !(cfg_network_ext(&p->cfg, n)->flags & CFG_NETX_DHCP)) {
 			stop(p, &x->c[i]);
 			x->c[i] = x->c[--x->n];
+			/* the loop holds a pointer to its source: the moved one's has changed */
+			if (i < x->n && x->c[i].out.fd >= 0 && loop_set(p, &x->c[i].out, EPOLLIN) < 0)
+				klog("dhcp: epoll_ctl: %s", strerror(errno));
 			i--;
 		}
 	}

@@ -259,7 +259,6 @@ static void table(struct fw *f, uint8_t family, int keep)
 
 struct ctx {
 	const struct cfg *c;
-	const struct net_leases *leases;
 	struct net_plan *pl;
 	char up[CFG_MAX_NETWORKS][16];  /* each network's uplink (UPLINK.VLAN), "" for none */
 };
@@ -293,7 +292,7 @@ static int nat_rules(struct fw *f, struct ctx *x, struct err *e)
 			return err_set(e, EINVAL, "service '%s': publish: network '%s' needs an uplink and an address",
 				       cfg_str(c, svc->name), cfg_str(c, svc->network));
 		const struct cfg_network *n = cfg_network(c, (uint32_t)k);
-		uint32_t up_addr = n->uplink_address ? n->uplink_address : x->leases ? x->leases->addr[k] : 0;
+		uint32_t up_addr = n->uplink_address; /* a leased one is not known here: no output rule */
 		for (uint32_t j = 0; j < svc->ports.count; j++) {
 			const struct cfg_port *p = cfg_port(c, svc->ports, j);
 			for (int fam = 4; fam <= 6; fam += 2)
@@ -529,12 +528,12 @@ static int nat_needed(const struct cfg *c)
 	return 0;
 }
 
-int network_firewall(const struct cfg *c, const struct net_leases *leases, struct err *e)
+int network_firewall(const struct cfg *c, struct err *e)
 {
 	int filter = cfg_firewall_on(c) && cfg_network_count(c), nat = nat_needed(c);
 	if (!filter && !nat)
 		return 0;
-	struct ctx x = {c, leases, malloc(sizeof *x.pl), {{0}}};
+	struct ctx x = {c, malloc(sizeof *x.pl), {{0}}};
 	/* Every rule is well under 512 bytes; a generous bound on their number. */
 	size_t rules = 64 + 16 * (size_t)cfg_network_count(c);
 	for (uint32_t i = 0; i < cfg_service_count(c); i++) {

@@ -423,7 +423,7 @@ static int forwarding(const struct cfg *c, struct err *e)
 	return 0;
 }
 
-int network_up_all(const struct cfg *c, const struct net_leases *leases, struct err *e)
+int network_up_all(const struct cfg *c, struct err *e)
 {
 	struct nl_sock s;
 	if (nl_open(&s, e) < 0)
@@ -434,7 +434,7 @@ int network_up_all(const struct cfg *c, const struct net_leases *leases, struct 
 		goto out;
 	}
 	/* The filter first: no interface comes up before the rules that guard it are in. */
-	if (network_firewall(c, leases, e) < 0) {
+	if (network_firewall(c, e) < 0) {
 		rc = -1;
 		goto out;
 	}

@@ -36,15 +36,11 @@ struct net_plan {
 	uint8_t addr6[CFG_MAX_SERVICES][16];/* all zero = none */
 };
 
-/* Dynamic state the config cannot say: each network's uplink address from DHCP (0: none). */
-struct net_leases {
-	uint32_t addr[CFG_MAX_NETWORKS];
-};
 
 /* Every network of the config in the current network namespace: loopback up, bridges created
  * (or found) with address, MTU and up; uplink address and default route when configured;
  * net.ipv4.ip_forward = 1 when the system section asks. Idempotent. */
-int network_up_all(const struct cfg *c, const struct net_leases *leases, struct err *e);
+int network_up_all(const struct cfg *c, struct err *e);
 /* The network's uplink routes: the default route via gw (0: none) and, with several uplinks, its
  * own routing table chosen by source (the subnets and `addr`, the uplink's address). */
 int network_uplink_routes(const struct cfg *c, const struct cfg_network *n, uint32_t addr, uint32_t gw, struct err *e);
@@ -59,8 +55,8 @@ uint32_t network_route_table(const struct cfg *c, const struct cfg_network *n);
  * 1.2 or says firewall = off, the filter: the uplink closed but for what the config publishes, the
  * services' talks_to and egress (docs/networking.md). Tables "inet keel" and "bridge keel",
  * replaced whole in ONE nf_tables transaction, so a change never passes through an open state;
- * nothing when there is nothing to filter, publish or masquerade. `leases` may be NULL. */
-int network_firewall(const struct cfg *c, const struct net_leases *leases, struct err *e);
+ * nothing when there is nothing to filter, publish or masquerade. */
+int network_firewall(const struct cfg *c, struct err *e);
 /* net_plan.c: every service's network, namespace owner and addresses. */
 int net_plan_all(const struct cfg *c, struct net_plan *p, struct err *e);
 /* One network's bridge, as above (keel run makes sure of its service's). */

@@ -24,8 +24,9 @@ demo_run() {
   check_marker "$name-network-up" 'network: 1 networks up, firewall closed but'
   # The uplink's address from QEMU's DHCP, through keel-dhcp and PID 1's checks.
   check_marker "$name-dhcp-lease" "dhcp: network 'lan': 10.0.2.15/24 via 10.0.2.2 for [0-9]+ s$"
-  for s in web worker flaky; do check_marker "$name-$s-started" "svc $s: started \\(pid [0-9]+\\)$"; done
+  for s in web worker stats flaky; do check_marker "$name-$s-started" "svc $s: started \\(pid [0-9]+\\)$"; done
   check_before "$name-web-before-worker" 'svc web: ready$' 'svc worker: started'
+  check_before "$name-web-before-sidecar" 'svc web: started' 'svc stats: started'
   check_marker "$name-boot-done" 'pid1: boot done$'
   if ! qemu_shell_ready; then fail "$name-shell" "no answer"; qemu_finish; fi
 
@@ -33,7 +34,7 @@ demo_run() {
   local st
   st=$(qemu_sh 'keel ctl status')
   echo "$st" | sed 's/^/# /'
-  for s in web worker; do
+  for s in web worker stats; do
     if echo "$st" | grep -qE "^$s +ready +[0-9]+ "; then pass "$name-status-$s-ready"
     else fail "$name-status-$s-ready" "$(echo "$st" | grep "^$s" || echo "no row")"; fi
   done
@@ -63,14 +64,14 @@ demo_run() {
   # web's port 81; from the outside only the published port answers (hostfwd 18081 -> 8081 is
   # dropped at the uplink); the DHCP client holds no capability.
   expect_eq "$name-default-route" "default via 10.0.2.2 dev eth0" \
-    "$(qemu_sh 'ip -4 route show default' | sed 's/ proto.*//; s/ *$//' | head -1)"
-  expect_eq "$name-dhcp-dns" "nameserver 10.0.2.3" "$(qemu_sh 'cat /run/keel/net/resolv.conf' | head -1)"
-  if qemu_sh 'i=0; while [ $i -lt 100 ]; do ip -6 addr show dev eth0 | grep -q "inet6 fec0::" && exit 0; i=$((i+1)); sleep 0.1; done; exit 1' >/dev/null
+    "$(qemu_sh 'ip -4 route show default' | grep '^default' | sed 's/ proto.*//; s/ *$//' | head -1)"
+  expect_eq "$name-dhcp-dns" "nameserver 10.0.2.3" "$(qemu_sh 'cat /run/keel/net/resolv.conf' | grep '^nameserver' | head -1)"
+  if qemu_sh '( i=0; while [ $i -lt 100 ]; do ip -6 addr show dev eth0 | grep -q "inet6 fec0::" && exit 0; i=$((i+1)); sleep 0.1; done; exit 1 )' >/dev/null
   then pass "$name-slaac-fec0"; else fail "$name-slaac-fec0" "$(qemu_sh 'ip -6 addr show dev eth0')"; fi
   local wpid
-  wpid=$(qemu_sh 'keel ctl status' | awk '$1 == "worker" {print $3}')
+  wpid=$(qemu_sh 'keel ctl status' | awk '$1 == "worker" {print $3}' | head -1)
   expect_eq "$name-worker-ipv6" "fd88::14/64" \
-    "$(qemu_sh "nsenter -t $wpid -n ip -6 -o addr show dev eth0 scope global" | awk '{print $4}')"
+    "$(qemu_sh "nsenter -t $wpid -n ip -6 -o addr show dev eth0 scope global" | grep inet6 | awk '{print $4}')"
   if qemu_sh "nsenter -t $wpid -n timeout 5 wget -q -O /dev/null http://[fd88::a]/" > /dev/null
   then pass "$name-worker-reaches-web-v6"; else fail "$name-worker-reaches-web-v6" "wget http://[fd88::a]/ failed"; fi
   # Port 81 listens (from the device itself, unfiltered), but worker's connection is dropped: no
@@ -82,10 +83,23 @@ demo_run() {
   expect_eq "$name-worker-refused-web-81" 143 "$r"
   r=$(curl -s --max-time 3 http://127.0.0.1:18081/ 2>/dev/null; echo "rc=$?")
   expect_eq "$name-outside-refused-81" "rc=28" "$r"
+  # The sidecar: web's network namespace, and still after web restarts (the pinned one).
+  check_marker "$name-sidecar-shares-loopback" 'svc stats\| stats: web answers on our shared loopback'
+  local ns1 ns2 spid1 spid2
+  ns1=$(qemu_sh 'for s in web stats; do readlink /proc/$(keel ctl status | awk -v s=$s '\''$1 == s {print $3}'\'')/ns/net; done' | grep '^net:' | sort -u)
+  spid1=$(qemu_sh 'keel ctl status' | awk '$1 == "stats" {print $3}' | head -1)
+  expect_eq "$name-sidecar-same-netns" 1 "$(echo "$ns1" | grep -c .)"
+  qemu_sh 'keel ctl restart web' > /dev/null
+  qemu_sh '( i=0; while [ $i -lt 100 ]; do keel ctl status | grep -qE "^web +ready" && exit 0; i=$((i+1)); sleep 0.1; done; exit 1 )' > /dev/null
+  ns2=$(qemu_sh 'readlink /proc/$(keel ctl status | awk '\''$1 == "web" {print $3}'\'')/ns/net' | grep '^net:')
+  spid2=$(qemu_sh 'keel ctl status' | awk '$1 == "stats" {print $3}' | head -1)
+  expect_eq "$name-web-restarted-into-pinned-netns" "$ns1" "$ns2"
+  expect_eq "$name-sidecar-kept-across-web-restart" "$spid1" "$spid2"
+
   local dpid
-  dpid=$(qemu_sh 'pidof keel-dhcp' | tr -d '\r' | head -1)
+  dpid=$(qemu_sh 'pidof keel-dhcp' | tr -d '\r' | grep -E '^[0-9]+$' | head -1)
   expect_eq "$name-dhcp-helper-confined" "65534 0000000000000000 1 2" \
-    "$(qemu_sh "awk '/^Uid:/ {u=\$2} /^CapEff:/ {c=\$2} /^NoNewPrivs:/ {n=\$2} /^Seccomp:/ {s=\$2} END {print u, c, n, s}' /proc/$dpid/status" | tr -d '\r')"
+    "$(qemu_sh "awk '/^Uid:/ {u=\$2} /^CapEff:/ {c=\$2} /^NoNewPrivs:/ {n=\$2} /^Seccomp:/ {s=\$2} END {print u, c, n, s}' /proc/$dpid/status" | tr -d '\r' | grep '^[0-9]')"
   expect_eq "$name-status-volume-read-only" "ro" \
     "$(qemu_sh 'awk '\''$5 == "/www/status" {split($6, o, ","); print o[1]}'\'' /proc/$(keel ctl status | awk '\''$1 == "web" {print $3}'\'')/mountinfo')"
 
