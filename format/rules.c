@@ -626,7 +626,7 @@ const char *cfg_rule_network_ext(const struct cfg_network *n, const struct cfg_n
 	cfg_uplink_name(uplink, x->vlan, name);
 	if (x->vlan && strlen(uplink) + 1 + (x->vlan >= 1000 ? 4 : x->vlan >= 100 ? 3 : x->vlan >= 10 ? 2 : 1) > 15)
 		return WHY("vlan", "UPLINK.VLAN is longer than an interface name (15 characters)");
-	if ((x->flags & CFG_NETX_DHCP) && (!*uplink || n->uplink_address || n->gateway))
+	if ((x->flags & CFG_NETX_DHCP) && (!*uplink || n->uplink_address || n->uplink_prefix || n->gateway))
 		return WHY("uplink_address", "dhcp needs an uplink and no static uplink_address or gateway");
 	if ((x->flags & CFG_NETX_SLAAC) && (!*uplink || x->uplink_prefix6 || !cfg_ip6_zero(x->gateway6)))
 		return WHY("uplink_address6", "auto needs an uplink and no static uplink_address6 or gateway6");
