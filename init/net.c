@@ -234,6 +234,11 @@ void net_dhcp_sync(struct pid1 *p, bool restart)
 {
 	struct err e;
 	err_clear(&e);
+	uint32_t want = 0;
+	for (uint32_t k = 0; k < cfg_network_count(&p->cfg); k++)
+		want += !!(cfg_network_ext(&p->cfg, cfg_network(&p->cfg, k))->flags & CFG_NETX_DHCP);
+	if (!p->net && !want)
+		return; /* no DHCP client ever: nothing allocated, no timer */
 	if (!p->net) {
 		p->net = calloc(1, sizeof *p->net);
 		if (!p->net) {
