@@ -95,9 +95,15 @@ static int write_bundle(const char *out, const char *cfgpath, const char *const 
 			const char *factory, struct err *e)
 {
 	uint8_t *cfgbuf;
+	size_t cfgsize;
 	struct cfg c;
-	if (cfg_load(cfgpath, cfgpath, NULL, &cfgbuf, &c, e) < 0)
+	/* Not cfg_load: a config for a newer keel than this tree's is still packed. */
+	if (file_read_all(cfgpath, CFG_MAX_FILE_SIZE, &cfgbuf, &cfgsize, e) < 0)
 		return -1;
+	if (cfg_open(&c, cfgbuf, cfgsize, cfgpath, e) < 0) {
+		free(cfgbuf);
+		return -1;
+	}
 	size_t cfglen = c.len;
 	size_t n = bundle_config_layers(&c, NULL, 0);
 	uint8_t (*refs)[32] = malloc((n ? n : 1) * 32);
