@@ -19,6 +19,13 @@ struct oci_ref {
 	char digest[72];            /* "sha256:<64 hex>" or "" */
 };
 
+/* An update in a registry (docs/update.md, "The artifact"): an OCI image manifest whose config is
+ * the signed config.bin and whose layers are keel's layer images, each by its SHA-256. */
+#define OCI_MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define KEEL_MT_ARTIFACT "application/vnd.keel.update.v1"
+#define KEEL_MT_CONFIG "application/vnd.keel.config.v1"
+#define KEEL_MT_LAYER "application/vnd.keel.layer.v1"
+
 /* Parse s; NULL when it is a reference, else what was expected. A reference without a tag or
  * digest gets the tag "latest". */
 const char *ref_parse(const char *s, struct oci_ref *r);

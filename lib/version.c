@@ -3,6 +3,11 @@
 
 #include <stdio.h>
 
+#ifndef KEEL_BUILD_TIME
+#define KEEL_BUILD_TIME 0
+#endif
+const int64_t keel_build_time = KEEL_BUILD_TIME;
+
 int64_t keel_version_parse(const char *s)
 {
 	uint32_t code = 0;

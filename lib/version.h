@@ -17,11 +17,10 @@
  * raises it to the version that brings the section. */
 #define KEEL_FORMAT_FLOOR KEEL_VERSION_CODE_OF(0, 2, 0)
 
-/* Seconds since the epoch when this tree was committed (the Makefile passes git's commit time;
- * 0 outside a git tree): the device's clock never starts earlier (docs/update.md, "The clock"). */
-#ifndef KEEL_BUILD_TIME
-#define KEEL_BUILD_TIME 0
-#endif
+/* Seconds since the epoch when this tree was committed (the Makefile passes git's commit time as
+ * KEEL_BUILD_TIME to lib/version.c only; 0 outside a git tree): the device's clock never starts
+ * earlier (docs/update.md, "The clock"). */
+extern const int64_t keel_build_time;
 
 /* "1.2.3" -> its code; -1 on anything else (each part 0..255). */
 int64_t keel_version_parse(const char *s);
