@@ -220,8 +220,9 @@ static int do_get(struct fetch *f, const char *digest, uint64_t size)
 		if (memcmp(got, want, 32)) {
 			char gh[DIGEST_HEX_LEN + 1];
 			digest_to_hex(got, gh);
-			/* a partial file that went bad (a cut mid-write): the next run starts over */
-			ftruncate(f->fd, 0);
+			/* bytes that went bad (a cut mid-write, a registry serving other bytes): the next run
+			 * starts over */
+			unlink(f->name);
 			rc = err_set(&e, EPROTO, "blob %s: the bytes received hash to sha256:%s", digest, gh);
 		}
 	}

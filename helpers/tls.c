@@ -224,6 +224,8 @@ static int fail(struct tls_conn *c, const char *what, struct err *e)
 		return err_set(e, EPROTO, "TLS with %s: %s: the server sent alert %d", c->host, what,
 			       err - BR_ERR_RECV_FATAL_ALERT);
 	const char *w = why(err);
+	if (err == BR_ERR_IO) /* the transport: a dropped connection, worth another try */
+		return err_set(e, ECONNRESET, "TLS with %s: %s: %s", c->host, what, w);
 	if (w)
 		return err_set(e, EPROTO, "TLS with %s: %s: %s", c->host, what, w);
 	return err_set(e, EPROTO, "TLS with %s: %s: BearSSL error %d", c->host, what, err);

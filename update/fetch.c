@@ -86,6 +86,10 @@ _Noreturn static void child(const struct fetch_opts *o, const struct seccomp_pro
 	struct rlimit nofile = {64, 64}, core = {0, 0};
 	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0 || setrlimit(RLIMIT_CORE, &core) < 0)
 		child_fail("setrlimit", errno);
+	/* the bounding set empty too, while we still may (CAP_SETPCAP) */
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			child_fail("drop the bounding set", errno);
 	if (setgroups(0, NULL) < 0 || setresgid(KEEL_FETCH_UID, KEEL_FETCH_UID, KEEL_FETCH_UID) < 0 ||
 	    setresuid(KEEL_FETCH_UID, KEEL_FETCH_UID, KEEL_FETCH_UID) < 0)
 		child_fail("setresuid", errno);
