@@ -42,7 +42,8 @@ registry_start() {
   } > "$dir/config.yml"
   REGISTRY_LOG=$dir/registry.log
   : > "$REGISTRY_LOG"
-  "$REGISTRY_BIN" serve "$dir/config.yml" >> "$REGISTRY_LOG" 2>&1 &
+  # (no fd of the caller's but stdio: a test's lock on fd 9 must not outlive the test in it)
+  "$REGISTRY_BIN" serve "$dir/config.yml" >> "$REGISTRY_LOG" 2>&1 3>&- 9>&- < /dev/null &
   REGISTRY_PID=$!
   REGISTRY_PORT=$port
   REGISTRY_ADDR=127.0.0.1:$port
