@@ -24,7 +24,7 @@
 #include "registry.h"
 
 #define LINE_MAX_ 1024
-#define SYNC_EVERY (1u << 20)   /* bytes between two fsyncs of a partial blob (what a power cut loses) */
+#define SYNC_EVERY (512u << 10) /* bytes between two fsyncs of a partial blob (what a power cut loses) */
 #define RETRIES 3               /* a transfer that breaks mid-blob resumes this many times */
 
 struct fetch {

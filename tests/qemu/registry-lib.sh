@@ -87,7 +87,7 @@ CONF
         "$s" "$REGLAB_BB" "$(awk -v n="$s" '$1 == n {print $2}' "$RL/store/layers/index")" "$s"
     done
   } > "$RL/$name.conf"
-  "$top/build/host/keelc" "$RL/$name.conf" -o "$RL/$name.bin" --layers "$RL/store/layers" --sign "${REGLAB_KEY:-$RL/k.pem}" \
+  "$top/build/host/keelc" "$RL/$name.conf" -o "$RL/$name.bin" --sign "${REGLAB_KEY:-$RL/k.pem}" \
     || { fail "reglab-keelc-$name"; return 1; }
 }
 
