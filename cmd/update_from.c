@@ -246,11 +246,10 @@ static int resolve(struct from *f, struct err *e)
 	char line[FETCH_LINE_MAX];
 	if (fetch_send(&f->p, "resolve", e) < 0 || fetch_recv(&f->p, line, sizeof line, e) < 0)
 		return -1;
-	char dig[80];
 	unsigned long long n;
-	if (strncmp(line, "manifest ", 9) || sscanf(line + 9, "%71s %llu", dig, &n) != 2)
+	_Static_assert(sizeof f->o.manifest == 72, "%71s below");
+	if (strncmp(line, "manifest ", 9) || sscanf(line + 9, "%71s %llu", f->o.manifest, &n) != 2)
 		return answer_error(line, e);
-	snprintf(f->o.manifest, sizeof f->o.manifest, "%s", dig);
 	f->received += n;
 	if (fetch_recv(&f->p, line, sizeof line, e) < 0)
 		return -1;
