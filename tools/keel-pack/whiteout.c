@@ -1,8 +1,11 @@
-/* OCI layer whiteouts to overlayfs whiteouts, merging an extracted layer over the layers below it.
+/* OCI layer whiteouts to overlayfs whiteouts, merging an extracted layer over the layers below it;
+ * and, for a whole image, dropping them once merged.
  *
- * The result of merging OCI layers 1..k is itself a valid overlayfs lower layer: stacked over
- * anything it shows what the OCI image shows, so deletions stay visible as overlayfs whiteouts
- * (char device 0:0) and opaque directories (trusted.overlay.opaque=y) instead of being dropped. */
+ * The result of merging OCI layers 1..k is itself a valid overlayfs lower layer: deletions stay as
+ * overlayfs whiteouts (char device 0:0) and opaque directories (trusted.overlay.opaque=y), which is
+ * what a tar diff made to sit over other layers keeps. An image's merge starts from its base, so
+ * once all its layers are in nothing is left for those marks to hide: wh_strip drops them, and
+ * the image neither shows them (a one-layer root is a bind mount) nor hides another layer's files. */
 #include "pack.h"
 
 #include <dirent.h>
