@@ -154,6 +154,7 @@ static int make_argv(struct h_service *s, const struct layer_image *im, const ch
 	else if (!(si->has_entrypoint && ep_n))
 		push_all(&argv, im->cmd.v, im->cmd.n);
 	if (!argv.n || !argv.v[0][0]) {
+		strvec_clear(&argv);
 		free(argv.v);
 		return fail(msg, n, "image '%s' gives no program (Entrypoint and Cmd %s): give exec = or args =", img,
 			    im->entrypoint.set || im->cmd.set ? "are empty" : "are null");
@@ -180,6 +181,13 @@ static int make_argv(struct h_service *s, const struct layer_image *im, const ch
 		}
 		free(argv.v[0]);
 		argv.v[0] = xstrdup(im->which.v[i + 1]);
+	}
+	const char *why = cfg_rule_abspath(argv.v[0]);
+	if (why) {
+		int r = fail(msg, n, "program '%.60s': %s", argv.v[0], why);
+		strvec_clear(&argv);
+		free(argv.v);
+		return r;
 	}
 	strvec_clear(&s->argv);
 	free(s->argv.v);

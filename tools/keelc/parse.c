@@ -1146,7 +1146,7 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 			const char *key = l ? "after" : "depends";
 			uint32_t k;
 			int why = cfg_rule_names(s->name, lists[l]->n, ref_name, lists[l], &k);
-			const struct nameref *r = &lists[l]->v[k];
+			const struct nameref *r = why ? &lists[l]->v[k] : NULL; /* v is NULL when the list is empty */
 			if (why == 1)
 				return ref_err(file, s, key, r, "a service cannot wait for itself", e);
 			if (why == 2) {
