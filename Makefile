@@ -154,7 +154,7 @@ CFLAGS_plain := $(HOST_CFLAGS)
 CC_san := $(HOST_CC)
 CFLAGS_san := $(HOST_CFLAGS) $(SAN)
 CC_fuzz := clang
-CFLAGS_fuzz := -std=gnu11 -O1 -g -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
+CFLAGS_fuzz := -std=gnu11 -O1 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
 
 define host_variant
 $(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tools/keelc/model.h"
+#include "tools/keelc/values.h"
 
 #include <bearssl.h>
 
