@@ -213,7 +213,7 @@ $(HOST)/tests/%: tests/unit/%.c $(call host_libs,san,$(ALL_FLOORS)) | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< -Wl,--start-group $(call host_libs,san,$(ALL_FLOORS)) -Wl,--end-group \
 		-lbearssl -ljansson
--include $(wildcard $(HOST)/tests/*.d)
+-include $(wildcard $(HOST)/tests/*.d $(HOST)/fuzz/*.d)
 
 check:
 	@rm -rf $(B)/tests && mkdir -p $(B)/tests
