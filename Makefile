@@ -154,7 +154,7 @@ CFLAGS_plain := $(HOST_CFLAGS)
 CC_san := $(HOST_CC)
 CFLAGS_san := $(HOST_CFLAGS) $(SAN)
 CC_fuzz := clang
-CFLAGS_fuzz := -std=gnu11 -O1 -g -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
+CFLAGS_fuzz := -std=gnu11 -O1 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
 
 define host_variant
 $(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed
@@ -213,7 +213,7 @@ $(HOST)/tests/%: tests/unit/%.c $(call host_libs,san,$(ALL_FLOORS)) | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< -Wl,--start-group $(call host_libs,san,$(ALL_FLOORS)) -Wl,--end-group \
 		-lbearssl -ljansson
--include $(wildcard $(HOST)/tests/*.d)
+-include $(wildcard $(HOST)/tests/*.d $(HOST)/fuzz/*.d)
 
 check:
 	@rm -rf $(B)/tests && mkdir -p $(B)/tests
