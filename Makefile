@@ -271,7 +271,7 @@ image: all layers
 # (DEMO_PORT=N for another) is forwarded to the guest's 8080, which the demo publishes (DNAT) to
 # web's port 80.
 demo:
-	@$(MAKE) --no-print-directory image CONFIG=configs/demo.conf
+	@$(MAKE) --no-print-directory image CONFIG=$(CONFIG)
 	@echo
 	@echo "keel demo on $(BOARD): this terminal becomes the appliance's serial console (a root shell)."
 	@echo "  see it:    curl http://127.0.0.1:$(or $(DEMO_PORT),8080)/    (or a browser on this machine): web's page with PID 1's live service table"
