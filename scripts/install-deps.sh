@@ -13,8 +13,11 @@ PKGS_HOST=(
   qemu-system-x86 qemu-system-arm
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross
   curl
+  umoci skopeo attr              # OCI images in the tests: built by umoci, copied/pushed/pulled by skopeo; getfattr
+                                 # (Debian's docker-registry is not installed: its package starts a system service;
+                                 # tests/lib/registry.sh unpacks its .deb into build/registry)
   libcurl4-openssl-dev           # keel-pack bundle --push (the distribution API)
-  apache2-utils python3-jwt python3-cryptography   # registry tests: htpasswd -B, the token issuer
+  apache2-utils python3-jwt python3-cryptography   # registry tests: htpasswd -B, the token issuer, test certificates
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
 )
 # Cross musl for aarch64 (multiarch).
@@ -53,15 +56,3 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Debian's docker-registry (distribution 2.8) for the registry tests, unpacked, not installed: its
-# package starts a system service on :5000 where systemd runs; the tests start their own
-# (tests/lib/registry.sh) on a loopback port of their choosing.
-REG_DIR=$(cd "$(dirname "$0")/.." && pwd)/build/deps/docker-registry
-if [ ! -x "$REG_DIR/usr/bin/docker-registry" ]; then
-  echo "install-deps: fetching docker-registry into $REG_DIR" >&2
-  tmp=$(mktemp -d)
-  (cd "$tmp" && apt-get download -qq docker-registry 2>/dev/null) && mkdir -p "$REG_DIR" &&
-    dpkg-deb -x "$tmp"/docker-registry_*.deb "$REG_DIR"
-  rm -rf "$tmp"
-  [ -x "$REG_DIR/usr/bin/docker-registry" ] || { echo "install-deps: docker-registry: download failed" >&2; exit 1; }
-fi

@@ -38,7 +38,7 @@ reglab_setup() {
   cp "$RL/creds" "$RL/extra/etc/keel/registry.auth" && chmod 600 "$RL/extra/etc/keel/registry.auth"
   svc_layers
   REGLAB_BB=$(awk '$1 == "busybox" {print $2}' "$KEEL_LAYERS/index")
-  registry_start "$RL/registry" --port 5000 --tls "$RL/srv.pem" "$RL/srv.key" --htpasswd "$RL/htpasswd" ||
+  registry_start "$RL/registry" --port 5000 --tls "$RL/srv.pem" "$RL/srv.key" --htpasswd "$RL/htpasswd" > /dev/null ||
     { fail reglab-registry "docker-registry did not start"; return 1; }
 }
 
