@@ -37,9 +37,11 @@ registry_start() {
 	[ -x "$bin" ] || { echo "registry: no $bin in the docker-registry package" >&2; return 1; }
 	mkdir -p "$dir/storage"
 	# A free port: the registry cannot be asked for port 0 and tell which it got.
-	for ((i = 0; i < 10 && -z "$port"; i++)); do
+	i=0
+	while [ -z "$port" ] && [ $i -lt 10 ]; do
 		port=$((20000 + RANDOM % 20000))
 		[ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] || port=
+		i=$((i + 1))
 	done
 	{
 		printf 'version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: false\n'

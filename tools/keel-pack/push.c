@@ -20,7 +20,6 @@
 #include "../../format/ref.h"
 #include "../../lib/digest.h"
 #include "../../lib/file.h"
-#include "../../lib/json.h"
 
 struct resp {
 	long status;
@@ -203,14 +202,14 @@ static int authenticate(struct push *p, const char *challenge)
 	p->auth[0] = '\0';
 	if (r.status != 200)
 		return err_set(p->e, EACCES, "token from %s: HTTP %ld", realm, r.status);
-	struct json_tok tok[32];
-	struct json j;
-	uint32_t v = JSON_NONE;
-	if (json_parse(&j, r.body, r.blen, tok, 32, p->e) < 0 || json_type(&j, 0) != JSON_OBJECT ||
-	    json_get(&j, 0, "token", &v, p->e) < 0 || v == JSON_NONE)
-		return err_set(p->e, EPROTO, "token from %s: no token in the answer", realm);
-	strcpy(p->auth, "Bearer ");
-	return json_string(&j, v, p->auth + 7, sizeof p->auth - 7, p->e);
+	/* keel-pack reads JSON with jansson (pack.h), the host's library */
+	json_t *root = json_loadb(r.body, r.blen, 0, NULL);
+	const char *tok = json_string_value(json_object_get(root, "token"));
+	int rc = tok && strlen(tok) < sizeof p->auth - 7 ? 0 : err_set(p->e, EPROTO, "token from %s: no token in the answer", realm);
+	if (!rc)
+		snprintf(p->auth, sizeof p->auth, "Bearer %s", tok);
+	json_decref(root);
+	return rc;
 }
 
 /* A request with authentication done on the first 401. */
