@@ -42,7 +42,7 @@ DEV_LDFLAGS := $(DEV_OPT) -flto=auto -static -Wl,--gc-sections -Wl,-z,norelro $(
 DEV_LIBS := -L$(DEPS)/lib -lbearssl
 
 # A floor's sources; the two mains belong to their programs, not to a floor.
-MAINS := init/main.c cmd/main.c
+MAINS := init/main.c cmd/main.c helpers/keel-fetch.c
 floor_srcs = $(filter-out $(MAINS),$(sort $(wildcard $(1)/*.c)))
 dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f))))
 # Generated at build time by tools/seccomp-gen for each arch: the default profile's BPF program
@@ -50,10 +50,18 @@ dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f)
 GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o
 KEEL_OBJS := $(OUT)/obj/init/main.o $(call dev_objs,init update runtime format lib) $(GEN_OBJS)
 KEEL_CMD_OBJS := $(OUT)/obj/cmd/main.o $(call dev_objs,cmd update runtime format lib) $(GEN_OBJS)
-DEVICE_PROGS := keel keel-cmd
+# The registry fetcher (helpers/): TLS, HTTP and JSON live here, never in keel or keel-cmd.
+KEEL_FETCH_OBJS := $(OUT)/obj/helpers/keel-fetch.o $(call dev_objs,helpers format lib) $(OUT)/obj/gen/syscall_names.o
+DEVICE_PROGS := keel keel-cmd keel-fetch
 # Stripped size budgets, bytes, the same on both arches (docs/architecture.md, "Size plan").
 BUDGET_keel := 262144
 BUDGET_keel-cmd := 524288
+BUDGET_keel-fetch := 262144
+# The device clock never starts before the commit this tree was built from (lib/version.h):
+# only lib/version.c uses it, rebuilt when the commit changes.
+BUILD_TIME := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+BUILD_TIME_STAMP := $(B)/build-time
+$(shell mkdir -p $(B) && (echo $(BUILD_TIME) | cmp -s - $(BUILD_TIME_STAMP) || echo $(BUILD_TIME) > $(BUILD_TIME_STAMP)))
 SECCOMP_GEN := $(B)/host/seccomp-gen
 
 # ---- host tools (glibc, may use host libraries) -----------------------------------------------
@@ -61,7 +69,7 @@ HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all help deps host device size check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz \
+.PHONY: all help deps host device size check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz powercut \
 	bench image demo layers clean distclean fmt install-deps
 .DEFAULT_GOAL := all
 
@@ -75,6 +83,7 @@ help:
 	@echo "make demo                    boot the demo appliance in QEMU"
 	@echo "make bench                   side-by-side benchmarks (bench/*)"
 	@echo "make size                    stripped size of every device binary per arch, against its budget"
+	@echo "make powercut [COUNT=10] [SEED=1]   kill QEMU at random during keel update --from, check every boot"
 
 # Every target that needs Debian packages goes through the one list in scripts/install-deps.sh.
 install-deps:
@@ -121,6 +130,13 @@ $(OUT)/keel.unstripped: $(KEEL_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 $(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/keel-fetch.unstripped: $(KEEL_FETCH_OBJS)
+	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/obj/lib/version.o $(HOST)/plain/obj/lib/version.o $(HOST)/san/obj/lib/version.o $(HOST)/fuzz/obj/lib/version.o: $(BUILD_TIME_STAMP)
+$(OUT)/obj/lib/version.o: DEV_CFLAGS += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/plain/obj/lib/version.o: CFLAGS_plain += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/san/obj/lib/version.o: CFLAGS_san += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/fuzz/obj/lib/version.o: CFLAGS_fuzz += -DKEEL_BUILD_TIME=$(BUILD_TIME)
 
 $(OUT)/%: $(OUT)/%.unstripped
 	$(DEV_STRIP) -o $@ $<
@@ -133,13 +149,14 @@ host: $(HOST)/keelc $(HOST)/keel-pack $(SECCOMP_GEN)
 # Each floor (and each tool without its main) is a static archive in three builds: plain (the host
 # tools), san (ASan/UBSan: unit tests and build/host/asan/{keel,keel-cmd}) and fuzz (clang, for the
 # libFuzzer targets). Tests and fuzzers link archives; none includes a .c.
-HOST_FLOORS := lib format runtime update init cmd keelc keel-pack
+HOST_FLOORS := lib format runtime update init cmd helpers keelc keel-pack
 srcs_lib := $(call floor_srcs,lib)
 srcs_format := $(call floor_srcs,format)
 srcs_runtime := $(call floor_srcs,runtime)
 srcs_update := $(call floor_srcs,update)
 srcs_init := $(call floor_srcs,init)
 srcs_cmd := $(call floor_srcs,cmd)
+srcs_helpers := $(call floor_srcs,helpers)
 srcs_keelc := $(filter-out tools/keelc/keelc.c,$(sort $(wildcard tools/keelc/*.c)))
 srcs_keel-pack := $(filter-out tools/keel-pack/keel-pack.c,$(sort $(wildcard tools/keel-pack/*.c)))
 # keelc checks `syscall =` names against every device arch's names: the x86_64 table, which lists
@@ -174,12 +191,12 @@ endef
 $(foreach v,plain san fuzz,$(eval $(call host_variant,$(v))))
 # The floors in link order, top first (a tool's archive before format and lib).
 host_libs = $(foreach f,$(2),$(HOST)/$(1)/libkeel-$(f).a)
-ALL_FLOORS := cmd init update runtime keelc keel-pack format lib
+ALL_FLOORS := cmd init update helpers runtime keelc keel-pack format lib
 
 $(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl
 $(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack format lib)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl -ljansson
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl -ljansson -lcurl
 
 # Both device programs built for the host with glibc under ASan/UBSan: proves they build clean with
 # sanitizers, and `keel check`/`keel run`/`keel update` run under them in the unit and host tests.
@@ -200,7 +217,7 @@ $(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib)
 # Every device program of each arch against its budget; fails when one is over.
 size:
 	@rc=0; for a in x86_64 aarch64; do $(MAKE) --no-print-directory ARCH=$$a device >/dev/null || exit 1; \
-	  for p in $(DEVICE_PROGS); do case $$p in keel) b=$(BUDGET_keel);; keel-cmd) b=$(BUDGET_keel-cmd);; esac; \
+	  for pb in $(foreach p,$(DEVICE_PROGS),$(p):$(BUDGET_$(p))); do p=$${pb%%:*} b=$${pb#*:}; \
 	    s=$$(stat -c %s $(B)/$$a/$$p); printf '%-8s %-10s %8d bytes stripped (budget %d, %d left)\n' $$a $$p $$s $$b $$((b - s)); \
 	    [ $$s -le $$b ] || { echo "size: $(B)/$$a/$$p is over its budget" >&2; rc=1; }; done; done; exit $$rc
 
@@ -212,7 +229,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST)/tests/%,$(UNIT_SRCS))
 $(HOST)/tests/%: tests/unit/%.c $(call host_libs,san,$(ALL_FLOORS)) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< -Wl,--start-group $(call host_libs,san,$(ALL_FLOORS)) -Wl,--end-group \
-		-lbearssl -ljansson
+		-lbearssl -ljansson -lcurl
 -include $(wildcard $(HOST)/tests/*.d $(HOST)/fuzz/*.d)
 
 check:
@@ -241,12 +258,19 @@ qemu-prereqs: all
 	@for b in board/qemu-*/; do $${b}fetch-kernel >/dev/null || exit 1; done
 	@for a in x86_64 aarch64; do scripts/make-layers.sh $$a >/dev/null || exit 1; done
 
+# The power-cut harness: COUNT random cuts during a registry pull and apply (tests/powercut/run);
+# make check runs a short one (tests/qemu/42-powercut.test).
+COUNT ?= 10
+SEED ?= 1
+powercut: qemu-prereqs
+	@tests/powercut/run $(COUNT) $(SEED)
+
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
-$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,keelc format lib) | $(B)/.deps-installed
+$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,helpers keelc format lib) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,keelc format lib) -lbearssl
+	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,helpers keelc format lib) -lbearssl
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \
@@ -287,7 +311,7 @@ bench: all
 
 fmt:
 	clang-format -i $(wildcard lib/*.[ch] format/*.[ch] runtime/*.[ch] update/*.[ch] init/*.[ch] cmd/*.[ch] \
-		tools/*/*.[ch]) $(UNIT_SRCS) $(FUZZ_SRCS)
+		helpers/*.[ch] tools/*/*.[ch]) $(UNIT_SRCS) $(FUZZ_SRCS)
 
 clean:
 	rm -rf $(B)/x86_64 $(B)/aarch64 $(B)/host $(B)/tests $(B)/images

@@ -10,6 +10,7 @@
 
 #include "console_shell.h"
 #include "klog.h"
+#include "update_poll.h"
 #include "pid1.h"
 #include "supervisor.h"
 #include "loop.h"
@@ -39,6 +40,8 @@ void reap_children(struct pid1 *p)
 			return;
 		if (pid == p->shell_pid)
 			console_shell_reaped(p, pid, status);
+		else
+			update_poll_reaped(p, pid, status);
 	}
 }
 

@@ -16,6 +16,8 @@ PKGS_HOST=(
   umoci skopeo attr              # OCI images in the tests: built by umoci, copied/pushed/pulled by skopeo; getfattr
                                  # (Debian's docker-registry is not installed: its package starts a system service;
                                  # tests/lib/registry.sh unpacks its .deb into build/registry)
+  libcurl4-openssl-dev           # keel-pack bundle --push (the distribution API)
+  apache2-utils python3-jwt python3-cryptography   # registry tests: htpasswd -B, the token issuer, test certificates
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
 )
 # Cross musl for aarch64 (multiarch).
@@ -53,3 +55,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+

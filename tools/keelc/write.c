@@ -165,9 +165,28 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	for (uint32_t i = 0; i < m->services.n; i++)
 		write_service(&w, &m->services.v[i]);
 
-	struct bytes sysb = {0}, extb = {0};
+	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0};
 	put(&sysb, &sys, sizeof sys);
 	put(&extb, &ext, sizeof ext);
+	const struct h_update *hu = &m->update;
+	struct cfg_release rel = hu->rel;
+	rel.reserved = 0;
+	put(&relb, &rel, sizeof rel);
+	if (hu->registry) {
+		struct cfg_update upd = hu->r;
+		upd.source = str(&w, hu->source);
+		upd.ca = str(&w, hu->ca);
+		upd.credentials = str(&w, hu->credentials);
+		upd.hosts = (struct cfg_range){0, hu->hosts.n};
+		memset(upd.reserved, 0, sizeof upd.reserved);
+		for (uint32_t i = 0; i < hu->hosts.n; i++) {
+			struct cfg_update_host h = hu->hosts.v[i].r;
+			h.name = str(&w, hu->hosts.v[i].name);
+			memset(h.reserved, 0, sizeof h.reserved);
+			put(&hostb, &h, sizeof h);
+		}
+		put(&updb, &upd, sizeof upd);
+	}
 	/* Table order is the file order; empty list sections are left out. */
 	struct { uint16_t type; struct bytes *b; uint32_t entry; } secs[] = {
 		{CFG_SEC_STRINGS, &w.strings, 1},
@@ -185,6 +204,9 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_PORTS, &w.ports, sizeof(struct cfg_port)},
 		{CFG_SEC_DEVICES, &w.devices, sizeof(struct cfg_device)},
 		{CFG_SEC_SYSTEM_EXT, &extb, sizeof(struct cfg_system_ext)},
+		{CFG_SEC_RELEASE, &relb, sizeof(struct cfg_release)},
+		{CFG_SEC_UPDATE, &updb, sizeof(struct cfg_update)},
+		{CFG_SEC_UPDATE_HOSTS, &hostb, sizeof(struct cfg_update_host)},
 	};
 	size_t nsecs = sizeof secs / sizeof secs[0];
 	uint32_t count = 0;
@@ -192,7 +214,7 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		count += i < 2 || secs[i].b->n;
 	uint64_t off = sizeof(struct cfg_header) + (uint64_t)count * sizeof(struct cfg_section);
 	off = (off + 7) & ~7ull;
-	struct cfg_section table[16];
+	struct cfg_section table[24];
 	uint32_t t = 0;
 	for (size_t i = 0; i < nsecs; i++) {
 		if (i >= 2 && !secs[i].b->n)
