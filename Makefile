@@ -42,7 +42,7 @@ DEV_LDFLAGS := $(DEV_OPT) -flto=auto -static -Wl,--gc-sections -Wl,-z,norelro $(
 DEV_LIBS := -L$(DEPS)/lib -lbearssl
 
 # A floor's sources; the mains belong to their programs, not to a floor.
-MAINS := init/main.c cmd/main.c helpers/keel-dhcp.c
+MAINS := init/main.c cmd/main.c helpers/keel-fetch.c helpers/keel-dhcp.c
 floor_srcs = $(filter-out $(MAINS),$(sort $(wildcard $(1)/*.c)))
 dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f))))
 # Generated at build time by tools/seccomp-gen for each arch: the default profile's BPF program
@@ -50,13 +50,21 @@ dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f)
 GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o
 KEEL_OBJS := $(OUT)/obj/init/main.o $(call dev_objs,init update runtime format lib) $(GEN_OBJS)
 KEEL_CMD_OBJS := $(OUT)/obj/cmd/main.o $(call dev_objs,cmd update runtime format lib) $(GEN_OBJS)
+# The registry fetcher (helpers/): TLS, HTTP and JSON live here, never in keel or keel-cmd.
+KEEL_FETCH_OBJS := $(OUT)/obj/helpers/keel-fetch.o $(call dev_objs,helpers format lib) $(OUT)/obj/gen/syscall_names.o
 # keel-dhcp: the DHCP client of an uplink (helpers/), libc only: it parses what the network sends.
-KEEL_DHCP_OBJS := $(OUT)/obj/helpers/keel-dhcp.o $(call dev_objs,helpers)
-DEVICE_PROGS := keel keel-cmd keel-dhcp
+KEEL_DHCP_OBJS := $(OUT)/obj/helpers/keel-dhcp.o $(OUT)/obj/helpers/dhcp_msg.o
+DEVICE_PROGS := keel keel-cmd keel-fetch keel-dhcp
 # Stripped size budgets, bytes, the same on both arches (docs/architecture.md, "Size plan").
 BUDGET_keel := 262144
 BUDGET_keel-cmd := 524288
+BUDGET_keel-fetch := 262144
 BUDGET_keel-dhcp := 98304
+# The device clock never starts before the commit this tree was built from (lib/version.h):
+# only lib/version.c uses it, rebuilt when the commit changes.
+BUILD_TIME := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+BUILD_TIME_STAMP := $(B)/build-time
+$(shell mkdir -p $(B) && (echo $(BUILD_TIME) | cmp -s - $(BUILD_TIME_STAMP) || echo $(BUILD_TIME) > $(BUILD_TIME_STAMP)))
 SECCOMP_GEN := $(B)/host/seccomp-gen
 
 # ---- host tools (glibc, may use host libraries) -----------------------------------------------
@@ -64,7 +72,7 @@ HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all help deps host device size check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz \
+.PHONY: all help deps host device size check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz powercut \
 	bench image demo layers clean distclean fmt install-deps
 .DEFAULT_GOAL := all
 
@@ -78,6 +86,7 @@ help:
 	@echo "make demo                    boot the demo appliance in QEMU"
 	@echo "make bench                   side-by-side benchmarks (bench/*)"
 	@echo "make size                    stripped size of every device binary per arch, against its budget"
+	@echo "make powercut [COUNT=10] [SEED=1]   kill QEMU at random during keel update --from, check every boot"
 
 # Every target that needs Debian packages goes through the one list in scripts/install-deps.sh.
 install-deps:
@@ -124,8 +133,15 @@ $(OUT)/keel.unstripped: $(KEEL_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 $(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/keel-fetch.unstripped: $(KEEL_FETCH_OBJS)
+	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 $(OUT)/keel-dhcp.unstripped: $(KEEL_DHCP_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^
+$(OUT)/obj/lib/version.o $(HOST)/plain/obj/lib/version.o $(HOST)/san/obj/lib/version.o $(HOST)/fuzz/obj/lib/version.o: $(BUILD_TIME_STAMP)
+$(OUT)/obj/lib/version.o: DEV_CFLAGS += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/plain/obj/lib/version.o: CFLAGS_plain += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/san/obj/lib/version.o: CFLAGS_san += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/fuzz/obj/lib/version.o: CFLAGS_fuzz += -DKEEL_BUILD_TIME=$(BUILD_TIME)
 
 $(OUT)/%: $(OUT)/%.unstripped
 	$(DEV_STRIP) -o $@ $<
@@ -160,7 +176,7 @@ CFLAGS_plain := $(HOST_CFLAGS)
 CC_san := $(HOST_CC)
 CFLAGS_san := $(HOST_CFLAGS) $(SAN)
 CC_fuzz := clang
-CFLAGS_fuzz := -std=gnu11 -O1 -g -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
+CFLAGS_fuzz := -std=gnu11 -O1 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
 
 define host_variant
 $(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed
@@ -180,12 +196,12 @@ endef
 $(foreach v,plain san fuzz,$(eval $(call host_variant,$(v))))
 # The floors in link order, top first (a tool's archive before format and lib).
 host_libs = $(foreach f,$(2),$(HOST)/$(1)/libkeel-$(f).a)
-ALL_FLOORS := cmd init update runtime helpers keelc keel-pack format lib
+ALL_FLOORS := cmd init update helpers runtime keelc keel-pack format lib
 
 $(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl
 $(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack format lib)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl -ljansson
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl -ljansson -lcurl
 
 # Both device programs built for the host with glibc under ASan/UBSan: proves they build clean with
 # sanitizers, and `keel check`/`keel run`/`keel update` run under them in the unit and host tests.
@@ -209,8 +225,7 @@ $(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib)
 # Every device program of each arch against its budget; fails when one is over.
 size:
 	@rc=0; for a in x86_64 aarch64; do $(MAKE) --no-print-directory ARCH=$$a device >/dev/null || exit 1; \
-	  for p in $(DEVICE_PROGS); do case $$p in keel) b=$(BUDGET_keel);; keel-cmd) b=$(BUDGET_keel-cmd);; \
-	    keel-dhcp) b=$(BUDGET_keel-dhcp);; esac; \
+	  for pb in $(foreach p,$(DEVICE_PROGS),$(p):$(BUDGET_$(p))); do p=$${pb%%:*} b=$${pb#*:}; \
 	    s=$$(stat -c %s $(B)/$$a/$$p); printf '%-8s %-10s %8d bytes stripped (budget %d, %d left)\n' $$a $$p $$s $$b $$((b - s)); \
 	    [ $$s -le $$b ] || { echo "size: $(B)/$$a/$$p is over its budget" >&2; rc=1; }; done; done; exit $$rc
 
@@ -222,8 +237,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST)/tests/%,$(UNIT_SRCS))
 $(HOST)/tests/%: tests/unit/%.c $(call host_libs,san,$(ALL_FLOORS)) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< -Wl,--start-group $(call host_libs,san,$(ALL_FLOORS)) -Wl,--end-group \
-		-lbearssl -ljansson
--include $(wildcard $(HOST)/tests/*.d)
+		-lbearssl -ljansson -lcurl
+-include $(wildcard $(HOST)/tests/*.d $(HOST)/fuzz/*.d)
 
 check:
 	@rm -rf $(B)/tests && mkdir -p $(B)/tests
@@ -250,6 +265,13 @@ qemu-prereqs: all
 	@$(MAKE) --no-print-directory ARCH=aarch64 device
 	@for b in board/qemu-*/; do $${b}fetch-kernel >/dev/null || exit 1; done
 	@for a in x86_64 aarch64; do scripts/make-layers.sh $$a >/dev/null || exit 1; done
+
+# The power-cut harness: COUNT random cuts during a registry pull and apply (tests/powercut/run);
+# make check runs a short one (tests/qemu/42-powercut.test).
+COUNT ?= 10
+SEED ?= 1
+powercut: qemu-prereqs
+	@tests/powercut/run $(COUNT) $(SEED)
 
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -281,7 +303,7 @@ image: all layers
 # (DEMO_PORT=N for another) is forwarded to the guest's 8080, which the demo publishes (DNAT) to
 # web's port 80.
 demo:
-	@$(MAKE) --no-print-directory image CONFIG=configs/demo.conf
+	@$(MAKE) --no-print-directory image CONFIG=$(CONFIG)
 	@echo
 	@echo "keel demo on $(BOARD): this terminal becomes the appliance's serial console (a root shell)."
 	@echo "  see it:    curl http://127.0.0.1:$(or $(DEMO_PORT),8080)/    (or a browser on this machine): web's page with PID 1's live service table"
@@ -297,7 +319,7 @@ bench: all
 
 fmt:
 	clang-format -i $(wildcard lib/*.[ch] format/*.[ch] runtime/*.[ch] update/*.[ch] init/*.[ch] cmd/*.[ch] \
-		tools/*/*.[ch]) $(UNIT_SRCS) $(FUZZ_SRCS)
+		helpers/*.[ch] tools/*/*.[ch]) $(UNIT_SRCS) $(FUZZ_SRCS)
 
 clean:
 	rm -rf $(B)/x86_64 $(B)/aarch64 $(B)/host $(B)/tests $(B)/images

@@ -31,8 +31,10 @@ struct cfg {
 	const struct cfg_system *system; /* never NULL after cfg_open */
 	const struct cfg_system_ext *system_ext; /* NULL in a 1.0 file: use the accessors below */
 	struct cfg_list networks, services, strlist, u32list, digests, mounts, idmaps, rlimits,
-		syscalls, iolimits, ports, devices;
-	/* 1.2: NULL/empty in older files (the accessors below give the defaults) */
+		syscalls, iolimits, ports, devices, update_hosts;
+	const struct cfg_release *release; /* NULL before 1.2: use cfg_serial, cfg_min_keel */
+	const struct cfg_update *update;   /* NULL: no [update] (no registry) */
+	/* 1.2 networking: NULL/empty in older files (the accessors below give the defaults) */
 	struct cfg_list networks_ext, services_ext, talks, cidrs;
 	const struct cfg_firewall *firewall;
 	const struct cfg_sig_trailer *sig; /* NULL when unsigned */
@@ -76,6 +78,15 @@ uint32_t cfg_network_index(const struct cfg *c, const struct cfg_network *n);
 /* The roots a volume's source lies under ([system] volume_roots; "/data" in a 1.0 file). */
 uint32_t cfg_volume_root_count(const struct cfg *c);
 const char *cfg_volume_root(const struct cfg *c, uint32_t i);
+
+/* The release ([update] serial, min_keel): 0 when the file has none. */
+uint64_t cfg_serial(const struct cfg *c);
+uint32_t cfg_min_keel(const struct cfg *c);
+/* This keel understands the config: its min_keel is not above KEEL_VERSION_CODE. Otherwise one
+ * line: "NAME: release.min_keel: needs keel 9.0.0 or newer (this is 0.2.0)". cfg_load checks it;
+ * keelc and keel-pack (host tools for any device) do not. */
+int cfg_check_keel_version(const struct cfg *c, const char *name, struct err *e);
+const struct cfg_update_host *cfg_update_host(const struct cfg *c, struct cfg_range r, uint32_t i);
 
 /* Accessors (infallible after cfg_open). */
 const char *cfg_str(const struct cfg *c, uint32_t ref);       /* "" for 0 */

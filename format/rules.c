@@ -49,6 +49,26 @@ static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG
 	FLAGS(cfg_system_ext, flags, 0)                                                                     \
 	RESERVED(cfg_system_ext, reserved)
 
+#define RELEASE_FIELDS                                                                                      \
+	BIG(cfg_release, serial, 0, 0, B_ANY)                                                               \
+	NUM(cfg_release, min_keel, 0, 0, 0xffffffu)                                                         \
+	RESERVED(cfg_release, reserved)
+
+#define UPDATE_FIELDS                                                                                       \
+	STR(cfg_update, source, CFG_R_SOURCE, 0)                                                            \
+	STR(cfg_update, ca, CFG_R_ABSPATH, 0)                                                               \
+	STR(cfg_update, credentials, CFG_R_ABSPATH, 0)                                                      \
+	NUM(cfg_update, poll_s, CFG_F_ZERO, CFG_POLL_MIN_S, CFG_POLL_MAX_S)                                 \
+	NUM(cfg_update, jitter_s, 0, 0, CFG_POLL_MAX_S)                                                     \
+	FLAGS(cfg_update, flags, CFG_UPD_PLAIN_HTTP | CFG_UPD_APPLY_LIVE)                                   \
+	RECS(cfg_update, hosts, CFG_SEC_UPDATE_HOSTS, CFG_REC_UPDATE_HOST)                                  \
+	RESERVED(cfg_update, reserved)
+
+#define UPDATE_HOST_FIELDS                                                                                  \
+	STR(cfg_update_host, name, CFG_R_HOSTNAME, 1)                                                       \
+	NUM(cfg_update_host, address, 0, 1, 0xffffffffu)                                                    \
+	RESERVED(cfg_update_host, reserved)
+
 #define NETWORK_FIELDS                                                                                      \
 	STR(cfg_network, name, CFG_R_NAME, 1)                                                               \
 	STR(cfg_network, bridge, CFG_R_IFNAME, 1)                                                           \
@@ -188,6 +208,8 @@ static const struct cfg_field system_f[] = {SYSTEM_FIELDS}, system_ext_f[] = {SY
 			      network_f[] = {NETWORK_FIELDS}, service_f[] = {SERVICE_FIELDS}, mount_f[] = {MOUNT_FIELDS},
 			      idmap_f[] = {IDMAP_FIELDS}, rlimit_f[] = {RLIMIT_FIELDS}, syscall_f[] = {SYSCALL_FIELDS},
 			      iolimit_f[] = {IOLIMIT_FIELDS}, port_f[] = {PORT_FIELDS}, device_f[] = {DEVICE_FIELDS},
+			      release_f[] = {RELEASE_FIELDS}, update_f[] = {UPDATE_FIELDS},
+			      update_host_f[] = {UPDATE_HOST_FIELDS},
 			      network_ext_f[] = {NETWORK_EXT_FIELDS}, service_ext_f[] = {SERVICE_EXT_FIELDS},
 			      talk_f[] = {TALK_FIELDS}, cidr_f[] = {CIDR_FIELDS}, firewall_f[] = {FIREWALL_FIELDS};
 #undef X
@@ -199,6 +221,7 @@ static const char *rule_rlimit(const void *rec, const char **field);
 static const char *rule_syscall(const void *rec, const char **field);
 static const char *rule_iolimit(const void *rec, const char **field);
 static const char *rule_port(const void *rec, const char **field);
+static const char *rule_update(const void *rec, const char **field);
 static const char *rule_talk(const void *rec, const char **field);
 static const char *rule_cidr(const void *rec, const char **field);
 
@@ -214,6 +237,9 @@ const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
 	[CFG_REC_SYSCALL] = KIND(syscall_f, SYSCALL_FIELDS, rule_syscall),
 	[CFG_REC_IOLIMIT] = KIND(iolimit_f, IOLIMIT_FIELDS, rule_iolimit),
 	[CFG_REC_PORT] = KIND(port_f, PORT_FIELDS, rule_port),
+	[CFG_REC_RELEASE] = KIND(release_f, RELEASE_FIELDS, NULL),
+	[CFG_REC_UPDATE] = KIND(update_f, UPDATE_FIELDS, rule_update),
+	[CFG_REC_UPDATE_HOST] = KIND(update_host_f, UPDATE_HOST_FIELDS, NULL),
 	[CFG_REC_DEVICE] = KIND(device_f, DEVICE_FIELDS, NULL),
 	[CFG_REC_NETWORK_EXT] = KIND(network_ext_f, NETWORK_EXT_FIELDS, NULL),
 	[CFG_REC_SERVICE_EXT] = KIND(service_ext_f, SERVICE_EXT_FIELDS, NULL),
@@ -434,7 +460,7 @@ const char *cfg_rule_str(unsigned rule, const char *s)
 		[CFG_R_ABSPATH] = cfg_rule_abspath, [CFG_R_MODULE] = cfg_rule_module, [CFG_R_SYSCTL] = cfg_rule_sysctl,
 		[CFG_R_ENV] = cfg_rule_env,         [CFG_R_SYSCALL] = cfg_rule_syscall, [CFG_R_CPUS] = cfg_rule_cpus,
 		[CFG_R_ROOT] = cfg_rule_volume_root, [CFG_R_TARGET] = cfg_rule_mount_target,
-		[CFG_R_DEVPATH] = cfg_rule_device_path,
+		[CFG_R_DEVPATH] = cfg_rule_device_path, [CFG_R_SOURCE] = cfg_rule_source,
 	};
 	return rule && rule < sizeof rules / sizeof rules[0] ? rules[rule](s) : NULL;
 }
@@ -535,6 +561,19 @@ static const char *rule_port(const void *rec, const char **field)
 	const struct cfg_port *x = rec;
 	return x->proto == CFG_PROTO_TCP || x->proto == CFG_PROTO_UDP ? NULL
 								       : WHY("proto", "expected 6 (tcp) or 17 (udp)");
+}
+
+/* A poll needs a source; an https registry needs the CAs to check its chain against. */
+static const char *rule_update(const void *rec, const char **field)
+{
+	const struct cfg_update *u = rec;
+	if (u->poll_s && !u->source)
+		return WHY("poll", "needs a source");
+	if (u->jitter_s > u->poll_s)
+		return WHY("poll", "the jitter is longer than the interval");
+	if (u->source && !u->ca && !(u->flags & CFG_UPD_PLAIN_HTTP))
+		return WHY("ca", "expected the CA file an https registry's certificate chain is checked against (or plain_http = yes)");
+	return NULL;
 }
 
 static const char *rule_talk(const void *rec, const char **field)

@@ -25,6 +25,7 @@
 #include "status_file.h"
 #include "supervisor.h"
 #include "update_boot.h"
+#include "update_poll.h"
 #include "watchdog.h"
 #include "../lib/clock.h"
 #include "loop.h"
@@ -41,6 +42,7 @@ static void between_waits(struct pid1 *p)
 		 * hits count against it). */
 		update_boot_reloaded(p, applied == RELOAD_FROM_ACTIVE);
 		supervisor_schedule(p);
+		update_poll_arm(p); /* the new config's [update] */
 	}
 	if (p->stopping && supervisor_shutdown(p)) {
 		watchdog_close(p); /* a clean shutdown from here: no reset half-way */
@@ -74,6 +76,7 @@ _Noreturn void pid1_main(void)
 	p->shell_timer.fd = -1;
 	p->epfd = p->sig.fd = -1;
 	p->wdt_fd = p->wdt_tick.fd = -1;
+	p->poll_timer.fd = -1;
 
 	umask(022);
 	boot_console();
@@ -102,6 +105,7 @@ _Noreturn void pid1_main(void)
 		p->phase_ms[PHASE_MODULES] = boot_ms();
 		/* The factory config names the data partition, which may hold a newer config. */
 		data_mount(p);
+		update_clock_floor(); /* certificates need a sane clock: a board without an RTC starts in 1970 */
 		update_boot_begin(p); /* a trial boot is counted, or rolled back, before the choice */
 		if (config_select(p)) {
 			settings_apply(p);
@@ -115,8 +119,10 @@ _Noreturn void pid1_main(void)
 		status_file_update(p); /* the status dir exists before a service's volume names it */
 		supervisor_boot(p);
 		update_boot_watch(p);
+		update_poll_arm(p);
 	} else {
 		data_mount(p);
+		update_clock_floor();
 		p->phase_ms[PHASE_DATA] = boot_ms();
 		klog("config: no valid config; staying up with a rescue shell on the console");
 		p->shell_wanted = true;

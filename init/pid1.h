@@ -82,6 +82,9 @@ struct pid1 {
 
 	uint64_t status_sum;           /* status_file.c: checksum of the rows last written */
 
+	struct loop_source poll_timer; /* update_poll.c: [update] poll; fd -1: none */
+	pid_t poll_pid;                /* its keel update --from while it runs */
+
 	struct update_boot *upd;       /* update_boot.c: set when this boot runs an update on trial */
 	struct reload *reload;         /* reload.c: a live reload waiting for its stops; NULL: none */
 	bool reload_internal;          /* a reload asked for by PID 1 itself (an update's rollback) */

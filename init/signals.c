@@ -11,6 +11,7 @@
 #include "console_shell.h"
 #include "klog.h"
 #include "net.h"
+#include "update_poll.h"
 #include "pid1.h"
 #include "supervisor.h"
 #include "loop.h"
@@ -40,7 +41,7 @@ void reap_children(struct pid1 *p)
 			return;
 		if (pid == p->shell_pid)
 			console_shell_reaped(p, pid, status);
-		else
+		else if (!update_poll_reaped(p, pid, status))
 			net_child_exited(p, pid, status);
 	}
 }

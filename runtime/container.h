@@ -81,6 +81,10 @@ int privs_ping_range(const struct cfg *c, const struct cfg_service *svc, struct 
 int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struct seccomp_prog *p,
 		       struct err *e);
 int seccomp_prog_load(const struct seccomp_prog *p, struct err *e);
+/* A bare allowlist for a helper (no profile behind it): the arch check, then each named syscall
+ * allowed (names of the other device arch only are skipped), everything else answered `deny`
+ * (e.g. SECCOMP_RET_ERRNO | EPERM). */
+int seccomp_prog_allow(const char *const *names, size_t n, uint32_t deny, struct seccomp_prog *p, struct err *e);
 
 /* devices.c (host side): load the device program and attach it to the cgroup. */
 int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service *svc, struct err *e);

@@ -13,6 +13,11 @@ PKGS_HOST=(
   qemu-system-x86 qemu-system-arm
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross
   curl
+  umoci skopeo attr              # OCI images in the tests: built by umoci, copied/pushed/pulled by skopeo; getfattr
+                                 # (Debian's docker-registry is not installed: its package starts a system service;
+                                 # tests/lib/registry.sh unpacks its .deb into build/registry)
+  libcurl4-openssl-dev           # keel-pack bundle --push (the distribution API)
+  apache2-utils python3-jwt python3-cryptography   # registry tests: htpasswd -B, the token issuer, test certificates
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
   nftables                       # tests read keel's firewall back with `nft list ruleset`
 )

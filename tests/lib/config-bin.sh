@@ -19,24 +19,25 @@ config_bin_redigest() {
 }
 
 # config_bin_to_1_1 FILE: turn keelc's (format 1.2) output into a format 1.1 file, as a keel before
-# 1.2 compiled it: the 1.2 sections (types 26 and up, which keelc writes last in the table) dropped
-# from the table (their bytes stay, referenced by nothing), minor 1, the digest restored. Only for
-# configs whose text 1.1 could say.
+# 1.2 compiled it: the 1.2 sections (types above 15, which keelc writes after SYSTEM_EXT, last in the
+# table) dropped from the table (their bytes stay, referenced by nothing), minor 1, the digest
+# restored. Only for configs whose text 1.1 could say (no [update], no 1.2 network keys).
 config_bin_to_1_1() {
 	perl -0777 -pi -e '
 		my $n = unpack("V", substr($_, 24, 4));
-		$n-- while $n && unpack("v", substr($_, 64 + 24 * ($n - 1), 2)) >= 26;
+		$n-- while $n && unpack("v", substr($_, 64 + 24 * ($n - 1), 2)) > 15;
 		substr($_, 24, 4) = pack("V", $n);
 		substr($_, 10, 2) = pack("v", 1);' "$1" || return 1
 	config_bin_redigest "$1"
 }
 
-# config_bin_to_1_0 FILE: the same to format 1.0: also its SYSTEM_EXT section (type 15) dropped, minor
-# 0. Only for configs whose text 1.0 could say: volume_roots left at its default.
+# config_bin_to_1_0 FILE: the same to format 1.0: also its SYSTEM_EXT section (type 15) dropped,
+# minor 0. Only for configs whose text 1.0 could say: volume_roots left at its default.
 config_bin_to_1_0() {
 	config_bin_to_1_1 "$1" || return 1
 	perl -0777 -pi -e '
 		my $n = unpack("V", substr($_, 24, 4));
+		$n-- while $n && unpack("v", substr($_, 64 + 24 * ($n - 1), 2)) > 15;
 		die "config_bin_to_1_0: the last section is not SYSTEM_EXT\n"
 			if unpack("v", substr($_, 64 + 24 * ($n - 1), 2)) != 15;
 		substr($_, 24, 4) = pack("V", $n - 1);

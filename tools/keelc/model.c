@@ -35,8 +35,17 @@ static void refvec_free(refvec *v)
 	free(v->v);
 }
 
+void svc_image_free(struct svc_image *si)
+{
+	free(si->name);
+	free(si->user);
+	strvec_free(&si->args);
+	strvec_free(&si->entrypoint);
+}
+
 static void service_free(struct h_service *s)
 {
+	svc_image_free(&s->img);
 	free(s->name);
 	free(s->workdir);
 	free(s->hostname);
@@ -93,5 +102,12 @@ void model_free(struct model *m)
 	for (uint32_t i = 0; i < m->services.n; i++)
 		service_free(&m->services.v[i]);
 	free(m->services.v);
+	struct h_update *u = &m->update;
+	free(u->source);
+	free(u->ca);
+	free(u->credentials);
+	for (uint32_t i = 0; i < u->hosts.n; i++)
+		free(u->hosts.v[i].name);
+	free(u->hosts.v);
 	memset(m, 0, sizeof *m);
 }

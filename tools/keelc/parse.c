@@ -8,10 +8,11 @@
 #include "format/text.h"
 #include "lex.h"
 #include "lib/digest.h"
+#include "lib/version.h"
 #include "model.h"
 #include "values.h"
 
-enum sect { S_NONE, S_SYSTEM, S_NETWORK, S_SERVICE };
+enum sect { S_NONE, S_SYSTEM, S_NETWORK, S_SERVICE, S_UPDATE };
 
 struct pctx {
 	struct lex_line *l;
@@ -22,8 +23,9 @@ struct pctx {
 	char where[64];                 /* "system", "network 'lan'", "service 'web'" */
 	const char *key;
 	uint64_t seen;                  /* keys already given in this section (by table index) */
-	int system_seen;
+	int system_seen, update_seen;
 	struct h_system *sys;
+	struct h_update *upd;
 	struct h_network *net;
 	struct h_service *svc;
 };
@@ -329,6 +331,80 @@ static int net_nat66(struct pctx *p)
 	return 0;
 }
 
+/* ---- [update] ----------------------------------------------------------------------------------- */
+
+#define UPD_R(f) RULE(CFG_REC_UPDATE, p->upd->r, f)
+
+static int upd_source(struct pctx *p) { p->upd->registry = 1; return get_str(p, 0, cfg_rule_source, &p->upd->source); }
+static int upd_ca(struct pctx *p) { p->upd->registry = 1; return get_abspath(p, 0, &p->upd->ca); }
+static int upd_credentials(struct pctx *p) { p->upd->registry = 1; return get_abspath(p, 0, &p->upd->credentials); }
+static int upd_plain_http(struct pctx *p) { p->upd->registry = 1; return set_flag(p, &p->upd->r.flags, CFG_UPD_PLAIN_HTTP); }
+
+static const char *const applies[] = {"reboot", "live", NULL};
+static int upd_apply(struct pctx *p)
+{
+	uint32_t w;
+	p->upd->registry = 1;
+	if (get_word(p, 0, applies, "reboot or live", &w))
+		return -1;
+	p->upd->r.flags = w ? (p->upd->r.flags | CFG_UPD_APPLY_LIVE) : (p->upd->r.flags & ~CFG_UPD_APPLY_LIVE);
+	return 0;
+}
+
+/* poll = INTERVAL [JITTER] | never */
+static int upd_poll(struct pctx *p)
+{
+	p->upd->registry = 1;
+	if (!strcmp(TOK(0), "never") && NTOK == 1) {
+		p->upd->r.poll_s = p->upd->r.jitter_s = 0;
+		return 0;
+	}
+	if (get_secs(p, 0, UPD_R(poll_s), &p->upd->r.poll_s))
+		return -1;
+	p->upd->r.jitter_s = 0;
+	if (NTOK > 1 && get_secs(p, 1, UPD_R(jitter_s), &p->upd->r.jitter_s))
+		return -1;
+	if (p->upd->r.jitter_s > p->upd->r.poll_s)
+		return perr(p, COL(1), "the jitter (%s) is longer than the interval (%s)", TOK(1), TOK(0));
+	return 0;
+}
+
+static int upd_host(struct pctx *p)
+{
+	struct h_host h;
+	memset(&h, 0, sizeof h);
+	p->upd->registry = 1;
+	if (p->upd->hosts.n == CFG_UPDATE_HOSTS_MAX)
+		return perr(p, COL(0), "more than %u hosts", CFG_UPDATE_HOSTS_MAX);
+	for (uint32_t i = 0; i < p->upd->hosts.n; i++)
+		if (!strcmp(p->upd->hosts.v[i].name, TOK(0)))
+			return perr(p, COL(0), "host '%s' given twice", TOK(0));
+	if (get_hostname(p, 0, NULL) || get_ipv4(p, 1, &h.r.address))
+		return -1;
+	if (!h.r.address)
+		return perr(p, COL(1), "expected an address other than 0.0.0.0");
+	h.name = xstrdup(TOK(0));
+	VEC_PUSH(p->upd->hosts, h);
+	return 0;
+}
+
+static int upd_serial(struct pctx *p)
+{
+	if (val_u64(TOK(0), &p->upd->rel.serial))
+		return perr(p, COL(0), "expected a number (0..18446744073709551615), got '%s'", TOK(0));
+	return 0;
+}
+
+static int upd_min_keel(struct pctx *p)
+{
+	int64_t v = keel_version_parse(TOK(0));
+	if (v < 0)
+		return perr(p, COL(0), "expected a keel version like 0.2.0, got '%s'", TOK(0));
+	/* Never below what this keelc's own sections need. */
+	p->upd->rel.min_keel = (uint32_t)v > KEEL_FORMAT_FLOOR ? (uint32_t)v : KEEL_FORMAT_FLOOR;
+	return 0;
+}
+
 /* ---- [service NAME] --------------------------------------------------------------------------- */
 
 static int svc_layers(struct pctx *p)
@@ -347,11 +423,45 @@ static int svc_layers(struct pctx *p)
 			const struct layer_index_entry *x = layer_index_find(ix, s);
 			if (!x)
 				return perr(p, COL(i), "layer '%s' is not in %s/index", s, ix->dir);
+			if (x->image)
+				return perr(p, COL(i), "'%s' is an image: use image = %s (layers = stacks layers over it)", s, s);
 			memcpy(d.b, x->digest, sizeof d.b);
 		}
 		VEC_PUSH(p->svc->layers, d);
 	}
 	return 0;
+}
+
+static int svc_image(struct pctx *p)
+{
+	const char *s = TOK(0);
+	const struct layer_index_entry *x = p->ix->dir ? layer_index_find(p->ix, s) : NULL;
+	if (!p->ix->dir)
+		return perr(p, COL(0), "image '%s': give keel-pack's index with --layers DIR", s);
+	if (!x)
+		return perr(p, COL(0), "image '%s' is not in %s/index", s, p->ix->dir);
+	if (!x->image)
+		return perr(p, COL(0), "'%s' is a layer, not an image (packed from a directory or a layer tar): use layers = %s",
+			    s, s);
+	p->svc->img.im = x->image;
+	p->svc->img.name = xstrdup(s);
+	p->svc->img.at = (struct loc){p->l->line, COL(0)};
+	return 0;
+}
+
+/* args = / entrypoint =: what replaces the image's Cmd / Entrypoint; may be empty. */
+static int svc_strs(struct pctx *p, strvec *v, int *has, struct loc *at)
+{
+	for (uint32_t i = 0; i < NTOK; i++)
+		VEC_PUSH(*v, xstrdup(TOK(i)));
+	*has = 1;
+	*at = (struct loc){p->l->line, NTOK ? COL(0) : p->l->key_col};
+	return 0;
+}
+static int svc_args(struct pctx *p) { return svc_strs(p, &p->svc->img.args, &p->svc->img.has_args, &p->svc->img.args_at); }
+static int svc_entrypoint(struct pctx *p)
+{
+	return svc_strs(p, &p->svc->img.entrypoint, &p->svc->img.has_entrypoint, &p->svc->img.entrypoint_at);
 }
 
 static int svc_exec(struct pctx *p)
@@ -374,10 +484,19 @@ static int svc_env(struct pctx *p)
 static int svc_workdir(struct pctx *p) { return get_abspath(p, 0, &p->svc->workdir); }
 static int svc_hostname(struct pctx *p) { return get_hostname(p, 0, &p->svc->hostname); }
 
+/* UID or UID:GID here; a name (or a name part) waits for the section's end, where an image's
+ * /etc/passwd and /etc/group resolve it (image.c). */
 static int svc_user(struct pctx *p)
 {
 	char buf[32];
 	const char *s = TOK(0), *colon = strchr(s, ':');
+	p->svc->img.user = xstrdup(s);
+	p->svc->img.user_at = (struct loc){p->l->line, COL(0)};
+	for (const char *c = s; *c; c++)
+		if ((*c < '0' || *c > '9') && *c != ':')
+			return colon && (colon == s || !colon[1] || strchr(colon + 1, ':'))
+				       ? perr(p, COL(0), "expected USER or USER:GROUP, got '%s'", s)
+				       : 0;
 	size_t n = colon ? (size_t)(colon - s) : strlen(s);
 	int ok = n < sizeof buf;
 	if (ok) {
@@ -928,8 +1047,24 @@ static const struct key network_keys[] = {
 	{NULL, NULL, 0, 0, 0},
 };
 
+static const struct key update_keys[] = {
+	{"source", upd_source, 1, 1, 0},
+	{"ca", upd_ca, 1, 1, 0},
+	{"credentials", upd_credentials, 1, 1, 0},
+	{"poll", upd_poll, 1, 2, 0},
+	{"host", upd_host, 2, 2, REPEAT},
+	{"plain_http", upd_plain_http, 1, 1, 0},
+	{"apply", upd_apply, 1, 1, 0},
+	{"serial", upd_serial, 1, 1, 0},
+	{"min_keel", upd_min_keel, 1, 1, 0},
+	{NULL, NULL, 0, 0, 0},
+};
+
 static const struct key service_keys[] = {
 	{"layers", svc_layers, 1, MANY, REPEAT},
+	{"image", svc_image, 1, 1, 0},
+	{"args", svc_args, 0, MANY, 0},
+	{"entrypoint", svc_entrypoint, 0, MANY, 0},
 	{"exec", svc_exec, 1, MANY, 0},
 	{"env", svc_env, 1, 1, REPEAT},
 	{"workdir", svc_workdir, 1, 1, 0},
@@ -982,7 +1117,8 @@ static const struct key service_keys[] = {
 
 static int do_key(struct pctx *p)
 {
-	const struct key *tab = p->sect == S_SYSTEM ? system_keys : p->sect == S_NETWORK ? network_keys : service_keys;
+	const struct key *tab = p->sect == S_SYSTEM ? system_keys : p->sect == S_NETWORK ? network_keys :
+				p->sect == S_UPDATE ? update_keys : service_keys;
 	int i = 0;
 	while (tab[i].name && strcmp(tab[i].name, p->l->key))
 		i++;
@@ -1000,7 +1136,7 @@ static int do_key(struct pctx *p)
 		return perr(p, COL(tab[i].max), "expected at most %u value%s, got %u (quote a value with spaces)",
 			    tab[i].max, tab[i].max == 1 ? "" : "s", n);
 	for (uint32_t k = 0; k < n; k++)
-		if (!TOK(k)[0] && tab[i].fn != svc_exec)
+		if (!TOK(k)[0] && tab[i].fn != svc_exec && tab[i].fn != svc_args && tab[i].fn != svc_entrypoint)
 			return perr(p, COL(k), "empty value");
 	int rc = tab[i].fn(p);
 	/* What one key sets together, by the device's rule: only this key can have broken it. */
@@ -1013,6 +1149,15 @@ static int do_key(struct pctx *p)
 
 /* ---- sections --------------------------------------------------------------------------------- */
 
+/* Whether the section gave `key` (its bit in p->seen, by its index in service_keys). */
+static int key_given(struct pctx *p, const char *key)
+{
+	for (int i = 0; service_keys[i].name; i++)
+		if (!strcmp(service_keys[i].name, key))
+			return !!(p->seen & (1ull << i));
+	return 0;
+}
+
 /* Checks that need the whole section: called when the next section starts and at the end. */
 static int end_section(struct pctx *p, struct loc at)
 {
@@ -1022,11 +1167,36 @@ static int end_section(struct pctx *p, struct loc at)
 	int rc = 0;
 	if (p->sect == S_NETWORK && !p->net->bridge)
 		rc = perr(p, at.col, "missing bridge");
-	const char *field, *why;
+	const char *nfield, *nwhy;
 	if (!rc && p->sect == S_NETWORK &&
-	    (why = cfg_rule_network_ext(&p->net->r, &p->net->x, p->net->uplink ? p->net->uplink : "", &field)))
-		rc = perr(p, at.col, "%s", why);
-	if (p->sect == S_SERVICE) {
+	    (nwhy = cfg_rule_network_ext(&p->net->r, &p->net->x, p->net->uplink ? p->net->uplink : "", &nfield)))
+		rc = perr(p, at.col, "%s", nwhy);
+	if (p->sect == S_UPDATE && p->upd->registry) {
+		/* The device's rule between [update]'s fields (strings stand in as "given"). */
+		struct cfg_update probe = p->upd->r;
+		probe.source = p->upd->source != NULL;
+		probe.ca = p->upd->ca != NULL;
+		const char *field, *why = cfg_rec_rules[CFG_REC_UPDATE].rule(&probe, &field);
+		if (why)
+			rc = perr(p, at.col, "%s: %s", field, why);
+	}
+	if (p->sect == S_SERVICE && !rc) {
+		/* The image fills in what the service did not say; then the device's rules see the result. */
+		int given[GIVEN_N] = {key_given(p, "exec"), key_given(p, "workdir"), key_given(p, "stop")};
+		struct loc eat;
+		const char *key, *field, *why;
+		char msg[300];
+		if (image_apply(s, given, &eat, &key, msg, sizeof msg)) {
+			p->l->line = line;
+			return err_set(p->e, 0, "%s:%d:%d: %s: %s: %s", p->l->file, eat.line, eat.col, p->where, key, msg);
+		}
+		if (s->img.im && (why = cfg_rule_service_values(&s->r, &field))) {
+			p->l->line = line;
+			return err_set(p->e, 0, "%s:%d:%d: %s: image '%s': %s", p->l->file, s->img.at.line, s->img.at.col,
+				       p->where, s->img.name, why);
+		}
+	}
+	if (p->sect == S_SERVICE && !rc) {
 		/* The device's rule reads counts and references; non-zero stands for "given". */
 		struct cfg_service probe = s->r;
 		probe.argv.count = s->argv.n;
@@ -1042,7 +1212,7 @@ static int end_section(struct pctx *p, struct loc at)
 		px.join = s->join.name != NULL;
 		px.talks_to.count = s->talks.n;
 		px.egress.count = s->egress.n;
-		why = cfg_rule_service_whole(&probe, &field);
+		const char *field, *why = cfg_rule_service_whole(&probe, &field);
 		if (!why)
 			why = cfg_rule_service_ext(&probe, &px, &field);
 		if (why)
@@ -1060,6 +1230,17 @@ static int do_section(struct pctx *p)
 	p->sys = NULL;
 	p->net = NULL;
 	p->svc = NULL;
+	p->upd = NULL;
+	if (n == 1 && !strcmp(TOK(0), "update")) {
+		if (p->update_seen)
+			return perr(p, p->l->key_col, "[update] given twice");
+		p->update_seen = 1;
+		p->sect = S_UPDATE;
+		p->upd = &p->m->update;
+		p->upd->at = (struct loc){p->l->line, p->l->key_col};
+		snprintf(p->where, sizeof p->where, "update");
+		return 0;
+	}
 	if (n == 1 && !strcmp(TOK(0), "system")) {
 		if (p->system_seen)
 			return perr(p, p->l->key_col, "[system] given twice");
@@ -1071,7 +1252,7 @@ static int do_section(struct pctx *p)
 	}
 	if (n != 2 || (strcmp(TOK(0), "network") && strcmp(TOK(0), "service")))
 		return perr(p, n ? COL(0) : p->l->key_col,
-			    "unknown section '%s' (expected [system], [network NAME] or [service NAME])", n ? TOK(0) : "");
+			    "unknown section '%s' (expected [system], [update], [network NAME] or [service NAME])", n ? TOK(0) : "");
 	if (cfg_rule_name(TOK(1)))
 		return perr(p, COL(1), "%s name '%s': %s", TOK(0), TOK(1), cfg_rule_name(TOK(1)));
 	struct loc at = {p->l->line, p->l->key_col};
@@ -1306,7 +1487,7 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 			const char *key = l ? "after" : "depends";
 			uint32_t k;
 			int why = cfg_rule_names(s->name, lists[l]->n, ref_name, lists[l], &k);
-			const struct nameref *r = why ? &lists[l]->v[k] : NULL; /* v is NULL for an empty list */
+			const struct nameref *r = why ? &lists[l]->v[k] : NULL; /* v is NULL when the list is empty */
 			if (why == 1)
 				return ref_err(file, s, key, r, "a service cannot wait for itself", e);
 			if (why == 2) {
@@ -1360,10 +1541,11 @@ int model_parse(struct model *m, const char *file, const char *text, size_t len,
 {
 	memset(m, 0, sizeof *m);
 	cfg_system_defaults(&m->system.r);
+	m->update.rel.min_keel = KEEL_FORMAT_FLOOR;
 	struct lex_line l;
 	memset(&l, 0, sizeof l);
 	l.file = file;
-	struct pctx p = {&l, e, m, ix, S_NONE, "", NULL, 0, 0, NULL, NULL, NULL};
+	struct pctx p = {&l, e, m, ix, S_NONE, "", NULL, 0, 0, 0, NULL, NULL, NULL, NULL};
 	struct loc section_at = {0, 0};
 	size_t pos = 0;
 	int rc = 0;

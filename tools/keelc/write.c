@@ -179,9 +179,28 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	for (uint32_t i = 0; i < m->services.n; i++)
 		write_service(&w, &m->services.v[i]);
 
-	struct bytes sysb = {0}, extb = {0}, fwb = {0};
+	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0}, fwb = {0};
 	put(&sysb, &sys, sizeof sys);
 	put(&extb, &ext, sizeof ext);
+	const struct h_update *hu = &m->update;
+	struct cfg_release rel = hu->rel;
+	rel.reserved = 0;
+	put(&relb, &rel, sizeof rel);
+	if (hu->registry) {
+		struct cfg_update upd = hu->r;
+		upd.source = str(&w, hu->source);
+		upd.ca = str(&w, hu->ca);
+		upd.credentials = str(&w, hu->credentials);
+		upd.hosts = (struct cfg_range){0, hu->hosts.n};
+		memset(upd.reserved, 0, sizeof upd.reserved);
+		for (uint32_t i = 0; i < hu->hosts.n; i++) {
+			struct cfg_update_host h = hu->hosts.v[i].r;
+			h.name = str(&w, hu->hosts.v[i].name);
+			memset(h.reserved, 0, sizeof h.reserved);
+			put(&hostb, &h, sizeof h);
+		}
+		put(&updb, &upd, sizeof upd);
+	}
 	struct cfg_firewall fw = hs->fw;
 	memset(fw.reserved, 0, sizeof fw.reserved);
 	put(&fwb, &fw, sizeof fw);
@@ -202,6 +221,9 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_PORTS, &w.ports, sizeof(struct cfg_port)},
 		{CFG_SEC_DEVICES, &w.devices, sizeof(struct cfg_device)},
 		{CFG_SEC_SYSTEM_EXT, &extb, sizeof(struct cfg_system_ext)},
+		{CFG_SEC_RELEASE, &relb, sizeof(struct cfg_release)},
+		{CFG_SEC_UPDATE, &updb, sizeof(struct cfg_update)},
+		{CFG_SEC_UPDATE_HOSTS, &hostb, sizeof(struct cfg_update_host)},
 		{CFG_SEC_NETWORKS_EXT, &w.networks_ext, sizeof(struct cfg_network_ext)},
 		{CFG_SEC_SERVICES_EXT, &w.services_ext, sizeof(struct cfg_service_ext)},
 		{CFG_SEC_TALKS, &w.talks, sizeof(struct cfg_talk)},
