@@ -300,7 +300,8 @@ static void print_service_runtime(FILE *f, const struct cfg *c, const struct cfg
 		key(f, "device");
 		tok(f, cfg_str(c, x->path));
 		fprintf(f, " %c %u %u %s%s%s%s %04o\n", (char)x->type, x->major, x->minor, x->access & CFG_DEV_READ ? "r" : "",
-			x->access & CFG_DEV_WRITE ? "w" : "", x->access & CFG_DEV_MKNOD ? "m" : "", x->access ? "" : "-",
+			x->access & CFG_DEV_WRITE ? "w" : "", x->access & CFG_DEV_MKNOD ? "m" : "",
+			x->access & (CFG_DEV_READ | CFG_DEV_WRITE | CFG_DEV_MKNOD) ? "" : "-", /* bits of a newer minor: not ours to print */
 			x->mode);
 	}
 }
