@@ -1,4 +1,4 @@
-/* The binary config's on-disk layout (version 1.1): header, section table and fixed-size records.
+/* The binary config's on-disk layout (version 1.2): header, section table and fixed-size records.
  *
  * Little-endian only. Every multi-byte field is naturally aligned: sections start on 8-byte
  * boundaries and every entry_size is a multiple of 8, so a validated buffer that is itself 8-byte
@@ -31,7 +31,7 @@
 #define CFG_MAGIC "KEELCFG\x1a"   /* 8 bytes, no terminator stored */
 #define CFG_MAGIC_LEN 8
 #define CFG_VERSION_MAJOR 1
-#define CFG_VERSION_MINOR 1       /* 1.1: caps_add/caps_drop as podman's (keel.conf(5)), SYSTEM_EXT */
+#define CFG_VERSION_MINOR 2       /* 1.1: caps as podman's, SYSTEM_EXT; 1.2: OPS, SERVICE_OPS, SECRETS */
 #define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
 /* A whole config file: the config proper plus a P-256 signature trailer. */
 #define CFG_MAX_FILE_SIZE (CFG_MAX_SIZE + 16u + 64u)
@@ -75,6 +75,10 @@ enum cfg_section_type {
 	CFG_SEC_PORTS = 13,    /* struct cfg_port[] */
 	CFG_SEC_DEVICES = 14,  /* struct cfg_device[] */
 	CFG_SEC_SYSTEM_EXT = 15, /* 1.1: exactly one struct cfg_system_ext ("system, continued") */
+	/* 21..25: operations (issue 19) */
+	CFG_SEC_OPS = 21,        /* 1.2: at most one struct cfg_ops: persistent logs, syslog, metrics */
+	CFG_SEC_SERVICE_OPS = 22, /* 1.2: struct cfg_service_ops[], one per service, in service order */
+	CFG_SEC_SECRETS = 23,    /* 1.2: struct cfg_secret[] */
 };
 
 /* Section flags. A reader that does not know a section's type refuses the file when the section is
@@ -126,6 +130,26 @@ struct cfg_system {                 /* 64 bytes */
 struct cfg_system_ext {             /* 32 bytes */
 	struct cfg_range volume_roots;  /* STRLIST: absolute paths a volume's source must lie under */
 	uint32_t flags;                 /* none defined yet */
+	uint32_t reserved[5];
+};
+
+/* 1.2: operations. Absent: logs stay in RAM, no syslog, no metrics file. */
+#define CFG_OPS_LOG_PERSIST 0x1u     /* keep logs under /data/keel/log (keel-logd writes them) */
+
+enum cfg_syslog { CFG_SYSLOG_OFF = 0, CFG_SYSLOG_UDP = 1, CFG_SYSLOG_TCP = 2, CFG_SYSLOG_TLS = 3 };
+
+struct cfg_ops {                    /* 64 bytes */
+	uint32_t flags;                 /* CFG_OPS_* */
+	uint32_t log_service_max;       /* bytes one service's files keep per boot; 0 = 1 MiB */
+	uint32_t log_total_max;         /* bytes all boots' files keep; 0 = 16 MiB */
+	uint32_t log_flush_ms;          /* written and synced at least this often; 0 = 5000 */
+	uint32_t syslog_proto;          /* enum cfg_syslog */
+	uint32_t syslog_address;        /* the collector, IPv4 host order (no name resolution) */
+	uint32_t syslog_port;           /* 0 = 514 (udp, tcp) or 6514 (tls) */
+	uint32_t syslog_ca;             /* str: CA certificates (PEM) for tls */
+	uint32_t syslog_server_name;    /* str: the name the collector's certificate must carry (tls) */
+	uint32_t metrics_interval_s;    /* metrics_file rewritten this often; 0 = no file */
+	uint32_t metrics_file;          /* str: the node_exporter textfile collector file */
 	uint32_t reserved[5];
 };
 
@@ -219,6 +243,28 @@ struct cfg_service {                /* 288 bytes */
 	uint32_t reserved[8];
 };
 
+/* 1.2: what cfg_service could not grow to hold; record i belongs to service i. Absent (or all
+ * zero): no health check, no watchdog, exit status 0 is success, no env_file, no secrets. */
+struct cfg_service_ops {            /* 64 bytes */
+	struct cfg_range health;        /* STRLIST: the check's argv, run in the container; 0 = none */
+	uint32_t health_interval_ms;    /* 0 = 30 s */
+	uint32_t health_timeout_ms;     /* 0 = 30 s */
+	uint32_t health_start_ms;       /* start period: failures do not count; 0 = none */
+	uint32_t health_retries;        /* consecutive failures that make it unhealthy; 0 = 3 */
+	uint32_t watchdog_ms;           /* WATCHDOG=1 due this often; 0 = no watchdog */
+	uint32_t env_file;              /* str: KEY=value file read at each start; 0 = none */
+	struct cfg_range success_exit;  /* U32LIST: exit statuses (0..255) that are not failures */
+	struct cfg_range prevent_exit;  /* U32LIST: exit statuses after which it is not restarted */
+	struct cfg_range secrets;       /* SECRETS */
+	uint32_t flags;                 /* none defined yet */
+	uint32_t reserved[1];
+};
+
+struct cfg_secret {                 /* 8 bytes: a file copied into the service's /run/secrets */
+	uint32_t source;                /* str: host path under a volume root, not under /data/keel */
+	uint32_t target;                /* str: /run/secrets/NAME */
+};
+
 enum cfg_mount_kind { CFG_MOUNT_TMPFS = 1, CFG_MOUNT_BIND = 2 };
 
 #define CFG_MOUNT_RO 0x1u       /* read-only (bind) */
@@ -310,5 +356,8 @@ _Static_assert(sizeof(struct cfg_io_limit) == 40, "io");
 _Static_assert(sizeof(struct cfg_port) == 8, "port");
 _Static_assert(sizeof(struct cfg_device) == 24, "device");
 _Static_assert(sizeof(struct cfg_sig_trailer) == 16, "sig");
+_Static_assert(sizeof(struct cfg_ops) == 64, "ops");
+_Static_assert(sizeof(struct cfg_service_ops) == 64, "service_ops");
+_Static_assert(sizeof(struct cfg_secret) == 8, "secret");
 
 #endif
