@@ -59,13 +59,16 @@ static uint64_t clone_flags(uint32_t ns)
 	return f;
 }
 
-/* The environment and argv point into the config buffer, which the child shares by copy. */
-static void exec_service(const struct container_spec *s, int sync)
+#define ENV_MAX 512 /* entries: the config's (at most 255) and the env_file's */
+
+/* The environment and argv point into the config buffer, which the child shares by copy, and into
+ * the env_file's contents (env_fd, -1: none). */
+static void exec_service(const struct container_spec *s, int sync, int env_fd)
 {
 	const struct cfg *c = s->cfg;
 	const struct cfg_service *svc = s->svc;
 	struct err e;
-	char *argv[257], *envp[258];
+	char *argv[257], *envp[ENV_MAX + 3], watchdog[40];
 	if (svc->argv.count >= 256 || svc->env.count >= 256) {
 		err_set(&e, E2BIG, "exec: more than 255 arguments or environment entries");
 		child_fail(sync, &e);
@@ -73,13 +76,21 @@ static void exec_service(const struct container_spec *s, int sync)
 	for (uint32_t i = 0; i < svc->argv.count; i++)
 		argv[i] = (char *)cfg_strlist(c, svc->argv, i);
 	argv[svc->argv.count] = NULL;
-	for (uint32_t i = 0; i < svc->env.count; i++)
-		envp[i] = (char *)cfg_strlist(c, svc->env, i);
-	envp[svc->env.count] = NULL;
-	if (s->notify_dir) {
-		envp[svc->env.count] = "NOTIFY_SOCKET=" CONTAINER_NOTIFY_DIR "/notify";
-		envp[svc->env.count + 1] = NULL;
+	int n = (int)svc->env.count;
+	for (int i = 0; i < n; i++)
+		envp[i] = (char *)cfg_strlist(c, svc->env, (uint32_t)i);
+	if (env_fd >= 0 && (n = secrets_env(c, svc, env_fd, envp, n, ENV_MAX, &e)) < 0)
+		child_fail(sync, &e);
+	if (s->notify_dir)
+		envp[n++] = "NOTIFY_SOCKET=" CONTAINER_NOTIFY_DIR "/notify";
+	/* systemd's: sd_watchdog_enabled() reads it (no WATCHDOG_PID: under the reaper the service
+	 * is not the container's first process). */
+	uint32_t wd = cfg_service_ops(c, svc)->watchdog_ms;
+	if (wd) {
+		snprintf(watchdog, sizeof watchdog, "WATCHDOG_USEC=%llu", (unsigned long long)wd * 1000);
+		envp[n++] = watchdog;
 	}
+	envp[n] = NULL;
 	/* keelc insists on an absolute program path: no PATH search. */
 	execve(argv[0], argv, envp);
 	err_sys(&e, errno, "execve %s", argv[0]);
@@ -176,7 +187,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 		child_fail(sync, &e);
 	}
 	if (!(svc->flags & CFG_SVC_REAPER))
-		exec_service(s, sync);
+		exec_service(s, sync, s->secrets ? s->secrets->env : -1);
 
 	sigset_t fwd, old;
 	reaper_signals(&fwd);
@@ -192,7 +203,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		exec_service(s, sync);
+		exec_service(s, sync, s->secrets ? s->secrets->env : -1);
 	}
 	/* The reaper needs no descriptor but stdio (the sync socket included: EOF tells the parent
 	 * the service exec'd). */

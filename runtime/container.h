@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "../format/config.h"
+#include "../format/rules.h"
 #include "../lib/err.h"
 #include "network.h"
 
@@ -17,6 +18,8 @@ struct seccomp_prog {
 	unsigned short len;
 	struct sock_filter insns[BPF_MAXINSNS];
 };
+
+struct secret_files;
 
 struct container_spec {
 	const struct cfg *cfg;
@@ -32,6 +35,7 @@ struct container_spec {
 	                                   log pipe); otherwise stdio is inherited */
 	const char *notify_dir;         /* host dir holding PID 1's readiness socket "notify": bound
 	                                   on CONTAINER_NOTIFY_DIR, NOTIFY_SOCKET set; NULL: none */
+	const struct secret_files *secrets; /* its env_file and secrets, opened (secrets_open); NULL: none */
 };
 
 #define CONTAINER_NOTIFY_DIR "/dev/keel-notify" /* keel's own tmpfs /dev: always writable to us */
@@ -57,6 +61,29 @@ void container_kill(struct container *c);
 int container_wait(struct container *c, int *status, struct err *e);
 
 /* ---- pieces, each in its own file; all but the host-side ones run in the cloned child ---- */
+
+/* secrets.c: a service's env_file and secrets (format 1.2), opened on the host side before the
+ * clone (in a user namespace the child could neither read them nor see that root owns them) and
+ * checked: a regular file owned by root that no group or other may read or write, at most 64 KiB.
+ * The child reads them; secrets_close closes the caller's copies. */
+struct secret_files {
+	int env;                        /* the env_file, or -1 */
+	uint32_t n;
+	int fd[CFG_MAX_SECRETS];        /* the secrets, in config order */
+};
+int secrets_open(const struct cfg *c, const struct cfg_service *svc, struct secret_files *f, struct err *e);
+void secrets_close(struct secret_files *f);
+/* In the new root, before pivot_root: a tmpfs at /run/secrets (its mount point must exist or lie
+ * on a writable mount, such as tmpfs = /run) holding each secret, mode 0400, owned by the service's
+ * user, then remounted read-only. */
+int secrets_install(const struct container_spec *s, const struct secret_files *f, struct err *e);
+/* The env_file's KEY=value lines into envp (after the config's n entries, replacing an entry of
+ * the same name: the file wins, as systemd's EnvironmentFile= over Environment=). Returns the new
+ * count, at most max; -1 with e saying which line is wrong (never what it holds). */
+int secrets_env(const struct cfg *c, const struct cfg_service *svc, int fd, char **envp, int n, int max, struct err *e);
+/* mounts.c: src opened beneath the volume root it lies under (no symlink followed, no '..' out of
+ * it) with open flags `flags`; -1 with errno, *root NULL when src is under no root. */
+int mounts_open_beneath(const struct cfg *c, const char *src, int flags, const char **root);
 
 /* mounts.c: mounts_root puts the read-only root on s->root_dir and enters it (with the host's
  * ids); mounts_finish adds /proc, /sys, /dev, tmpfs and volumes, masked and read-only paths, then

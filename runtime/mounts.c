@@ -213,11 +213,36 @@ static int mkdir_target(const char *p, const char *target, struct err *e)
 	return 0;
 }
 
-/* openat2 with O_PATH: resolve flags only, no following of any symlink. */
-static int open_path(int dfd, const char *path, uint64_t resolve)
+/* openat2: resolve flags only, no following of any symlink. */
+static int open_how(int dfd, const char *path, int flags, uint64_t resolve)
 {
-	struct open_how_v0 how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | resolve};
+	struct open_how_v0 how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_NO_SYMLINKS | resolve};
 	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
+}
+
+int mounts_open_beneath(const struct cfg *c, const char *src, int flags, const char **root)
+{
+	const char *rest = src;
+	*root = NULL;
+	for (uint32_t i = 0; !*root && i < cfg_volume_root_count(c); i++) {
+		const char *r = cfg_volume_root(c, i);
+		size_t n = strlen(r);
+		if (!strncmp(src, r, n) && (src[n] == '/' || !src[n]))
+			*root = r, rest = src + n;
+	}
+	if (!*root) {
+		errno = EINVAL;
+		return -1;
+	}
+	rest += strspn(rest, "/");
+	int rfd = open_how(AT_FDCWD, *root, O_PATH, 0);
+	if (rfd < 0)
+		return -1;
+	int fd = open_how(rfd, *rest ? rest : ".", flags, RESOLVE_BENEATH);
+	int saved = errno;
+	close(rfd);
+	errno = saved;
+	return fd;
 }
 
 /* A volume, from descriptors: its source is opened beneath the volume root it lies under, with
@@ -227,20 +252,13 @@ static int open_path(int dfd, const char *path, uint64_t resolve)
 static int bind_volume(const struct cfg *c, const char *src, const char *target, const char *dst,
 		       uint64_t attr, struct err *e)
 {
-	const char *root = NULL, *rest = src;
-	for (uint32_t i = 0; !root && i < cfg_volume_root_count(c); i++) {
-		const char *r = cfg_volume_root(c, i);
-		size_t n = strlen(r);
-		if (!strncmp(src, r, n) && (src[n] == '/' || !src[n]))
-			root = r, rest = src + n;
-	}
-	if (!root)
-		return err_set(e, EINVAL, "volume %s:%s: the source is under no volume_roots", src, target);
-	rest += strspn(rest, "/");
-	int rfd = open_path(AT_FDCWD, root, 0), tree = -1, rc = -1;
-	int fd = rfd < 0 ? -1 : open_path(rfd, *rest ? rest : ".", RESOLVE_BENEATH);
+	const char *root;
+	int tree = -1, rc = -1;
+	int fd = mounts_open_beneath(c, src, O_PATH, &root);
 	if (fd < 0) {
-		if (errno == ELOOP)
+		if (!root)
+			err_set(e, EINVAL, "volume %s:%s: the source is under no volume_roots", src, target);
+		else if (errno == ELOOP)
 			err_set(e, ELOOP, "volume %s:%s: a symlink in the source (none is followed)", src, target);
 		else if (errno == EXDEV)
 			err_set(e, EXDEV, "volume %s:%s: the source leaves its root %s", src, target, root);
@@ -264,8 +282,6 @@ out:
 		close(tree);
 	if (fd >= 0)
 		close(fd);
-	if (rfd >= 0)
-		close(rfd);
 	return rc;
 }
 
@@ -372,6 +388,8 @@ static int finish(const struct container_spec *s, int in_userns, struct err *e)
 		if (mkdir(p, 0755) < 0 || mount(s->notify_dir, p, NULL, MS_BIND, NULL) < 0)
 			return err_sys(e, errno, "readiness socket %s on %s", s->notify_dir, CONTAINER_NOTIFY_DIR);
 	}
+	if (s->secrets && s->secrets->n && secrets_install(s, s->secrets, e) < 0)
+		return -1;
 	/* pivot_root(".", "."): the old root ends up stacked under the new one, and detaching "."
 	 * then drops it; no put-old directory is needed in the read-only image. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
