@@ -188,10 +188,13 @@ static void status(struct pid1 *p, struct ctl_conn *c, bool json)
 			"LAST-EXIT");
 	for (uint32_t i = 0; i < p->nsvcs; i++) {
 		struct svc *s = &p->svcs[i];
-		char last[48], state[32], pid[16], up[24];
+		char last[48], state[80], pid[16], up[24];
 		svc_last_text(s, last, sizeof last);
-		snprintf(state, sizeof state, "%s%s", svc_state_name(s),
-			 s->state == SVC_FAILED && s->last == LAST_START_LIMIT ? " (start-limit)" : "");
+		snprintf(state, sizeof state, "%s%s%s%s", svc_state_name(s),
+			 s->state == SVC_FAILED && s->last == LAST_START_LIMIT ? " (start-limit)" : "",
+			 s->state == SVC_FAILED && s->prevented ? " (" : "", s->state == SVC_FAILED && s->prevented ? last : "");
+		if (s->state == SVC_FAILED && s->prevented)
+			strncat(state, ")", sizeof state - strlen(state) - 1);
 		long long upt = s->up ? (long long)((now - s->started_ms) / 1000) : -1;
 		if (json) {
 			out_add(c, "%s{\"service\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_s\":%lld,"

@@ -20,7 +20,8 @@ enum svc_state {
 	SVC_BACKOFF,     /* waiting for its restart */
 };
 
-enum svc_last { LAST_NONE = 0, LAST_EXIT, LAST_SIGNAL, LAST_START_LIMIT, LAST_START_FAILED, LAST_OOM };
+enum svc_last { LAST_NONE = 0, LAST_EXIT, LAST_SIGNAL, LAST_START_LIMIT, LAST_START_FAILED, LAST_OOM, LAST_WATCHDOG,
+	LAST_UNHEALTHY };
 
 /* The newest `size` bytes a service wrote, each line stamped with the time since boot. */
 struct svc_ring {
@@ -56,6 +57,8 @@ struct svc {
 	uint32_t limit_count;
 	enum svc_last last;
 	int last_code;                  /* exit code or signal number */
+	enum svc_last fault;            /* LAST_WATCHDOG, LAST_UNHEALTHY: PID 1 is stopping it for that */
+	bool prevented;                 /* its last exit status is in restart_prevent_exit */
 	struct loop_source cg_src;      /* cgevents.c: inotify on this start's cgroup counters */
 	uint64_t oom_kills;             /* processes the OOM killer took, over every start */
 	uint64_t pids_limited;          /* forks refused at pids.max, over every start */
