@@ -42,7 +42,7 @@ DEV_LDFLAGS := $(DEV_OPT) -flto=auto -static -Wl,--gc-sections -Wl,-z,norelro $(
 DEV_LIBS := -L$(DEPS)/lib -lbearssl
 
 # A floor's sources; the two mains belong to their programs, not to a floor.
-MAINS := init/main.c cmd/main.c
+MAINS := init/main.c cmd/main.c helpers/keel-logd.c
 floor_srcs = $(filter-out $(MAINS),$(sort $(wildcard $(1)/*.c)))
 dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f))))
 # Generated at build time by tools/seccomp-gen for each arch: the default profile's BPF program
@@ -50,10 +50,13 @@ dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f)
 GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o
 KEEL_OBJS := $(OUT)/obj/init/main.o $(call dev_objs,init update runtime format lib) $(GEN_OBJS)
 KEEL_CMD_OBJS := $(OUT)/obj/cmd/main.o $(call dev_objs,cmd update runtime format lib) $(GEN_OBJS)
-DEVICE_PROGS := keel keel-cmd
+# Helpers (helpers/): small programs PID 1 starts as isolated processes, each its own budget.
+KEEL_LOGD_OBJS := $(OUT)/obj/helpers/keel-logd.o $(call dev_objs,helpers lib)
+DEVICE_PROGS := keel keel-cmd keel-logd
 # Stripped size budgets, bytes, the same on both arches (docs/architecture.md, "Size plan").
 BUDGET_keel := 262144
 BUDGET_keel-cmd := 524288
+BUDGET_keel-logd := 131072
 SECCOMP_GEN := $(B)/host/seccomp-gen
 
 # ---- host tools (glibc, may use host libraries) -----------------------------------------------
@@ -68,7 +71,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 all: device host
 
 help:
-	@echo "make [ARCH=x86_64|aarch64]   device binaries build/ARCH/{keel,keel-cmd} and host tools build/host/{keelc,keel-pack}"
+	@echo "make [ARCH=x86_64|aarch64]   device binaries build/ARCH/{keel,keel-cmd,keel-logd} and host tools build/host/{keelc,keel-pack}"
 	@echo "make check                   all tests (check-unit check-host check-host-v2 check-qemu); ends with 'N passed, N failed'"
 	@echo "make fuzz [FUZZ_SECONDS=60]  run every libFuzzer target"
 	@echo "make image BOARD=qemu-x86_64 CONFIG=configs/demo.conf   device image into build/images/BOARD/"
@@ -121,6 +124,8 @@ $(OUT)/keel.unstripped: $(KEEL_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 $(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/keel-logd.unstripped: $(KEEL_LOGD_OBJS)
+	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 
 $(OUT)/%: $(OUT)/%.unstripped
 	$(DEV_STRIP) -o $@ $<
@@ -133,13 +138,14 @@ host: $(HOST)/keelc $(HOST)/keel-pack $(SECCOMP_GEN)
 # Each floor (and each tool without its main) is a static archive in three builds: plain (the host
 # tools), san (ASan/UBSan: unit tests and build/host/asan/{keel,keel-cmd}) and fuzz (clang, for the
 # libFuzzer targets). Tests and fuzzers link archives; none includes a .c.
-HOST_FLOORS := lib format runtime update init cmd keelc keel-pack
+HOST_FLOORS := lib format runtime update init cmd helpers keelc keel-pack
 srcs_lib := $(call floor_srcs,lib)
 srcs_format := $(call floor_srcs,format)
 srcs_runtime := $(call floor_srcs,runtime)
 srcs_update := $(call floor_srcs,update)
 srcs_init := $(call floor_srcs,init)
 srcs_cmd := $(call floor_srcs,cmd)
+srcs_helpers := $(call floor_srcs,helpers)
 srcs_keelc := $(filter-out tools/keelc/keelc.c,$(sort $(wildcard tools/keelc/*.c)))
 srcs_keel-pack := $(filter-out tools/keel-pack/keel-pack.c,$(sort $(wildcard tools/keel-pack/*.c)))
 # keelc checks `syscall =` names against every device arch's names: the x86_64 table, which lists
@@ -174,7 +180,7 @@ endef
 $(foreach v,plain san fuzz,$(eval $(call host_variant,$(v))))
 # The floors in link order, top first (a tool's archive before format and lib).
 host_libs = $(foreach f,$(2),$(HOST)/$(1)/libkeel-$(f).a)
-ALL_FLOORS := cmd init update runtime keelc keel-pack format lib
+ALL_FLOORS := cmd init update runtime helpers keelc keel-pack format lib
 
 $(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl
@@ -200,7 +206,8 @@ $(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib)
 # Every device program of each arch against its budget; fails when one is over.
 size:
 	@rc=0; for a in x86_64 aarch64; do $(MAKE) --no-print-directory ARCH=$$a device >/dev/null || exit 1; \
-	  for p in $(DEVICE_PROGS); do case $$p in keel) b=$(BUDGET_keel);; keel-cmd) b=$(BUDGET_keel-cmd);; esac; \
+	  for p in $(DEVICE_PROGS); do b=$$(for x in $(foreach p,$(DEVICE_PROGS),$(p)=$(BUDGET_$(p))); do \
+	    [ "$${x%%=*}" = $$p ] && echo $${x#*=}; done); \
 	    s=$$(stat -c %s $(B)/$$a/$$p); printf '%-8s %-10s %8d bytes stripped (budget %d, %d left)\n' $$a $$p $$s $$b $$((b - s)); \
 	    [ $$s -le $$b ] || { echo "size: $(B)/$$a/$$p is over its budget" >&2; rc=1; }; done; done; exit $$rc
 
@@ -244,9 +251,9 @@ qemu-prereqs: all
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
-$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,keelc format lib) | $(B)/.deps-installed
+$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,helpers keelc format lib) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,keelc format lib) -lbearssl
+	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,helpers keelc format lib) -lbearssl
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \

@@ -28,15 +28,8 @@
 #define MOUNT_ATTR_NODEV 0x4
 #define MOUNT_ATTR_NOEXEC 0x8
 #endif
-#ifndef RESOLVE_BENEATH
-#define RESOLVE_NO_SYMLINKS 0x04
-#define RESOLVE_BENEATH 0x08
-#endif
 _Static_assert(MS_NOSUID == MOUNT_ATTR_NOSUID && MS_NODEV == MOUNT_ATTR_NODEV && MS_NOEXEC == MOUNT_ATTR_NOEXEC,
 	       "a volume's MS_ flags are its MOUNT_ATTR_ flags");
-struct open_how_v0 {
-	uint64_t flags, mode, resolve;
-};
 struct mount_attr_v0 {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
@@ -211,38 +204,6 @@ static int mkdir_target(const char *p, const char *target, struct err *e)
 	if (errno != ENOENT || mkdir(p, 0755) < 0)
 		return err_sys(e, errno, "mount point %s (the root is read-only: the image must have it)", target);
 	return 0;
-}
-
-/* openat2: resolve flags only, no following of any symlink. */
-static int open_how(int dfd, const char *path, int flags, uint64_t resolve)
-{
-	struct open_how_v0 how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_NO_SYMLINKS | resolve};
-	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
-}
-
-int mounts_open_beneath(const struct cfg *c, const char *src, int flags, const char **root)
-{
-	const char *rest = src;
-	*root = NULL;
-	for (uint32_t i = 0; !*root && i < cfg_volume_root_count(c); i++) {
-		const char *r = cfg_volume_root(c, i);
-		size_t n = strlen(r);
-		if (!strncmp(src, r, n) && (src[n] == '/' || !src[n]))
-			*root = r, rest = src + n;
-	}
-	if (!*root) {
-		errno = EINVAL;
-		return -1;
-	}
-	rest += strspn(rest, "/");
-	int rfd = open_how(AT_FDCWD, *root, O_PATH, 0);
-	if (rfd < 0)
-		return -1;
-	int fd = open_how(rfd, *rest ? rest : ".", flags, RESOLVE_BENEATH);
-	int saved = errno;
-	close(rfd);
-	errno = saved;
-	return fd;
 }
 
 /* A volume, from descriptors: its source is opened beneath the volume root it lies under, with
