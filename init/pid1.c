@@ -16,6 +16,7 @@
 #include "ctl_server.h"
 #include "data.h"
 #include "klog.h"
+#include "logd.h"
 #include "logsink.h"
 #include "modules.h"
 #include "reload.h"
@@ -53,6 +54,8 @@ static _Noreturn void run(struct pid1 *p)
 {
 	if (p->console && p->epfd >= 0)
 		sink_loop(p->console, p->epfd); /* from now on the console is written when it is ready */
+	if (p->logd && p->epfd >= 0)
+		sink_loop(p->logd, p->epfd);
 	for (;;) {
 		between_waits(p);
 		if (loop_wait(p, log_tick(p)) < 0 && errno != EINTR) { /* no timeout unless a sink is paced */
@@ -110,6 +113,7 @@ _Noreturn void pid1_main(void)
 		update_boot_loaded(p, p->cfg_from_active);
 		p->phase_ms[PHASE_DATA] = boot_ms();
 		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
+		logd_start(p); /* before the services: their first lines are kept too */
 		watchdog_start(p);
 		ctl_init(p);
 		status_file_update(p); /* the status dir exists before a service's volume names it */
@@ -117,6 +121,7 @@ _Noreturn void pid1_main(void)
 		update_boot_watch(p);
 	} else {
 		data_mount(p);
+		logd_start(p); /* no config: none asks for it; the lines kept so far go */
 		p->phase_ms[PHASE_DATA] = boot_ms();
 		klog("config: no valid config; staying up with a rescue shell on the console");
 		p->shell_wanted = true;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "console_shell.h"
+#include "helpers.h"
 #include "klog.h"
 #include "pid1.h"
 #include "supervisor.h"
@@ -39,6 +40,8 @@ void reap_children(struct pid1 *p)
 			return;
 		if (pid == p->shell_pid)
 			console_shell_reaped(p, pid, status);
+		else
+			helpers_reaped(p, pid, status);
 	}
 }
 

@@ -202,6 +202,7 @@ static void svc_start(struct pid1 *p, struct svc *s)
 		.run_dir = KEEL_RUN_DIR,
 		.cgroup_root = KEEL_CGROUP_ROOT,
 		.log_fd = s->log_w,
+		.err_fd = s->err_w,
 		.notify_dir = s->notify_src.fd >= 0 ? s->notify_dir : NULL,
 	};
 	struct err e;
@@ -586,7 +587,7 @@ static void cgroup_leaf(void)
 
 int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
 {
-	s->log_src.fd = s->log_w = s->timer.fd = -1;
+	s->log_src.fd = s->log_w = s->err_src.fd = s->err_w = s->timer.fd = -1;
 	s->cfg = cfg_service(&p->cfg, i);
 	s->name = cfg_str(&p->cfg, s->cfg->name);
 	s->bc_launch_ms = s->bc_started_ms = s->bc_ready_ms = -1;

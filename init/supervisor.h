@@ -42,14 +42,15 @@ struct svc {
 	bool retiring;                  /* a reload stops it for good (removed, or changed) */
 	struct launch l;
 	struct loop_source exit_src;    /* the container's pidfd: readable when it exits */
-	struct loop_source log_src;     /* read end of the log pipe (non-blocking) */
-	int log_w;                      /* write end, given to every start as stdout/stderr */
+	struct loop_source log_src;     /* read end of the stdout pipe (non-blocking) */
+	struct loop_source err_src;     /* read end of the stderr pipe: its lines are warnings */
+	int log_w, err_w;               /* write ends, given to every start as stdout and stderr */
 	struct loop_source timer;       /* backoff delay, stop timeout */
 	struct loop_source notify_src;  /* readiness notify: datagram socket <notify_dir>/notify */
 	char notify_dir[64];            /* /run/keel/notify/<service> */
 	struct svc_ring log;
-	char con_part[128];             /* log_console: a line cut by the end of a read, until its rest */
-	uint8_t con_part_len;
+	char con_part[2][128];          /* per stream: a line cut by the end of a read, until its rest */
+	uint8_t con_part_len[2];
 	int64_t started_ms;             /* boot_ms() of the last start */
 	uint32_t restarts;
 	uint32_t backoff_ms;            /* the next restart's delay */

@@ -22,10 +22,17 @@
 #define KEEL_ACTIVE_CONFIG KEEL_DATA_DIR "/active/config.bin"
 #define KEEL_PREVIOUS_CONFIG KEEL_DATA_DIR "/previous/config.bin"
 #define KEEL_DATA_LAYERS KEEL_DATA_DIR "/layers"
+#define KEEL_LOG_DIR KEEL_DATA_DIR "/log"              /* BOOT/NAME.log: keel-logd's files */
+#define KEEL_LOG_INIT_NAME "keel.init"                 /* PID 1's own lines: BOOT/keel.init.log */
 
 /* cgroup v2: every service's cgroup under KEEL_CGROUP_ROOT, PID 1 in its own leaf. */
 #define KEEL_CGROUP_ROOT "/sys/fs/cgroup/keel"
 #define KEEL_CGROUP_INIT "/sys/fs/cgroup/keel.init"
+
+/* keel's programs beside PID 1 (make-image installs them there). */
+#define KEEL_CMD_PATH "/bin/keel-cmd"                  /* the commands; the metrics file's writer */
+#define KEEL_LOGD_PATH "/bin/keel-logd"                /* the log writer */
+#define KEEL_LOGD_ROOT KEEL_RUN_DIR "/logd"            /* keel-logd's tmpfs root, in its namespace */
 
 /* The console shell and the rescue shell. */
 #define KEEL_SHELL "/bin/sh"

@@ -117,7 +117,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	if (s->log_fd > 2) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(s->log_fd, STDOUT_FILENO) < 0 ||
-		    dup2(s->log_fd, STDERR_FILENO) < 0) {
+		    dup2(s->err_fd > 2 ? s->err_fd : s->log_fd, STDERR_FILENO) < 0) {
 			err_sys(&e, errno, "stdio: /dev/null and the log pipe");
 			child_fail(sync, &e);
 		}

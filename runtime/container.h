@@ -33,6 +33,7 @@ struct container_spec {
 	const struct net_attach *net;   /* network.h; NULL: no network (lo only, with its own netns) */
 	int log_fd;                     /* > 2: becomes stdout and stderr, stdin is /dev/null (PID 1's
 	                                   log pipe); otherwise stdio is inherited */
+	int err_fd;                     /* > 2 with log_fd: becomes stderr instead (PID 1's stderr pipe) */
 	const char *notify_dir;         /* host dir holding PID 1's readiness socket "notify": bound
 	                                   on CONTAINER_NOTIFY_DIR, NOTIFY_SOCKET set; NULL: none */
 	const struct secret_files *secrets; /* its env_file and secrets, opened (secrets_open); NULL: none */

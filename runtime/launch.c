@@ -87,6 +87,7 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 		.filter = svc->seccomp == CFG_SECCOMP_DEFAULT ? &filter : NULL,
 		.net = &l->net,
 		.log_fd = o->log_fd,
+		.err_fd = o->err_fd,
 		.notify_dir = o->notify_dir,
 	};
 	/* Host side: the child may be in a user namespace, where root's files are nobody's. */
