@@ -143,6 +143,13 @@ int ctl_call(const char *path, const char *req)
 	return ctl_exchange(path, req, &(struct sink){.out = stdout});
 }
 
+int ctl_fetch(const char *path, const char *req, char *buf, size_t cap)
+{
+	struct sink k = {.buf = buf, .cap = cap};
+	buf[0] = '\0';
+	return ctl_exchange(path, req, &k);
+}
+
 /* keel ctl bootchart: PID 1's records into memory (a line per phase and per service, bounded
  * by the config's service limit), drawn as SVG on stdout. */
 static int bootchart(const char *path)
@@ -177,6 +184,65 @@ static int bootchart(const char *path)
 	return rc;
 }
 
+/* `metrics [--textfile PATH [--interval SECONDS]]` */
+static int metrics_args(const char *sock, int argc, char **argv)
+{
+	const char *file = NULL;
+	unsigned long interval = 0;
+	for (int k = 0; k < argc; k++) {
+		char *end = NULL;
+		if (!strcmp(argv[k], "--textfile") && k + 1 < argc)
+			file = argv[++k];
+		else if (!strcmp(argv[k], "--interval") && k + 1 < argc && (interval = strtoul(argv[++k], &end, 10)) > 0 &&
+			 !*end && interval <= 86400)
+			;
+		else {
+			fprintf(stderr, "keel ctl: metrics [--textfile PATH [--interval SECONDS]] (try keel ctl --help)\n");
+			return 2;
+		}
+	}
+	if (interval && !file) {
+		fprintf(stderr, "keel ctl: metrics: --interval needs --textfile\n");
+		return 2;
+	}
+	return metrics_cmd(sock, file, (unsigned)interval);
+}
+
+/* `logs NAME --boot N [--log-dir DIR]`: read from the files, not asked of PID 1. */
+static int logs_boot_args(int argc, char **argv)
+{
+	for (int k = 0; k < argc; k++)
+		if (!strcmp(argv[k], "--boot"))
+			return 1;
+	return 0;
+}
+
+static int logs_boot_cmd(int argc, char **argv)
+{
+	const char *name = NULL, *dir = KEEL_LOG_DIR;
+	long boot = 1;
+	for (int k = 0; k < argc; k++) {
+		char *end;
+		if (!strcmp(argv[k], "--boot") && k + 1 < argc) {
+			boot = strtol(argv[++k], &end, 10);
+			if (*end || !*argv[k] || boot > 0)
+				boot = 1;
+		} else if (!strcmp(argv[k], "--log-dir") && k + 1 < argc) {
+			dir = argv[++k];
+		} else if (!name && argv[k][0] != '-') {
+			name = argv[k];
+		} else {
+			name = NULL;
+			break;
+		}
+	}
+	if (!name || boot > 0 || boot < -100000) {
+		fprintf(stderr, "keel ctl: logs NAME --boot N: N is 0 (this boot), -1 (the one before), ... (try keel ctl --help)\n");
+		return 2;
+	}
+	return logs_boot(dir, name, (int)boot);
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	const char *path = KEEL_CTL_SOCKET;
@@ -203,7 +269,7 @@ int cmd_ctl(int argc, char **argv)
 	}
 	/* The request is the words as given, with the two options spelled as the protocol does;
 	 * PID 1 checks the rest (and says what is wrong). */
-	static const char verbs[] = " status start stop restart logs reload poweroff reboot halt debug-wedge ";
+	static const char verbs[] = " status start stop restart logs reload poweroff reboot halt metrics debug-wedge ";
 	char req[256], word[32];
 	size_t len = 0;
 	if (i >= argc) {
@@ -216,6 +282,10 @@ int cmd_ctl(int argc, char **argv)
 			argv[i]);
 		return 2;
 	}
+	if (!strcmp(argv[i], "metrics"))
+		return metrics_args(path, argc - i - 1, argv + i + 1);
+	if (!strcmp(argv[i], "logs") && i + 1 < argc && logs_boot_args(argc - i - 1, argv + i + 1))
+		return logs_boot_cmd(argc - i - 1, argv + i + 1);
 	/* `keel ctl VERB --help`: every verb's help is the one usage text. */
 	for (int k = i + 1; k < argc; k++)
 		if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {

@@ -17,6 +17,7 @@
 #include "data.h"
 #include "klog.h"
 #include "logd.h"
+#include "metrics.h"
 #include "logsink.h"
 #include "modules.h"
 #include "reload.h"
@@ -116,6 +117,7 @@ _Noreturn void pid1_main(void)
 		logd_start(p); /* before the services: their first lines are kept too */
 		watchdog_start(p);
 		ctl_init(p);
+		metrics_start(p); /* asks the control socket: after it */
 		status_file_update(p); /* the status dir exists before a service's volume names it */
 		supervisor_boot(p);
 		update_boot_watch(p);

@@ -373,6 +373,7 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 		s->last_code = si.si_status;
 		status = 128 + si.si_status;
 	}
+	s->last_status = status;
 	const struct cfg_service_ops *ops = cfg_service_ops(&p->cfg, s->cfg);
 	failure = status != 0 && !cfg_exit_listed(&p->cfg, ops->success_exit, status);
 	s->prevented = cfg_exit_listed(&p->cfg, ops->prevent_exit, status);

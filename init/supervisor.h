@@ -23,6 +23,9 @@ enum svc_state {
 enum svc_last { LAST_NONE = 0, LAST_EXIT, LAST_SIGNAL, LAST_START_LIMIT, LAST_START_FAILED, LAST_OOM, LAST_WATCHDOG,
 	LAST_UNHEALTHY };
 
+/* A health check's verdict (health.c); HEALTH_NONE without a `health` command. */
+enum svc_health { HEALTH_NONE = 0, HEALTH_STARTING, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
+
 /* The newest `size` bytes a service wrote, each line stamped with the time since boot. */
 struct svc_ring {
 	char *buf;
@@ -58,8 +61,10 @@ struct svc {
 	uint32_t limit_count;
 	enum svc_last last;
 	int last_code;                  /* exit code or signal number */
+	int last_status;                /* the last exit as a shell gives it (code, or 128+signal) */
 	enum svc_last fault;            /* LAST_WATCHDOG, LAST_UNHEALTHY: PID 1 is stopping it for that */
 	bool prevented;                 /* its last exit status is in restart_prevent_exit */
+	uint8_t health;                 /* enum svc_health */
 	struct loop_source cg_src;      /* cgevents.c: inotify on this start's cgroup counters */
 	uint64_t oom_kills;             /* processes the OOM killer took, over every start */
 	uint64_t pids_limited;          /* forks refused at pids.max, over every start */
