@@ -48,14 +48,17 @@ int secrets_open(const struct cfg *c, const struct cfg_service *svc, struct secr
 	const struct cfg_service_ops *o = cfg_service_ops(c, svc);
 	f->env = -1;
 	f->n = 0;
-	if (o->env_file && (f->env = open_private(c, "env_file", cfg_str(c, o->env_file), e)) < 0)
+	f->env_path = cfg_str(c, o->env_file);
+	if (o->env_file && (f->env = open_private(c, "env_file", f->env_path, e)) < 0)
 		return -1;
 	for (uint32_t i = 0; i < o->secrets.count && i < CFG_MAX_SECRETS; i++) {
-		int fd = open_private(c, "secret", cfg_str(c, cfg_secret(c, o->secrets, i)->source), e);
+		const struct cfg_secret *x = cfg_secret(c, o->secrets, i);
+		int fd = open_private(c, "secret", cfg_str(c, x->source), e);
 		if (fd < 0) {
 			secrets_close(f);
 			return -1;
 		}
+		f->target[f->n] = cfg_str(c, x->target);
 		f->fd[f->n++] = fd;
 	}
 	return 0;
@@ -89,46 +92,33 @@ static int copy_one(int from, const char *path, uid_t uid, gid_t gid, struct err
 {
 	size_t n;
 	char *b = slurp(from, &n);
-	int fd = b ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400) : -1;
+	int fd = b ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400) : -1; /* in the
+		fresh tmpfs, after the pivot: nothing there to follow */
 	int rc = fd < 0 || write(fd, b, n) != (ssize_t)n || fchown(fd, uid, gid) < 0 ? -1 : 0;
 	int saved = errno;
 	free(b);
 	if (fd >= 0)
 		close(fd);
-	return rc < 0 ? err_sys(e, saved, "secret %s", path + 1) : 0;
+	return rc < 0 ? err_sys(e, saved, "secret %s", path) : 0;
 }
 
-int secrets_install(const struct container_spec *s, const struct secret_files *f, struct err *e)
+int secrets_install(const struct secret_files *f, uid_t uid, gid_t gid, struct err *e)
 {
-	const struct cfg *c = s->cfg;
-	const struct cfg_service_ops *o = cfg_service_ops(c, s->svc);
-	const char *dir = "." CFG_SECRETS_DIR;
-	struct stat st;
-	if (stat(dir, &st) < 0 && (errno != ENOENT || mkdir(dir, 0755) < 0))
-		return err_sys(e, errno, "secrets: mount point %s (the root is read-only: the image must have it, or give "
-				   "tmpfs = /run)", CFG_SECRETS_DIR);
-	char opt[64];
-	snprintf(opt, sizeof opt, "mode=0711,size=%uk,nr_inodes=%u", CFG_MAX_SECRETS * (SECRET_MAX >> 10) + 64,
-		 CFG_MAX_SECRETS + 8);
-	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opt) < 0)
-		return err_sys(e, errno, "secrets: tmpfs on %s", CFG_SECRETS_DIR);
-	for (uint32_t i = 0; i < f->n; i++) {
-		char path[128];
-		snprintf(path, sizeof path, ".%s", cfg_str(c, cfg_secret(c, o->secrets, i)->target));
-		if (copy_one(f->fd[i], path, s->svc->uid, s->svc->gid, e) < 0)
+	const char *dir = CFG_SECRETS_DIR;
+	for (uint32_t i = 0; i < f->n; i++)
+		if (copy_one(f->fd[i], f->target[i], uid, gid, e) < 0)
 			return -1;
-	}
 	/* The service owns its copies (it may read them) but may not change them. */
-	if (mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, opt) < 0)
-		return err_sys(e, errno, "secrets: remount %s read-only", CFG_SECRETS_DIR);
+	if (mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return err_sys(e, errno, "secrets: remount %s read-only", dir);
 	return 0;
 }
 
-int secrets_env(const struct cfg *c, const struct cfg_service *svc, int fd, char **envp, int n, int max, struct err *e)
+int secrets_env(const struct secret_files *f, char **envp, int n, int max, struct err *e)
 {
-	const char *path = cfg_str(c, cfg_service_ops(c, svc)->env_file);
+	const char *path = f->env_path;
 	size_t len;
-	char *b = slurp(fd, &len); /* kept: envp points into it until execve */
+	char *b = slurp(f->env, &len); /* kept: envp points into it until execve */
 	if (!b)
 		return err_set(e, ENOMEM, "env_file %s: out of memory", path);
 	if (memchr(b, '\0', len))

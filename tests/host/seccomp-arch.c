@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/container.h"
+#include "../../runtime/svc_spec.h"
 #include "../../runtime/seccomp_profile.h"
 
 static uint32_t load(const struct seccomp_data *d, uint32_t off)
