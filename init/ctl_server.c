@@ -182,6 +182,7 @@ static void out_add(struct ctl_conn *c, const char *fmt, ...)
 
 static void status(struct pid1 *p, struct ctl_conn *c, bool json)
 {
+	static const char *const health[] = {"none", "starting", "healthy", "unhealthy"};
 	int64_t now = boot_ms();
 	if (json)
 		out_add(c, "OK\n[");
@@ -192,17 +193,19 @@ static void status(struct pid1 *p, struct ctl_conn *c, bool json)
 		struct svc *s = &p->svcs[i];
 		char last[48], state[80], pid[16], up[24];
 		svc_last_text(s, last, sizeof last);
-		snprintf(state, sizeof state, "%s%s%s%s", svc_state_name(s),
-			 s->state == SVC_FAILED && s->last == LAST_START_LIMIT ? " (start-limit)" : "",
-			 s->state == SVC_FAILED && s->prevented ? " (" : "", s->state == SVC_FAILED && s->prevented ? last : "");
-		if (s->state == SVC_FAILED && s->prevented)
-			strncat(state, ")", sizeof state - strlen(state) - 1);
+		/* The state, then why it failed (start limit, an exit in restart_prevent_exit) or what
+		 * its health check says: "failed (exit 2)", "ready (unhealthy)". */
+		const char *why = s->state == SVC_FAILED && s->last == LAST_START_LIMIT ? "start-limit"
+				  : s->state == SVC_FAILED && s->prevented			 ? last
+				  : !json && s->health && s->up && s->state != SVC_STOPPING ? health[s->health & 3]
+												 : NULL;
+		snprintf(state, sizeof state, "%s%s%s%s", svc_state_name(s), why ? " (" : "", why ? why : "", why ? ")" : "");
 		long long upt = s->up ? (long long)((now - s->started_ms) / 1000) : -1;
 		if (json) {
 			out_add(c, "%s{\"service\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_s\":%lld,"
-				   "\"restarts\":%u,\"last_exit\":\"%s\"}",
+				   "\"restarts\":%u,\"last_exit\":\"%s\",\"health\":\"%s\"}",
 				i ? "," : "", s->name, state, s->up ? (int)s->l.ct.pid : 0, upt < 0 ? 0 : upt,
-				s->restarts, last);
+				s->restarts, last, health[s->health & 3]);
 			continue;
 		}
 		snprintf(pid, sizeof pid, "%d", (int)s->l.ct.pid);

@@ -64,6 +64,8 @@ struct pid1 {
 	char *log_early;               /* klog.c: lines before keel-logd, as its records; NULL: none */
 	uint32_t log_early_len;
 	struct helper *helpers;        /* helpers.c: keel-logd, the metrics writer */
+	/* health.c tells the supervisor a service became unhealthy (set by supervisor_boot) */
+	void (*svc_unhealthy)(struct pid1 *p, struct svc *s);
 
 	/* event loop */
 	int epfd;

@@ -25,6 +25,7 @@
 #include "../lib/clock.h"
 #include "klog.h"
 #include "loop.h"
+#include "health.h"
 #include "svclog.h"
 
 #ifndef P_PIDFD
@@ -232,6 +233,7 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	svc_note_at(p, s, started, "started (pid %d)", (int)s->l.ct.pid);
 	/* readiness notify: ready once it sends READY=1 (on_notify); started: ready now. */
 	s->state = s->cfg->readiness == CFG_READY_NOTIFY ? SVC_RUNNING : SVC_READY;
+	health_start(p, s);
 	uint32_t wd = cfg_service_ops(&p->cfg, s->cfg)->watchdog_ms;
 	if (wd)
 		timer_set(p, s, wd); /* the first WATCHDOG=1 is due within one interval of the start */
@@ -355,6 +357,7 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 	int64_t ran = boot_ms() - s->started_ms;
 	loop_del(p, &s->exit_src);
 	timer_off(s); /* a watchdog's, or a stop's */
+	health_stop(p, s);
 	bool failure;
 	int status; /* as a shell reports it: the code, or 128+signal */
 	if (si.si_code == CLD_EXITED) {
@@ -419,6 +422,8 @@ static void on_exit_ready(struct pid1 *p, struct loop_source *src, uint32_t even
 
 bool supervisor_child_exited(struct pid1 *p, pid_t pid)
 {
+	if (health_child_exited(p, pid))
+		return true;
 	for (uint32_t i = 0; i < p->nsvcs; i++) {
 		struct svc *s = &p->svcs[i];
 		if (s->up && s->l.ct.pid == pid)
@@ -452,6 +457,7 @@ static void svc_stop(struct pid1 *p, struct svc *s)
 	if (!s->up || s->state == SVC_STOPPING)
 		return;
 	s->state = SVC_STOPPING;
+	health_stop(p, s);
 	int sig = s->cfg->stop_signal ? (int)s->cfg->stop_signal : SIGTERM;
 	const char *name = cfg_signal_name((unsigned)sig);
 	svc_note(p, s, "stopping (%s, %u ms)", name ? name : "?", s->cfg->stop_timeout_ms);
@@ -589,6 +595,7 @@ static void cgroup_leaf(void)
 int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
 {
 	s->log_src.fd = s->log_w = s->err_src.fd = s->err_w = s->timer.fd = -1;
+	s->hc_timer.fd = s->hc_proc.fd = -1;
 	s->cfg = cfg_service(&p->cfg, i);
 	s->name = cfg_str(&p->cfg, s->cfg->name);
 	s->bc_launch_ms = s->bc_started_ms = s->bc_ready_ms = -1;
@@ -610,11 +617,19 @@ int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e
 	if ((s->cfg->readiness == CFG_READY_NOTIFY || cfg_service_ops(&p->cfg, s->cfg)->watchdog_ms) &&
 	    notify_open(p, s, e) < 0)
 		return -1;
+	if (health_init(p, s, e) < 0)
+		return -1;
 	return svclog_init(p, s, e);
+}
+
+static void on_unhealthy(struct pid1 *p, struct svc *s)
+{
+	svc_fault(p, s, LAST_UNHEALTHY, "unhealthy: %u health checks failed in a row", s->hc_fails);
 }
 
 void supervisor_boot(struct pid1 *p)
 {
+	p->svc_unhealthy = on_unhealthy;
 	/* Four descriptors per service (pidfd, timer, log pipe): the kernel's 1024 is too few. */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

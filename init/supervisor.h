@@ -65,6 +65,11 @@ struct svc {
 	enum svc_last fault;            /* LAST_WATCHDOG, LAST_UNHEALTHY: PID 1 is stopping it for that */
 	bool prevented;                 /* its last exit status is in restart_prevent_exit */
 	uint8_t health;                 /* enum svc_health */
+	struct loop_source hc_timer;    /* health.c: the next check, or the running one's timeout */
+	struct loop_source hc_proc;     /* the running check's pidfd */
+	pid_t hc_pid;                   /* the running check; 0: none */
+	uint32_t hc_fails;              /* failed checks in a row */
+	bool hc_timed_out;
 	struct loop_source cg_src;      /* cgevents.c: inotify on this start's cgroup counters */
 	uint64_t oom_kills;             /* processes the OOM killer took, over every start */
 	uint64_t pids_limited;          /* forks refused at pids.max, over every start */

@@ -184,6 +184,8 @@ struct secret_files {
 	const char *target[CFG_MAX_SECRETS]; /* CFG_SECRETS_DIR/NAME */
 };
 int secrets_open(const struct cfg *c, const struct cfg_service *svc, struct secret_files *f, struct err *e);
+/* The env_file alone (an exec into the running service: its secrets are in place already). */
+int secrets_open_env(const struct cfg *c, const struct cfg_service *svc, struct secret_files *f, struct err *e);
 void secrets_close(struct secret_files *f);
 /* After the pivot: each secret into the tmpfs on CFG_SECRETS_DIR (svc_spec.c mounts it), mode
  * 0400, owned by uid:gid, then that tmpfs read-only. */

@@ -64,6 +64,15 @@ int secrets_open(const struct cfg *c, const struct cfg_service *svc, struct secr
 	return 0;
 }
 
+int secrets_open_env(const struct cfg *c, const struct cfg_service *svc, struct secret_files *f, struct err *e)
+{
+	const struct cfg_service_ops *o = cfg_service_ops(c, svc);
+	f->env = -1;
+	f->n = 0;
+	f->env_path = cfg_str(c, o->env_file);
+	return o->env_file && (f->env = open_private(c, "env_file", f->env_path, e)) < 0 ? -1 : 0;
+}
+
 void secrets_close(struct secret_files *f)
 {
 	if (f->env >= 0)
