@@ -5,6 +5,7 @@
  * anyway: the reading of cgroup files and all the formatting happen here. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,20 +44,22 @@ struct m_all {
 	int ns;
 };
 
+#define ABSENT ULLONG_MAX /* a file or key its cgroup does not have: the sample is left out */
+
 static unsigned long long cg_key(const char *text, const char *key)
 {
 	size_t n = strlen(key);
 	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
 		if (!strncmp(l, key, n) && l[n] == ' ')
 			return strtoull(l + n + 1, NULL, 10);
-	return 0;
+	return ABSENT;
 }
 
 static unsigned long long cg_num(const char *dir, const char *file)
 {
 	char path[512], buf[64];
 	snprintf(path, sizeof path, "%s/%s", dir, file);
-	return file_read_small(AT_FDCWD, path, 0, buf, sizeof buf) > 0 ? strtoull(buf, NULL, 10) : 0;
+	return file_read_small(AT_FDCWD, path, 0, buf, sizeof buf) > 0 ? strtoull(buf, NULL, 10) : ABSENT;
 }
 
 static void cgroup_read(struct m_svc *s)
@@ -73,7 +76,10 @@ static void cgroup_read(struct m_svc *s)
 	s->peak = cg_num(dir, "memory.peak");
 	s->pids = cg_num(dir, "pids.current");
 	snprintf(path, sizeof path, "%s/io.stat", dir);
-	if (file_read_small(AT_FDCWD, path, 0, buf, sizeof buf) > 0)
+	s->rbytes = s->wbytes = ABSENT;
+	if (file_read_small(AT_FDCWD, path, 0, buf, sizeof buf) >= 0)
+		s->rbytes = s->wbytes = 0; /* the file: the io controller is on (empty: no I/O yet) */
+	if (s->rbytes != ABSENT)
 		for (char *w = buf; (w = strstr(w, "bytes=")); w += 6) {
 			if (w - buf >= 1 && w[-1] == 'r')
 				s->rbytes += strtoull(w + 6, NULL, 10);
@@ -124,9 +130,9 @@ static void per_svc(FILE *f, const struct m_all *m, const char *name, const char
 	family(f, name, type, help);
 	for (int i = 0; i < m->ns; i++) {
 		const struct m_svc *s = &m->s[i];
-		if (cgroup && !s->have)
-			continue;
 		unsigned long long v = value(s);
+		if ((cgroup && !s->have) || v == ABSENT)
+			continue;
 		fprintf(f, "%s{service=\"%s\"} ", name, s->name);
 		if (is_us)
 			fprintf(f, "%llu.%06llu\n", v / 1000000, v % 1000000);

@@ -590,6 +590,16 @@ static void cgroup_leaf(void)
 	}
 	if (file_write(AT_FDCWD, KEEL_CGROUP_INIT "/cgroup.procs", "0", 1) < 0)
 		klog("cgroup: move PID 1 into %s: %s", KEEL_CGROUP_INIT, strerror(errno));
+	/* Memory and process accounting for every service (keel ctl metrics: memory.current and
+	 * .peak, pids.current), as systemd's MemoryAccounting= and TasksAccounting= default to:
+	 * counting only, no limit unless the config sets one. A kernel without them just says no. */
+	if (mkdir(KEEL_CGROUP_ROOT, 0755) < 0 && errno != EEXIST)
+		return;
+	static const char *const levels[] = {"/sys/fs/cgroup/cgroup.subtree_control",
+					     KEEL_CGROUP_ROOT "/cgroup.subtree_control"};
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 2; k++)
+			file_write(AT_FDCWD, levels[i], k ? "+pids" : "+memory", k ? 5 : 7);
 }
 
 int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
