@@ -125,7 +125,7 @@ static const long allowed[] = {
 	SYS_socket, SYS_connect, SYS_sendto, SYS_recvfrom, SYS_getsockopt, SYS_fcntl, SYS_exit_group, SYS_exit,
 	SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_rt_sigaction, SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap,
 	SYS_madvise, SYS_getpid, SYS_uname, SYS_getrandom, SYS_restart_syscall, SYS_dup, SYS_newfstatat, SYS_fstat,
-	SYS_clock_nanosleep, SYS_nanosleep, SYS_sendmsg, SYS_recvmsg,
+	SYS_clock_nanosleep, SYS_nanosleep, SYS_sendmsg, SYS_recvmsg, SYS_syncfs,
 #ifdef SYS_poll
 	SYS_poll,
 #endif

@@ -30,7 +30,7 @@ struct store {
 	unsigned boot;
 	int bdir_dirty;           /* a file made or renamed: the directory needs a sync too */
 	uint64_t others;          /* bytes of the other boots' files */
-	uint64_t written;
+	uint64_t written, syncs;
 	struct sfile *f;
 	uint32_t n;
 };
@@ -276,18 +276,26 @@ int store_put(struct store *s, const struct logd_rec *r, struct err *e)
 int store_flush(struct store *s, struct err *e)
 {
 	char n[64];
-	for (uint32_t i = 0; i < s->n; i++)
+	uint32_t dirty = 0, last = 0;
+	for (uint32_t i = 0; i < s->n; i++) {
 		if (s->f[i].used && write_batch(s, &s->f[i], e) < 0)
 			return -1;
-	for (uint32_t i = 0; i < s->n; i++) {
-		if (!s->f[i].dirty)
-			continue;
-		if (fdatasync(s->f[i].fd) < 0)
-			return fail(s, e, "fdatasync", fname(&s->f[i], n, sizeof n, 0));
-		s->f[i].dirty = 0;
+		if (s->f[i].dirty)
+			dirty++, last = i;
 	}
-	if (s->bdir_dirty && fsync(s->bfd) < 0)
-		return fail(s, e, "fsync", ".");
+	if (!dirty && !s->bdir_dirty)
+		return 0;
+	/* One file: its fdatasync. More (or a new name): one syncfs of the file system, so ext4
+	 * commits its journal once rather than once per file (each commit costs several blocks). */
+	if (dirty == 1 && !s->bdir_dirty) {
+		if (fdatasync(s->f[last].fd) < 0)
+			return fail(s, e, "fdatasync", fname(&s->f[last], n, sizeof n, 0));
+	} else if (syncfs(s->bfd) < 0) {
+		return fail(s, e, "syncfs", ".");
+	}
+	s->syncs++;
+	for (uint32_t i = 0; i < s->n; i++)
+		s->f[i].dirty = 0;
 	s->bdir_dirty = 0;
 	return 0;
 }
@@ -295,6 +303,11 @@ int store_flush(struct store *s, struct err *e)
 uint64_t store_written(const struct store *s)
 {
 	return s->written;
+}
+
+uint64_t store_syncs(const struct store *s)
+{
+	return s->syncs;
 }
 
 unsigned store_boot(const struct store *s)

@@ -29,6 +29,7 @@ int store_put(struct store *s, const struct logd_rec *r, struct err *e);
 int store_flush(struct store *s, struct err *e);
 /* Bytes written to files since the start (the stamps included), the boot directory's number. */
 uint64_t store_written(const struct store *s);
+uint64_t store_syncs(const struct store *s);   /* flushes that synced something */
 unsigned store_boot(const struct store *s);
 /* Closes every file (no flush) and frees s. */
 void store_close(struct store *s);
