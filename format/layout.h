@@ -135,6 +135,7 @@ struct cfg_system_ext {             /* 32 bytes */
 
 /* 1.2: operations. Absent: logs stay in RAM, no syslog, no metrics file. */
 #define CFG_OPS_LOG_PERSIST 0x1u     /* keep logs under /data/keel/log (keel-logd writes them) */
+#define CFG_OPS_LOG_STATUS 0x2u      /* each service's newest lines in /run/keel/status/logs/ */
 
 enum cfg_syslog { CFG_SYSLOG_OFF = 0, CFG_SYSLOG_UDP = 1, CFG_SYSLOG_TCP = 2, CFG_SYSLOG_TLS = 3 };
 

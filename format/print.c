@@ -165,6 +165,7 @@ static void print_ops(FILE *f, const struct cfg *c)
 	const struct cfg_ops *o = cfg_ops(c);
 	static const char *const protos[] = {"off", "udp", "tcp", "tls"};
 	opt_bool(f, "log_persist", o->flags, CFG_OPS_LOG_PERSIST, 0);
+	opt_bool(f, "log_status", o->flags, CFG_OPS_LOG_STATUS, 0);
 	opt_size(f, "log_service_max", o->log_service_max);
 	opt_size(f, "log_total_max", o->log_total_max);
 	opt_ms(f, "log_flush", o->log_flush_ms);

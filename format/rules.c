@@ -106,7 +106,7 @@ static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG
 
 /* 1.2: operations. 0 is "the default" in most of them (keel.conf(5) says which). */
 #define OPS_FIELDS                                                                                          \
-	FLAGS(cfg_ops, flags, CFG_OPS_LOG_PERSIST)                                                          \
+	FLAGS(cfg_ops, flags, CFG_OPS_LOG_PERSIST | CFG_OPS_LOG_STATUS)                                                          \
 	NUM(cfg_ops, log_service_max, CFG_F_ZERO, 4096, 1u << 30)                                           \
 	NUM(cfg_ops, log_total_max, CFG_F_ZERO, 4096, 0xffffffffu)                                          \
 	NUM(cfg_ops, log_flush_ms, CFG_F_ZERO, 100, 3600000)                                                \

@@ -52,6 +52,8 @@ struct svc {
 	struct loop_source notify_src;  /* readiness notify: datagram socket <notify_dir>/notify */
 	char notify_dir[64];            /* /run/keel/notify/<service> */
 	struct svc_ring log;
+	uint64_t tail_total;            /* status_file.c: log.total when its tail file was written */
+	int64_t tail_ms;
 	char con_part[2][128];          /* per stream: a line cut by the end of a read, until its rest */
 	uint8_t con_part_len[2];
 	int64_t started_ms;             /* boot_ms() of the last start */

@@ -239,6 +239,7 @@ static int sys_volume_roots(struct pctx *p)
 /* ---- [system], 1.2: persistent logs, the syslog collector, the metrics file -------------------- */
 
 static int sys_log_persist(struct pctx *p) { return set_flag(p, &p->sys->o.flags, CFG_OPS_LOG_PERSIST); }
+static int sys_log_status(struct pctx *p) { return set_flag(p, &p->sys->o.flags, CFG_OPS_LOG_STATUS); }
 
 static int get_size32(struct pctx *p, const struct cfg_field *f, uint32_t *out)
 {
@@ -881,6 +882,7 @@ static const struct key system_keys[] = {
 	{"ip_forward", sys_ip_forward, 1, 1, 0},
 	{"volume_roots", sys_volume_roots, 1, MANY, REPEAT},
 	{"log_persist", sys_log_persist, 1, 1, 0},
+	{"log_status", sys_log_status, 1, 1, 0},
 	{"log_service_max", sys_log_service_max, 1, 1, 0},
 	{"log_total_max", sys_log_total_max, 1, 1, 0},
 	{"log_flush", sys_log_flush, 1, 1, 0},
