@@ -64,7 +64,7 @@ HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all help deps host device size check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz \
+.PHONY: all help deps host device size man completion install check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz \
 	bench image demo layers clean distclean fmt install-deps
 .DEFAULT_GOAL := all
 
@@ -78,6 +78,7 @@ help:
 	@echo "make demo                    boot the demo appliance in QEMU"
 	@echo "make bench                   side-by-side benchmarks (bench/*)"
 	@echo "make size                    stripped size of every device binary per arch, against its budget"
+	@echo "make install [DESTDIR=] [PREFIX=/usr/local] [DEVICE_BINDIR=]   host tools, device binaries, man pages, completion"
 
 # Every target that needs Debian packages goes through the one list in scripts/install-deps.sh.
 install-deps:
@@ -93,8 +94,16 @@ $(DEPS)/.built: scripts/build-deps.sh | $(B)/.deps-installed
 	@scripts/build-deps.sh $(ARCH)
 endif
 
+# One usage text per command (docs/usage/*.txt, docs/usage/README.md): compiled into its --help,
+# put into its man page (make man) and read by the bash completion's generator.
+USAGE_TXT := $(wildcard docs/usage/*.txt)
+USAGE_INCS := $(patsubst docs/usage/%.txt,$(B)/gen/usage/%.inc,$(USAGE_TXT))
+$(B)/gen/usage/%.inc: docs/usage/%.txt scripts/gen-usage
+	@mkdir -p $(dir $@)
+	@scripts/gen-usage $< $@
+
 device: $(addprefix $(OUT)/,$(DEVICE_PROGS))
-$(OUT)/obj/%.o: %.c $(DEPS)/.built
+$(OUT)/obj/%.o: %.c $(DEPS)/.built | $(USAGE_INCS)
 	@mkdir -p $(dir $@)
 	$(DEV_CC) $(DEV_CFLAGS) -c $< -o $@
 
@@ -163,7 +172,7 @@ CC_fuzz := clang
 CFLAGS_fuzz := -std=gnu11 -O1 -g -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
 
 define host_variant
-$(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed
+$(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed $(USAGE_INCS)
 	@mkdir -p $$(dir $$@)
 	$$(CC_$(1)) $$(CFLAGS_$(1)) -c $$< -o $$@
 $(HOST)/$(1)/obj/gen/%.o: $(B)/x86_64/gen/%.c | $(B)/.deps-installed
@@ -182,10 +191,10 @@ $(foreach v,plain san fuzz,$(eval $(call host_variant,$(v))))
 host_libs = $(foreach f,$(2),$(HOST)/$(1)/libkeel-$(f).a)
 ALL_FLOORS := cmd init update runtime helpers keelc keel-pack format lib
 
-$(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl
-$(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack format lib)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl -ljansson
+$(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib) $(B)/gen/usage/keelc.inc
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.a,$^) -lbearssl
+$(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack format lib) $(B)/gen/usage/keel-pack.inc
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.a,$^) -lbearssl -ljansson
 
 # Both device programs built for the host with glibc under ASan/UBSan: proves they build clean with
 # sanitizers, and `keel check`/`keel run`/`keel update` run under them in the unit and host tests.
@@ -193,15 +202,15 @@ $(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack 
 $(HOST)/asan/keel: init/main.c $(call host_libs,san,init update runtime format lib)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ -lbearssl
-$(HOST)/asan/keel-cmd: cmd/main.c $(call host_libs,san,cmd update runtime format lib)
+$(HOST)/asan/keel-cmd: cmd/main.c $(call host_libs,san,cmd update runtime format lib) $(B)/gen/usage/keel.inc
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(filter %.c %.a,$^) -lbearssl
 $(HOST)/keel-asan: $(HOST)/asan/keel $(HOST)/asan/keel-cmd
 	ln -sf asan/keel $@
 # keelc under ASan/UBSan: the unit tests feed it malformed texts.
-$(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib)
+$(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib) $(B)/gen/usage/keelc.inc
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(filter %.c %.a,$^) -lbearssl
 
 # Every device program of each arch against its budget; fails when one is over.
 size:
@@ -210,6 +219,34 @@ size:
 	    [ "$${x%%=*}" = $$p ] && echo $${x#*=}; done); \
 	    s=$$(stat -c %s $(B)/$$a/$$p); printf '%-8s %-10s %8d bytes stripped (budget %d, %d left)\n' $$a $$p $$s $$b $$((b - s)); \
 	    [ $$s -le $$b ] || { echo "size: $(B)/$$a/$$p is over its budget" >&2; rc=1; }; done; done; exit $$rc
+
+# ---- man pages, completion, install ---------------------------------------------------------------
+# Man pages from docs/*.N.md with go-md2man (scripts/gen-man puts each command's usage text in);
+# the bash completion from the usage texts (scripts/gen-completion). `make install` puts the host
+# tools in PREFIX/bin, the device programs of ARCH in DEVICE_BINDIR (default PREFIX/lib/keel/ARCH:
+# on a device they belong in /bin, where PID 1 looks for keel-cmd and keel-logd, so a device root
+# is `make install DESTDIR=ROOT PREFIX=/usr DEVICE_BINDIR=/bin`), man pages and the completion.
+PREFIX ?= /usr/local
+DEVICE_BINDIR ?= $(PREFIX)/lib/keel/$(ARCH)
+MAN_SRCS := $(wildcard docs/*.[1-8].md)
+MAN_PAGES := $(patsubst docs/%.md,$(B)/man/%,$(MAN_SRCS))
+$(B)/man/%: docs/%.md scripts/gen-man $(USAGE_TXT) | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	scripts/gen-man $< $@
+man: $(MAN_PAGES)
+$(B)/completion/keel: scripts/gen-completion $(USAGE_TXT)
+	@mkdir -p $(dir $@)
+	scripts/gen-completion docs/usage > $@.tmp && bash -n $@.tmp && mv $@.tmp $@
+completion: $(B)/completion/keel
+
+install: all man completion
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DEVICE_BINDIR) $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0755 $(HOST)/keelc $(HOST)/keel-pack $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(addprefix $(OUT)/,$(DEVICE_PROGS)) $(DESTDIR)$(DEVICE_BINDIR)/
+	for m in $(MAN_PAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && \
+	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/ || exit 1; done
+	install -m 0644 $(B)/completion/keel $(DESTDIR)$(PREFIX)/share/bash-completion/completions/keel
+	for c in keelc keel-pack; do ln -sf keel $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$c; done
 
 # ---- tests --------------------------------------------------------------------------------------
 # Each test prints "PASS name" / "FAIL name: why" lines; tests/lib/run-suite collects them into
@@ -227,7 +264,7 @@ check:
 	@rc=0; for t in check-unit check-host check-host-v2 check-qemu; do $(MAKE) --no-print-directory $$t || rc=1; done; \
 	  tests/lib/summary $(B)/tests || rc=1; exit $$rc
 
-check-unit: all $(UNIT_BINS) $(HOST)/keel-asan $(HOST)/asan/keelc
+check-unit: all $(UNIT_BINS) $(HOST)/keel-asan $(HOST)/asan/keelc man completion
 	@tests/lib/run-suite unit $(UNIT_BINS) $(sort $(wildcard tests/unit/*.test))
 
 check-host: all

@@ -11,20 +11,13 @@
 #include "bootchart.h"
 #include "commands.h"
 
+static const char usage_text[] =
+#include "build/gen/usage/keel-ctl.inc"
+	;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel ctl [--socket PATH] COMMAND\n"
-		   "  status [--json]           every service: state, pid, uptime, restarts, last exit\n"
-		   "  start|stop|restart NAME   change what a service is doing\n"
-		   "  logs NAME [-f]            the service's kept output (-f: then follow it)\n"
-		   "  reload                    choose the config again as at boot and apply it live:\n"
-		   "                            removed and changed services stop, changed and new ones\n"
-		   "                            start, unchanged ones keep running; prints what it did\n"
-		   "  poweroff|reboot|halt      stop every service in reverse dependency order, then that\n"
-		   "  bootchart [text]          the boot as an SVG picture on stdout (keel ctl bootchart >\n"
-		   "                            boot.svg); text: PID 1's records it is drawn from\n"
-		   "Talks to PID 1 over /run/keel/ctl (root only). Exits 0 on OK, 1 when PID 1 refused\n"
-		   "(the reason on stderr), 2 on a usage error, 3 when PID 1 could not be reached.\n");
+	fputs(usage_text, f);
 }
 
 static int send_all(int fd, const char *b, size_t n)
@@ -41,14 +34,13 @@ static int send_all(int fd, const char *b, size_t n)
 	return 0;
 }
 
+static const char bootchart_usage_text[] =
+#include "build/gen/usage/keel-ctl-bootchart.inc"
+	;
+
 static void bootchart_usage(FILE *f)
 {
-	fprintf(f, "usage: keel ctl [--socket PATH] bootchart [text]\n"
-		   "Draws this boot as an SVG on stdout: a time axis from PID 1's start in ms, a thin grey\n"
-		   "row per boot phase, a bar per service from its launch to started (exec confirmed) to\n"
-		   "ready; a service not ready yet has an open bar to now. keel ctl bootchart > boot.svg\n"
-		   "text: the records PID 1 keeps instead (boot-time ms, - for not yet):\n"
-		   "  now MS | phase NAME MS | svc NAME STATE LAUNCH STARTED READY STARTS\n");
+	fputs(bootchart_usage_text, f);
 }
 
 /* Where an answer's body goes: a stream, or a buffer (NUL-terminated, an error when full). */

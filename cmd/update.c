@@ -23,29 +23,13 @@
 
 #define TMP_PREFIX ".tmp-"
 
+static const char usage_text[] =
+#include "build/gen/usage/keel-update.inc"
+	;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel update FILE.kbu [--apply | --no-reboot] [--data-dir DIR] [--keys DIR] [--factory-layers DIR]\n"
-		   "       keel update --status [--json] | --gc [--data-dir DIR]\n"
-		   "\n"
-		   "Installs an update bundle (keel-pack bundle): checks the config's signature as PID 1 does at\n"
-		   "boot, streams each layer into DIR/layers/sha256/<hex>.img while hashing it (layers already in\n"
-		   "the store or the factory's are skipped), and only when every byte checked out makes the new\n"
-		   "config active (slot-a/slot-b, symlinks active and previous), on trial. Then asks PID 1 to\n"
-		   "reboot into it. On any error nothing installed or active changes. PID 1 confirms the new\n"
-		   "config once its services are healthy, or rolls back to the previous one. See docs/update.md.\n"
-		   "\n"
-		   "  --apply                no reboot: PID 1 applies the new config live (keel ctl reload),\n"
-		   "                         with the same health window; a rollback is applied live too\n"
-		   "  --no-reboot            stage only: the new config runs from the next boot\n"
-		   "  --status               which slot runs and why (PID 1's choice, with each rejected config's\n"
-		   "                         reason), which is active, whether it is on trial, the last rollback\n"
-		   "  --json                 with --status: the same as one JSON object (fields: docs/update.md)\n"
-		   "  --gc                   remove the stored layers neither the active nor the previous config uses\n"
-		   "                         (PID 1 does it after it confirms an update)\n"
-		   "  --data-dir DIR         the updated state (default " KEEL_DATA_DIR ")\n"
-		   "  --keys DIR             public keys the config must be signed with (default " KEEL_KEYS_DIR ")\n"
-		   "  --factory-layers DIR   the factory's layer store (default " KEEL_FACTORY_LAYERS ")\n");
+	fputs(usage_text, f);
 }
 
 struct upd {

@@ -51,11 +51,13 @@ struct logd {
 	uint64_t last_stats[3];
 };
 
+static const char usage_text[] =
+#include "build/gen/usage/keel-logd.inc"
+	;
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: keel-logd [--dir DIR --service-max BYTES --total-max BYTES --flush-ms MS]\n"
-			"                 [--syslog udp|tcp|tls:A.B.C.D:PORT [--ca FILE --server-name NAME]]\n"
-			"Started by PID 1 (keel-logd(8)); reads its records on stdin.\n");
+	fputs(usage_text, stderr);
 }
 
 /* The files failed: one line, then RAM only (PID 1's rings keep every service's newest lines). */

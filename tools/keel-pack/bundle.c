@@ -18,17 +18,8 @@
 #define MAX_STORES 8
 
 static const char usage[] =
-	"usage: keel-pack bundle -o OUT.kbu --layers STORE [--layers STORE...] [--factory STORE] CONFIG.bin\n"
-	"\n"
-	"Writes an update bundle for `keel update`: CONFIG.bin (compiled and signed by keelc, as the\n"
-	"device requires) followed by every layer image its services reference, each found by digest\n"
-	"in a STORE and checked against it. A STORE is a keel-pack output directory (STORE/layers/\n"
-	"sha256/<hex>.img) or a layers directory (STORE/sha256/<hex>.img). See docs/update.md.\n"
-	"Options:\n"
-	"  -o OUT.kbu        the bundle (written under a temporary name, renamed when complete)\n"
-	"  --layers STORE    where the layers are (repeatable, searched in order)\n"
-	"  --factory STORE   leave out the layers this store holds (the device's factory image has them)\n"
-	"  -h, --help        this text\n";
+#include "build/gen/usage/keel-pack-bundle.inc"
+	;
 
 /* The layer's image in STORE/layers (keel-pack's output dir) or STORE itself, whichever holds it,
  * into out. */

@@ -10,22 +10,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: keel-pack [--format erofs|squashfs] [--arch ARCH] -o OUTDIR NAME=SOURCE...\n"
-	"       keel-pack bundle -o OUT.kbu --layers STORE [--factory STORE] CONFIG.bin   (see bundle --help)\n"
-	"\n"
-	"Builds one read-only layer image per NAME=SOURCE into OUTDIR/layers/sha256/<hex>.img,\n"
-	"records NAME in OUTDIR/layers/index (lines 'NAME sha256:<hex>', merged with what is there)\n"
-	"and prints 'NAME sha256:<hex>' for each. SOURCE is one of:\n"
-	"  DIR               a directory, imaged as it is\n"
-	"  FILE              a tar (plain, gzip, xz, bzip2 or zstd); OCI whiteouts become overlayfs ones\n"
-	"  oci:DIR[:TAG]     an OCI image layout; its layers are applied bottom first into one image\n"
-	"Options:\n"
-	"  --format F        erofs (default) or squashfs\n"
-	"  --arch ARCH       platform to pick from a multi-platform OCI image (default amd64)\n"
-	"  -o OUTDIR         output directory (created if missing)\n"
-	"  -h, --help        this text\n"
-	"The same input always gives the same image and digest. Tar and OCI sources need root\n"
-	"(owners, device nodes, trusted.overlay.* xattrs). See keel-pack(1).\n";
+#include "build/gen/usage/keel-pack.inc"
+	;
 
 struct opts {
 	const char *format, *arch, *outdir;
