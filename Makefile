@@ -42,7 +42,7 @@ DEV_LDFLAGS := $(DEV_OPT) -flto=auto -static -Wl,--gc-sections -Wl,-z,norelro $(
 DEV_LIBS := -L$(DEPS)/lib -lbearssl
 
 # A floor's sources; the two mains belong to their programs, not to a floor.
-MAINS := init/main.c cmd/main.c helpers/keel-logd.c
+MAINS := init/main.c cmd/main.c helpers/keel-fetch.c helpers/keel-logd.c
 floor_srcs = $(filter-out $(MAINS),$(sort $(wildcard $(1)/*.c)))
 dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f))))
 # Generated at build time by tools/seccomp-gen for each arch: the default profile's BPF program
@@ -51,12 +51,22 @@ GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o
 KEEL_OBJS := $(OUT)/obj/init/main.o $(call dev_objs,init update runtime format lib) $(GEN_OBJS)
 KEEL_CMD_OBJS := $(OUT)/obj/cmd/main.o $(call dev_objs,cmd update runtime format lib) $(GEN_OBJS)
 # Helpers (helpers/): small programs PID 1 starts as isolated processes, each its own budget.
-KEEL_LOGD_OBJS := $(OUT)/obj/helpers/keel-logd.o $(call dev_objs,helpers lib)
-DEVICE_PROGS := keel keel-cmd keel-logd
+# The registry fetcher: TLS, HTTP and JSON live here, never in keel or keel-cmd.
+KEEL_FETCH_OBJS := $(OUT)/obj/helpers/keel-fetch.o $(call dev_objs,helpers format lib) $(OUT)/obj/gen/syscall_names.o
+# The log writer: its own files, the sandbox and the TLS client.
+KEEL_LOGD_OBJS := $(OUT)/obj/helpers/keel-logd.o $(patsubst %.c,$(OUT)/obj/%.o,$(wildcard helpers/logd_*.c) \
+	helpers/sandbox.c helpers/tls.c) $(call dev_objs,lib)
+DEVICE_PROGS := keel keel-cmd keel-fetch keel-logd
 # Stripped size budgets, bytes, the same on both arches (docs/architecture.md, "Size plan").
 BUDGET_keel := 262144
 BUDGET_keel-cmd := 524288
+BUDGET_keel-fetch := 262144
 BUDGET_keel-logd := 131072
+# The device clock never starts before the commit this tree was built from (lib/version.h):
+# only lib/version.c uses it, rebuilt when the commit changes.
+BUILD_TIME := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+BUILD_TIME_STAMP := $(B)/build-time
+$(shell mkdir -p $(B) && (echo $(BUILD_TIME) | cmp -s - $(BUILD_TIME_STAMP) || echo $(BUILD_TIME) > $(BUILD_TIME_STAMP)))
 SECCOMP_GEN := $(B)/host/seccomp-gen
 
 # ---- host tools (glibc, may use host libraries) -----------------------------------------------
@@ -133,8 +143,15 @@ $(OUT)/keel.unstripped: $(KEEL_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 $(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/keel-fetch.unstripped: $(KEEL_FETCH_OBJS)
+	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 $(OUT)/keel-logd.unstripped: $(KEEL_LOGD_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/obj/lib/version.o $(HOST)/plain/obj/lib/version.o $(HOST)/san/obj/lib/version.o $(HOST)/fuzz/obj/lib/version.o: $(BUILD_TIME_STAMP)
+$(OUT)/obj/lib/version.o: DEV_CFLAGS += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/plain/obj/lib/version.o: CFLAGS_plain += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/san/obj/lib/version.o: CFLAGS_san += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/fuzz/obj/lib/version.o: CFLAGS_fuzz += -DKEEL_BUILD_TIME=$(BUILD_TIME)
 
 $(OUT)/%: $(OUT)/%.unstripped
 	$(DEV_STRIP) -o $@ $<
@@ -189,12 +206,12 @@ endef
 $(foreach v,plain san fuzz,$(eval $(call host_variant,$(v))))
 # The floors in link order, top first (a tool's archive before format and lib).
 host_libs = $(foreach f,$(2),$(HOST)/$(1)/libkeel-$(f).a)
-ALL_FLOORS := cmd init update runtime helpers keelc keel-pack format lib
+ALL_FLOORS := cmd init update helpers runtime keelc keel-pack format lib
 
 $(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib) $(B)/gen/usage/keelc.inc
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.a,$^) -lbearssl
 $(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack format lib) $(B)/gen/usage/keel-pack.inc
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.a,$^) -lbearssl -ljansson
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.a,$^) -lbearssl -ljansson -lcurl
 
 # Both device programs built for the host with glibc under ASan/UBSan: proves they build clean with
 # sanitizers, and `keel check`/`keel run`/`keel update` run under them in the unit and host tests.
@@ -215,8 +232,7 @@ $(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib) $
 # Every device program of each arch against its budget; fails when one is over.
 size:
 	@rc=0; for a in x86_64 aarch64; do $(MAKE) --no-print-directory ARCH=$$a device >/dev/null || exit 1; \
-	  for p in $(DEVICE_PROGS); do b=$$(for x in $(foreach p,$(DEVICE_PROGS),$(p)=$(BUDGET_$(p))); do \
-	    [ "$${x%%=*}" = $$p ] && echo $${x#*=}; done); \
+	  for pb in $(foreach p,$(DEVICE_PROGS),$(p):$(BUDGET_$(p))); do p=$${pb%%:*} b=$${pb#*:}; \
 	    s=$$(stat -c %s $(B)/$$a/$$p); printf '%-8s %-10s %8d bytes stripped (budget %d, %d left)\n' $$a $$p $$s $$b $$((b - s)); \
 	    [ $$s -le $$b ] || { echo "size: $(B)/$$a/$$p is over its budget" >&2; rc=1; }; done; done; exit $$rc
 
@@ -256,7 +272,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST)/tests/%,$(UNIT_SRCS))
 $(HOST)/tests/%: tests/unit/%.c $(call host_libs,san,$(ALL_FLOORS)) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< -Wl,--start-group $(call host_libs,san,$(ALL_FLOORS)) -Wl,--end-group \
-		-lbearssl -ljansson
+		-lbearssl -ljansson -lcurl
 -include $(wildcard $(HOST)/tests/*.d)
 
 check:
@@ -331,7 +347,7 @@ bench: all
 
 fmt:
 	clang-format -i $(wildcard lib/*.[ch] format/*.[ch] runtime/*.[ch] update/*.[ch] init/*.[ch] cmd/*.[ch] \
-		tools/*/*.[ch]) $(UNIT_SRCS) $(FUZZ_SRCS)
+		helpers/*.[ch] tools/*/*.[ch]) $(UNIT_SRCS) $(FUZZ_SRCS)
 
 clean:
 	rm -rf $(B)/x86_64 $(B)/aarch64 $(B)/host $(B)/tests $(B)/images

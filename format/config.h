@@ -32,7 +32,9 @@ struct cfg {
 	const struct cfg_system_ext *system_ext; /* NULL in a 1.0 file: use the accessors below */
 	const struct cfg_ops *ops;      /* NULL when absent: use cfg_ops() */
 	struct cfg_list networks, services, strlist, u32list, digests, mounts, idmaps, rlimits,
-		syscalls, iolimits, ports, devices, service_ops, secrets;
+		syscalls, iolimits, ports, devices, update_hosts, service_ops, secrets;
+	const struct cfg_release *release; /* NULL before 1.2: use cfg_serial, cfg_min_keel */
+	const struct cfg_update *update;   /* NULL: no [update] (no registry) */
 	const struct cfg_sig_trailer *sig; /* NULL when unsigned */
 	const uint8_t *sig_bytes;
 };
@@ -77,6 +79,14 @@ const struct cfg_secret *cfg_secret(const struct cfg *c, struct cfg_range r, uin
 #define CFG_HEALTH_RETRIES_DEFAULT 3u
 /* The exit status (0..255) is listed in r (success_exit, prevent_exit). */
 int cfg_exit_listed(const struct cfg *c, struct cfg_range r, int code);
+/* The release ([update] serial, min_keel): 0 when the file has none. */
+uint64_t cfg_serial(const struct cfg *c);
+uint32_t cfg_min_keel(const struct cfg *c);
+/* This keel understands the config: its min_keel is not above KEEL_VERSION_CODE. Otherwise one
+ * line: "NAME: release.min_keel: needs keel 9.0.0 or newer (this is 0.2.0)". cfg_load checks it;
+ * keelc and keel-pack (host tools for any device) do not. */
+int cfg_check_keel_version(const struct cfg *c, const char *name, struct err *e);
+const struct cfg_update_host *cfg_update_host(const struct cfg *c, struct cfg_range r, uint32_t i);
 
 /* Accessors (infallible after cfg_open). */
 const char *cfg_str(const struct cfg *c, uint32_t ref);       /* "" for 0 */

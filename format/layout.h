@@ -31,7 +31,9 @@
 #define CFG_MAGIC "KEELCFG\x1a"   /* 8 bytes, no terminator stored */
 #define CFG_MAGIC_LEN 8
 #define CFG_VERSION_MAJOR 1
-#define CFG_VERSION_MINOR 2       /* 1.1: caps as podman's, SYSTEM_EXT; 1.2: OPS, SERVICE_OPS, SECRETS */
+#define CFG_VERSION_MINOR 2       /* 1.1: caps_add/caps_drop as podman's (keel.conf(5)), SYSTEM_EXT;
+                                     1.2: RELEASE, UPDATE, UPDATE_HOSTS (registry updates), OPS,
+                                     SERVICE_OPS, SECRETS (operations) */
 #define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
 /* A whole config file: the config proper plus a P-256 signature trailer. */
 #define CFG_MAX_FILE_SIZE (CFG_MAX_SIZE + 16u + 64u)
@@ -75,7 +77,11 @@ enum cfg_section_type {
 	CFG_SEC_PORTS = 13,    /* struct cfg_port[] */
 	CFG_SEC_DEVICES = 14,  /* struct cfg_device[] */
 	CFG_SEC_SYSTEM_EXT = 15, /* 1.1: exactly one struct cfg_system_ext ("system, continued") */
-	/* 21..25: operations (issue 19) */
+	/* 16-17: OCI images (#16); 18-20: registry updates (#17) */
+	CFG_SEC_RELEASE = 18,  /* 1.2: exactly one struct cfg_release: serial, oldest keel */
+	CFG_SEC_UPDATE = 19,   /* 1.2: exactly one struct cfg_update: where updates come from */
+	CFG_SEC_UPDATE_HOSTS = 20, /* 1.2: struct cfg_update_host[] ([update] host) */
+	/* 21..25: operations (#19) */
 	CFG_SEC_OPS = 21,        /* 1.2: at most one struct cfg_ops: persistent logs, syslog, metrics */
 	CFG_SEC_SERVICE_OPS = 22, /* 1.2: struct cfg_service_ops[], one per service, in service order */
 	CFG_SEC_SECRETS = 23,    /* 1.2: struct cfg_secret[] */
@@ -131,6 +137,36 @@ struct cfg_system_ext {             /* 32 bytes */
 	struct cfg_range volume_roots;  /* STRLIST: absolute paths a volume's source must lie under */
 	uint32_t flags;                 /* none defined yet */
 	uint32_t reserved[5];
+};
+
+/* 1.2: which release a config is. keelc always writes it (REQUIRED): a keel that does not know it
+ * refuses the config, and one that does refuses a min_keel above its own version and, for an
+ * update, a serial below the highest it has confirmed (docs/update.md). Absent: serial 0. */
+struct cfg_release {                /* 16 bytes */
+	uint64_t serial;                /* grows with each release; 0 = none */
+	uint32_t min_keel;              /* the oldest keel that understands the config (KEEL_VERSION_CODE_OF) */
+	uint32_t reserved;
+};
+
+/* 1.2: fleet updates from an OCI registry ([update]; docs/update.md). Absent: no registry. */
+#define CFG_UPD_PLAIN_HTTP 0x1u         /* http:// instead of https:// (a test or a closed network) */
+#define CFG_UPD_APPLY_LIVE 0x2u         /* a polled update is applied live (keel update --apply) */
+
+struct cfg_update {                 /* 40 bytes */
+	uint32_t source;                /* str: REGISTRY[:PORT]/REPO[:TAG|@sha256:HEX] */
+	uint32_t ca;                    /* str: PEM file of the CAs a registry's chain must end at */
+	uint32_t credentials;           /* str: file holding "user:password" for the registry; 0 = none */
+	uint32_t poll_s;                /* PID 1 runs keel update --from source this often; 0 = never */
+	uint32_t jitter_s;              /* plus a random 0..jitter_s each time */
+	uint32_t flags;                 /* CFG_UPD_* */
+	struct cfg_range hosts;         /* UPDATE_HOSTS: names resolved without DNS */
+	uint32_t reserved[2];
+};
+
+struct cfg_update_host {            /* 16 bytes */
+	uint32_t name;                  /* str: a host name */
+	uint32_t address;               /* IPv4 */
+	uint32_t reserved[2];
 };
 
 /* 1.2: operations. Absent: logs stay in RAM, no syslog, no metrics file. */
@@ -347,6 +383,9 @@ _Static_assert(sizeof(struct cfg_header) == 64, "header");
 _Static_assert(sizeof(struct cfg_section) == 24, "section");
 _Static_assert(sizeof(struct cfg_system) == 64, "system");
 _Static_assert(sizeof(struct cfg_system_ext) == 32, "system_ext");
+_Static_assert(sizeof(struct cfg_release) == 16, "release");
+_Static_assert(sizeof(struct cfg_update) == 40, "update");
+_Static_assert(sizeof(struct cfg_update_host) == 16, "update_host");
 _Static_assert(sizeof(struct cfg_network) == 48, "network");
 _Static_assert(sizeof(struct cfg_service) == 288, "service");
 _Static_assert(sizeof(struct cfg_mount) == 24, "mount");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/version.h"
 #include "config.h"
 #include "rules.h"
 #include "text.h"
@@ -543,11 +544,52 @@ int cfg_print_system(const struct cfg *c, FILE *out)
 	return ferror(out) ? -1 : 0;
 }
 
+/* [update]: the release when it says more than keelc's defaults, the registry when there is one. */
+static void print_update(FILE *f, const struct cfg *c)
+{
+	const struct cfg_update *u = c->update;
+	if (!u && !cfg_serial(c) && (!c->release || cfg_min_keel(c) == KEEL_FORMAT_FLOOR))
+		return;
+	fputs("\n[update]\n", f);
+	if (u) {
+		opt_str(f, c, "source", u->source);
+		opt_str(f, c, "ca", u->ca);
+		opt_str(f, c, "credentials", u->credentials);
+		if (u->poll_s) {
+			key(f, "poll");
+			ms(f, (uint64_t)u->poll_s * 1000);
+			if (u->jitter_s)
+				ms(f, (uint64_t)u->jitter_s * 1000);
+			fputc('\n', f);
+		}
+		for (uint32_t i = 0; i < u->hosts.count; i++) {
+			const struct cfg_update_host *h = cfg_update_host(c, u->hosts, i);
+			key(f, "host");
+			tok(f, cfg_str(c, h->name));
+			ipv4(f, h->address);
+			fputc('\n', f);
+		}
+		opt_bool(f, "plain_http", u->flags, CFG_UPD_PLAIN_HTTP, 0);
+		if (u->flags & CFG_UPD_APPLY_LIVE)
+			fputs("apply = live\n", f);
+		if (!u->source && !u->ca && !u->credentials && !u->poll_s && !u->hosts.count && !u->flags)
+			fputs("plain_http = no\n", f); /* an [update] that names nothing but exists */
+	}
+	if (cfg_serial(c))
+		fprintf(f, "serial = %llu\n", (unsigned long long)cfg_serial(c));
+	if (c->release && cfg_min_keel(c) != KEEL_FORMAT_FLOOR) {
+		char v[12];
+		keel_version_str(cfg_min_keel(c), v);
+		fprintf(f, "min_keel = %s\n", v);
+	}
+}
+
 int cfg_print(const struct cfg *c, FILE *out)
 {
 	fprintf(out, "# keel config %u.%u, %u bytes%s\n", c->hdr->major, c->hdr->minor, c->hdr->total_size,
 		c->sig ? ", signed" : "");
 	print_system(out, c);
+	print_update(out, c);
 	for (uint32_t i = 0; i < cfg_network_count(c); i++)
 		print_network(out, c, cfg_network(c, i));
 	for (uint32_t i = 0; i < cfg_service_count(c); i++)

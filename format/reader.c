@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <bearssl.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "../lib/version.h"
 #include "rules.h"
 
 #define NO_INDEX UINT32_MAX
@@ -88,6 +90,9 @@ static const struct known_section known[] = {
 	SEC(CFG_SEC_PORTS, 0, 0, sizeof(struct cfg_port), ports, "ports"),
 	SEC(CFG_SEC_DEVICES, 0, 0, sizeof(struct cfg_device), devices, "devices"),
 	SEC(CFG_SEC_SYSTEM_EXT, 1, 0, sizeof(struct cfg_system_ext), system_ext, "system_ext"),
+	SEC(CFG_SEC_RELEASE, 2, 0, sizeof(struct cfg_release), release, "release"),
+	SEC(CFG_SEC_UPDATE, 2, 0, sizeof(struct cfg_update), update, "update"),
+	SEC(CFG_SEC_UPDATE_HOSTS, 2, 0, sizeof(struct cfg_update_host), update_hosts, "update_hosts"),
 	SEC(CFG_SEC_OPS, 2, 0, sizeof(struct cfg_ops), ops, "ops"),
 	SEC(CFG_SEC_SERVICE_OPS, 2, 0, sizeof(struct cfg_service_ops), service_ops, "service_ops"),
 	SEC(CFG_SEC_SECRETS, 2, 0, sizeof(struct cfg_secret), secrets, "secrets"),
@@ -201,7 +206,8 @@ static int read_section(struct rd *r, const struct cfg_section *s, uint32_t i, c
 		return bad(r, &s->count, "section[%u] (%s): count %u x entry_size %u != size %u", i, k->name, s->count,
 			   s->entry_size, s->size);
 	void *slot = (uint8_t *)c + k->slot;
-	if (s->type == CFG_SEC_SYSTEM || s->type == CFG_SEC_SYSTEM_EXT || s->type == CFG_SEC_OPS) {
+	if (s->type == CFG_SEC_SYSTEM || s->type == CFG_SEC_SYSTEM_EXT || s->type == CFG_SEC_RELEASE ||
+	    s->type == CFG_SEC_UPDATE || s->type == CFG_SEC_OPS) {
 		if (s->count != 1)
 			return bad(r, &s->count, "section[%u] (%s): count %u, expected 1", i, k->name, s->count);
 		memcpy(slot, &base, sizeof base);
@@ -357,6 +363,14 @@ static const char *root_at(const void *ctx, uint32_t i)
 
 static int check_system(struct rd *r)
 {
+	const struct cfg *c = r->c;
+	const struct at ar = {"release", NO_INDEX, NULL, NO_INDEX}, au = {"update", NO_INDEX, NULL, NO_INDEX};
+	if ((c->release && check_fields(r, CFG_REC_RELEASE, c->release, &ar)) ||
+	    (c->update && check_fields(r, CFG_REC_UPDATE, c->update, &au)))
+		return -1;
+	if (c->update && c->update->hosts.count > CFG_UPDATE_HOSTS_MAX)
+		return badf(r, &c->update->hosts, &au, "hosts", "%u entries, expected at most %u", c->update->hosts.count,
+			    CFG_UPDATE_HOSTS_MAX);
 	const struct cfg_system_ext *x = r->c->system_ext;
 	const struct at a = {"system", NO_INDEX, NULL, NO_INDEX}, ax = {"system_ext", NO_INDEX, NULL, NO_INDEX};
 	if (check_fields(r, CFG_REC_SYSTEM, r->c->system, &a) || (x && check_fields(r, CFG_REC_SYSTEM_EXT, x, &ax)) ||
@@ -635,6 +649,30 @@ int cfg_exit_listed(const struct cfg *c, struct cfg_range r, int code)
 		if ((int)cfg_u32list(c, r, i) == code)
 			return 1;
 	return 0;
+}
+
+uint64_t cfg_serial(const struct cfg *c)
+{
+	return c->release ? c->release->serial : 0;
+}
+
+uint32_t cfg_min_keel(const struct cfg *c)
+{
+	return c->release ? c->release->min_keel : 0;
+}
+
+int cfg_check_keel_version(const struct cfg *c, const char *name, struct err *e)
+{
+	if (cfg_min_keel(c) <= KEEL_VERSION_CODE)
+		return 0;
+	char need[12];
+	keel_version_str(cfg_min_keel(c), need);
+	return err_set(e, ENOTSUP, "%s: release.min_keel: needs keel %s or newer (this is " KEEL_VERSION ")", name, need);
+}
+
+const struct cfg_update_host *cfg_update_host(const struct cfg *c, struct cfg_range r, uint32_t i)
+{
+	return entry(&c->update_hosts, r.first + i);
 }
 
 uint32_t cfg_volume_root_count(const struct cfg *c)

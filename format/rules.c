@@ -49,6 +49,26 @@ static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG
 	FLAGS(cfg_system_ext, flags, 0)                                                                     \
 	RESERVED(cfg_system_ext, reserved)
 
+#define RELEASE_FIELDS                                                                                      \
+	BIG(cfg_release, serial, 0, 0, B_ANY)                                                               \
+	NUM(cfg_release, min_keel, 0, 0, 0xffffffu)                                                         \
+	RESERVED(cfg_release, reserved)
+
+#define UPDATE_FIELDS                                                                                       \
+	STR(cfg_update, source, CFG_R_SOURCE, 0)                                                            \
+	STR(cfg_update, ca, CFG_R_ABSPATH, 0)                                                               \
+	STR(cfg_update, credentials, CFG_R_ABSPATH, 0)                                                      \
+	NUM(cfg_update, poll_s, CFG_F_ZERO, CFG_POLL_MIN_S, CFG_POLL_MAX_S)                                 \
+	NUM(cfg_update, jitter_s, 0, 0, CFG_POLL_MAX_S)                                                     \
+	FLAGS(cfg_update, flags, CFG_UPD_PLAIN_HTTP | CFG_UPD_APPLY_LIVE)                                   \
+	RECS(cfg_update, hosts, CFG_SEC_UPDATE_HOSTS, CFG_REC_UPDATE_HOST)                                  \
+	RESERVED(cfg_update, reserved)
+
+#define UPDATE_HOST_FIELDS                                                                                  \
+	STR(cfg_update_host, name, CFG_R_HOSTNAME, 1)                                                       \
+	NUM(cfg_update_host, address, 0, 1, 0xffffffffu)                                                    \
+	RESERVED(cfg_update_host, reserved)
+
 #define NETWORK_FIELDS                                                                                      \
 	STR(cfg_network, name, CFG_R_NAME, 1)                                                               \
 	STR(cfg_network, bridge, CFG_R_IFNAME, 1)                                                           \
@@ -189,7 +209,9 @@ static const struct cfg_field system_f[] = {SYSTEM_FIELDS}, system_ext_f[] = {SY
 			      network_f[] = {NETWORK_FIELDS}, service_f[] = {SERVICE_FIELDS}, mount_f[] = {MOUNT_FIELDS},
 			      idmap_f[] = {IDMAP_FIELDS}, rlimit_f[] = {RLIMIT_FIELDS}, syscall_f[] = {SYSCALL_FIELDS},
 			      iolimit_f[] = {IOLIMIT_FIELDS}, port_f[] = {PORT_FIELDS}, device_f[] = {DEVICE_FIELDS},
-			      ops_f[] = {OPS_FIELDS}, service_ops_f[] = {SERVICE_OPS_FIELDS}, secret_f[] = {SECRET_FIELDS};
+			      release_f[] = {RELEASE_FIELDS}, update_f[] = {UPDATE_FIELDS},
+			      update_host_f[] = {UPDATE_HOST_FIELDS}, ops_f[] = {OPS_FIELDS},
+			      service_ops_f[] = {SERVICE_OPS_FIELDS}, secret_f[] = {SECRET_FIELDS};
 #undef X
 #define X NAME
 
@@ -201,6 +223,7 @@ static const char *rule_iolimit(const void *rec, const char **field);
 static const char *rule_port(const void *rec, const char **field);
 static const char *rule_ops(const void *rec, const char **field);
 static const char *rule_service_ops(const void *rec, const char **field);
+static const char *rule_update(const void *rec, const char **field);
 
 #define KIND(t, fields, rule) {t, sizeof t / sizeof t[0], fields, rule}
 const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
@@ -214,6 +237,9 @@ const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
 	[CFG_REC_SYSCALL] = KIND(syscall_f, SYSCALL_FIELDS, rule_syscall),
 	[CFG_REC_IOLIMIT] = KIND(iolimit_f, IOLIMIT_FIELDS, rule_iolimit),
 	[CFG_REC_PORT] = KIND(port_f, PORT_FIELDS, rule_port),
+	[CFG_REC_RELEASE] = KIND(release_f, RELEASE_FIELDS, NULL),
+	[CFG_REC_UPDATE] = KIND(update_f, UPDATE_FIELDS, rule_update),
+	[CFG_REC_UPDATE_HOST] = KIND(update_host_f, UPDATE_HOST_FIELDS, NULL),
 	[CFG_REC_DEVICE] = KIND(device_f, DEVICE_FIELDS, NULL),
 	[CFG_REC_OPS] = KIND(ops_f, OPS_FIELDS, rule_ops),
 	[CFG_REC_SERVICE_OPS] = KIND(service_ops_f, SERVICE_OPS_FIELDS, rule_service_ops),
@@ -449,8 +475,8 @@ const char *cfg_rule_str(unsigned rule, const char *s)
 		[CFG_R_ABSPATH] = cfg_rule_abspath, [CFG_R_MODULE] = cfg_rule_module, [CFG_R_SYSCTL] = cfg_rule_sysctl,
 		[CFG_R_ENV] = cfg_rule_env,         [CFG_R_SYSCALL] = cfg_rule_syscall, [CFG_R_CPUS] = cfg_rule_cpus,
 		[CFG_R_ROOT] = cfg_rule_volume_root, [CFG_R_TARGET] = cfg_rule_mount_target,
-		[CFG_R_DEVPATH] = cfg_rule_device_path, [CFG_R_SECRET] = cfg_rule_secret_target,
-		[CFG_R_OUTFILE] = cfg_rule_out_file,
+		[CFG_R_DEVPATH] = cfg_rule_device_path, [CFG_R_SOURCE] = cfg_rule_source,
+		[CFG_R_SECRET] = cfg_rule_secret_target, [CFG_R_OUTFILE] = cfg_rule_out_file,
 	};
 	return rule && rule < sizeof rules / sizeof rules[0] ? rules[rule](s) : NULL;
 }
@@ -579,6 +605,19 @@ const char *cfg_rule_service_ops(const struct cfg_service_ops *o, const char **f
 static const char *rule_service_ops(const void *rec, const char **field)
 {
 	return cfg_rule_service_ops(rec, field);
+}
+
+/* A poll needs a source; an https registry needs the CAs to check its chain against. */
+static const char *rule_update(const void *rec, const char **field)
+{
+	const struct cfg_update *u = rec;
+	if (u->poll_s && !u->source)
+		return WHY("poll", "needs a source");
+	if (u->jitter_s > u->poll_s)
+		return WHY("poll", "the jitter is longer than the interval");
+	if (u->source && !u->ca && !(u->flags & CFG_UPD_PLAIN_HTTP))
+		return WHY("ca", "expected the CA file an https registry's certificate chain is checked against (or plain_http = yes)");
+	return NULL;
 }
 
 /* ---- between records ------------------------------------------------------------------------------ */

@@ -17,8 +17,8 @@
 
 enum cfg_rec {
 	CFG_REC_SYSTEM, CFG_REC_SYSTEM_EXT, CFG_REC_NETWORK, CFG_REC_SERVICE, CFG_REC_MOUNT, CFG_REC_IDMAP,
-	CFG_REC_RLIMIT, CFG_REC_SYSCALL, CFG_REC_IOLIMIT, CFG_REC_PORT, CFG_REC_DEVICE, CFG_REC_OPS,
-	CFG_REC_SERVICE_OPS, CFG_REC_SECRET, CFG_REC_KINDS
+	CFG_REC_RLIMIT, CFG_REC_SYSCALL, CFG_REC_IOLIMIT, CFG_REC_PORT, CFG_REC_DEVICE, CFG_REC_RELEASE,
+	CFG_REC_UPDATE, CFG_REC_UPDATE_HOST, CFG_REC_OPS, CFG_REC_SERVICE_OPS, CFG_REC_SECRET, CFG_REC_KINDS
 };
 
 /* struct cfg_field.how: the kind in the low 3 bits, then what a number may also be. */
@@ -70,8 +70,8 @@ const struct cfg_field *cfg_field_at(enum cfg_rec k, size_t off);
 #define CFG_MAX_VOLUME_ROOTS 16u
 
 enum { CFG_R_NONE, CFG_R_NAME, CFG_R_IFNAME, CFG_R_HOSTNAME, CFG_R_ABSPATH, CFG_R_MODULE, CFG_R_SYSCTL,
-       CFG_R_ENV, CFG_R_SYSCALL, CFG_R_CPUS, CFG_R_ROOT, CFG_R_TARGET, CFG_R_DEVPATH, CFG_R_SECRET,
-       CFG_R_OUTFILE };
+       CFG_R_ENV, CFG_R_SYSCALL, CFG_R_CPUS, CFG_R_ROOT, CFG_R_TARGET, CFG_R_DEVPATH, CFG_R_SOURCE,
+       CFG_R_SECRET, CFG_R_OUTFILE };
 #define CFG_SECRETS_DIR "/run/secrets"  /* a service's secrets: a tmpfs of its own there */
 #define CFG_MAX_SECRETS 32u             /* per service */
 #define CFG_MAX_EXIT_LIST 256u          /* success_exit, restart_prevent_exit entries */
@@ -93,6 +93,10 @@ const char *cfg_rule_device_path(const char *s);   /* a device node, under /dev/
 const char *cfg_rule_secret_target(const char *s); /* /run/secrets/NAME, one file name */
 const char *cfg_rule_out_file(const char *s);      /* a file keel writes (metrics_file): clean, not in
                                                       /data/keel, /proc, /sys or /dev */
+const char *cfg_rule_source(const char *s);        /* an image reference (format/ref.c) */
+#define CFG_UPDATE_HOSTS_MAX 16u                   /* [update] host entries */
+#define CFG_POLL_MIN_S 60u                         /* [update] poll: at most once a minute */
+#define CFG_POLL_MAX_S (30u * 86400u)
 /* A volume's source: a clean path under one of the n roots root(ctx, i), never under /data/keel. */
 const char *cfg_rule_volume_source(const char *s, uint32_t n, const char *(*root)(const void *ctx, uint32_t i),
 				   const void *ctx);

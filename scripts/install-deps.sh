@@ -13,6 +13,8 @@ PKGS_HOST=(
   qemu-system-x86 qemu-system-arm
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross
   curl
+  libcurl4-openssl-dev           # keel-pack bundle --push (the distribution API)
+  apache2-utils python3-jwt python3-cryptography   # registry tests: htpasswd -B, the token issuer
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
   go-md2man                      # man pages from docs/*.md (make install)
 )
@@ -63,3 +65,15 @@ for p in "${PKGS_UNPACKED[@]}"; do
   echo "install-deps: apt-get download $p (unpacked by the tests, not installed)" >&2
   (cd "$debs" && apt-get download -qq "$p" 2>&1 | grep -v unsandboxed >&2) || true
 done
+# Debian's docker-registry (distribution 2.8) for the registry tests, unpacked, not installed: its
+# package starts a system service on :5000 where systemd runs; the tests start their own
+# (tests/lib/registry.sh) on a loopback port of their choosing.
+REG_DIR=$(cd "$(dirname "$0")/.." && pwd)/build/deps/docker-registry
+if [ ! -x "$REG_DIR/usr/bin/docker-registry" ]; then
+  echo "install-deps: fetching docker-registry into $REG_DIR" >&2
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq docker-registry 2>/dev/null) && mkdir -p "$REG_DIR" &&
+    dpkg-deb -x "$tmp"/docker-registry_*.deb "$REG_DIR"
+  rm -rf "$tmp"
+  [ -x "$REG_DIR/usr/bin/docker-registry" ] || { echo "install-deps: docker-registry: download failed" >&2; exit 1; }
+fi

@@ -100,5 +100,12 @@ void model_free(struct model *m)
 	for (uint32_t i = 0; i < m->services.n; i++)
 		service_free(&m->services.v[i]);
 	free(m->services.v);
+	struct h_update *u = &m->update;
+	free(u->source);
+	free(u->ca);
+	free(u->credentials);
+	for (uint32_t i = 0; i < u->hosts.n; i++)
+		free(u->hosts.v[i].name);
+	free(u->hosts.v);
 	memset(m, 0, sizeof *m);
 }

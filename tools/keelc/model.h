@@ -85,8 +85,21 @@ struct h_service {
 	VEC(struct h_secret) secrets;
 };
 
+struct h_host { struct cfg_update_host r; char *name; };
+
+/* [update]: the release (always written) and the registry (written when any of its keys is). */
+struct h_update {
+	struct cfg_release rel;
+	struct cfg_update r;
+	char *source, *ca, *credentials;
+	VEC(struct h_host) hosts;
+	int registry;                   /* a registry key was given: write the UPDATE section */
+	struct loc at;                  /* the [update] line */
+};
+
 struct model {
 	struct h_system system;
+	struct h_update update;
 	VEC(struct h_network) networks;
 	VEC(struct h_service) services;
 };

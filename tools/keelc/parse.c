@@ -8,10 +8,11 @@
 #include "format/text.h"
 #include "lex.h"
 #include "lib/digest.h"
+#include "lib/version.h"
 #include "model.h"
 #include "values.h"
 
-enum sect { S_NONE, S_SYSTEM, S_NETWORK, S_SERVICE };
+enum sect { S_NONE, S_SYSTEM, S_NETWORK, S_SERVICE, S_UPDATE };
 
 struct pctx {
 	struct lex_line *l;
@@ -22,8 +23,9 @@ struct pctx {
 	char where[64];                 /* "system", "network 'lan'", "service 'web'" */
 	const char *key;
 	uint64_t seen;                  /* keys already given in this section (by table index) */
-	int system_seen;
+	int system_seen, update_seen;
 	struct h_system *sys;
+	struct h_update *upd;
 	struct h_network *net;
 	struct h_service *svc;
 };
@@ -330,6 +332,80 @@ static int net_uplink_address(struct pctx *p)
 	return get_cidr(p, 0, &p->net->r.uplink_address, &p->net->r.uplink_prefix);
 }
 static int net_gateway(struct pctx *p) { return get_ipv4(p, 0, &p->net->r.gateway); }
+
+/* ---- [update] ----------------------------------------------------------------------------------- */
+
+#define UPD_R(f) RULE(CFG_REC_UPDATE, p->upd->r, f)
+
+static int upd_source(struct pctx *p) { p->upd->registry = 1; return get_str(p, 0, cfg_rule_source, &p->upd->source); }
+static int upd_ca(struct pctx *p) { p->upd->registry = 1; return get_abspath(p, 0, &p->upd->ca); }
+static int upd_credentials(struct pctx *p) { p->upd->registry = 1; return get_abspath(p, 0, &p->upd->credentials); }
+static int upd_plain_http(struct pctx *p) { p->upd->registry = 1; return set_flag(p, &p->upd->r.flags, CFG_UPD_PLAIN_HTTP); }
+
+static const char *const applies[] = {"reboot", "live", NULL};
+static int upd_apply(struct pctx *p)
+{
+	uint32_t w;
+	p->upd->registry = 1;
+	if (get_word(p, 0, applies, "reboot or live", &w))
+		return -1;
+	p->upd->r.flags = w ? (p->upd->r.flags | CFG_UPD_APPLY_LIVE) : (p->upd->r.flags & ~CFG_UPD_APPLY_LIVE);
+	return 0;
+}
+
+/* poll = INTERVAL [JITTER] | never */
+static int upd_poll(struct pctx *p)
+{
+	p->upd->registry = 1;
+	if (!strcmp(TOK(0), "never") && NTOK == 1) {
+		p->upd->r.poll_s = p->upd->r.jitter_s = 0;
+		return 0;
+	}
+	if (get_secs(p, 0, UPD_R(poll_s), &p->upd->r.poll_s))
+		return -1;
+	p->upd->r.jitter_s = 0;
+	if (NTOK > 1 && get_secs(p, 1, UPD_R(jitter_s), &p->upd->r.jitter_s))
+		return -1;
+	if (p->upd->r.jitter_s > p->upd->r.poll_s)
+		return perr(p, COL(1), "the jitter (%s) is longer than the interval (%s)", TOK(1), TOK(0));
+	return 0;
+}
+
+static int upd_host(struct pctx *p)
+{
+	struct h_host h;
+	memset(&h, 0, sizeof h);
+	p->upd->registry = 1;
+	if (p->upd->hosts.n == CFG_UPDATE_HOSTS_MAX)
+		return perr(p, COL(0), "more than %u hosts", CFG_UPDATE_HOSTS_MAX);
+	for (uint32_t i = 0; i < p->upd->hosts.n; i++)
+		if (!strcmp(p->upd->hosts.v[i].name, TOK(0)))
+			return perr(p, COL(0), "host '%s' given twice", TOK(0));
+	if (get_hostname(p, 0, NULL) || get_ipv4(p, 1, &h.r.address))
+		return -1;
+	if (!h.r.address)
+		return perr(p, COL(1), "expected an address other than 0.0.0.0");
+	h.name = xstrdup(TOK(0));
+	VEC_PUSH(p->upd->hosts, h);
+	return 0;
+}
+
+static int upd_serial(struct pctx *p)
+{
+	if (val_u64(TOK(0), &p->upd->rel.serial))
+		return perr(p, COL(0), "expected a number (0..18446744073709551615), got '%s'", TOK(0));
+	return 0;
+}
+
+static int upd_min_keel(struct pctx *p)
+{
+	int64_t v = keel_version_parse(TOK(0));
+	if (v < 0)
+		return perr(p, COL(0), "expected a keel version like 0.2.0, got '%s'", TOK(0));
+	/* Never below what this keelc's own sections need. */
+	p->upd->rel.min_keel = (uint32_t)v > KEEL_FORMAT_FLOOR ? (uint32_t)v : KEEL_FORMAT_FLOOR;
+	return 0;
+}
 
 /* ---- [service NAME] --------------------------------------------------------------------------- */
 
@@ -903,6 +979,19 @@ static const struct key network_keys[] = {
 	{NULL, NULL, 0, 0, 0},
 };
 
+static const struct key update_keys[] = {
+	{"source", upd_source, 1, 1, 0},
+	{"ca", upd_ca, 1, 1, 0},
+	{"credentials", upd_credentials, 1, 1, 0},
+	{"poll", upd_poll, 1, 2, 0},
+	{"host", upd_host, 2, 2, REPEAT},
+	{"plain_http", upd_plain_http, 1, 1, 0},
+	{"apply", upd_apply, 1, 1, 0},
+	{"serial", upd_serial, 1, 1, 0},
+	{"min_keel", upd_min_keel, 1, 1, 0},
+	{NULL, NULL, 0, 0, 0},
+};
+
 static const struct key service_keys[] = {
 	{"layers", svc_layers, 1, MANY, REPEAT},
 	{"exec", svc_exec, 1, MANY, 0},
@@ -962,7 +1051,8 @@ static const struct key service_keys[] = {
 
 static int do_key(struct pctx *p)
 {
-	const struct key *tab = p->sect == S_SYSTEM ? system_keys : p->sect == S_NETWORK ? network_keys : service_keys;
+	const struct key *tab = p->sect == S_SYSTEM ? system_keys : p->sect == S_NETWORK ? network_keys :
+				p->sect == S_UPDATE ? update_keys : service_keys;
 	int i = 0;
 	while (tab[i].name && strcmp(tab[i].name, p->l->key))
 		i++;
@@ -1002,6 +1092,15 @@ static int end_section(struct pctx *p, struct loc at)
 	int rc = 0;
 	if (p->sect == S_NETWORK && !p->net->bridge)
 		rc = perr(p, at.col, "missing bridge");
+	if (p->sect == S_UPDATE && p->upd->registry) {
+		/* The device's rule between [update]'s fields (strings stand in as "given"). */
+		struct cfg_update probe = p->upd->r;
+		probe.source = p->upd->source != NULL;
+		probe.ca = p->upd->ca != NULL;
+		const char *field, *why = cfg_rec_rules[CFG_REC_UPDATE].rule(&probe, &field);
+		if (why)
+			rc = perr(p, at.col, "%s: %s", field, why);
+	}
 	if (p->sect == S_SERVICE) {
 		/* The device's rule reads counts and references; non-zero stands for "given". */
 		struct cfg_service probe = s->r;
@@ -1039,6 +1138,17 @@ static int do_section(struct pctx *p)
 	p->sys = NULL;
 	p->net = NULL;
 	p->svc = NULL;
+	p->upd = NULL;
+	if (n == 1 && !strcmp(TOK(0), "update")) {
+		if (p->update_seen)
+			return perr(p, p->l->key_col, "[update] given twice");
+		p->update_seen = 1;
+		p->sect = S_UPDATE;
+		p->upd = &p->m->update;
+		p->upd->at = (struct loc){p->l->line, p->l->key_col};
+		snprintf(p->where, sizeof p->where, "update");
+		return 0;
+	}
 	if (n == 1 && !strcmp(TOK(0), "system")) {
 		if (p->system_seen)
 			return perr(p, p->l->key_col, "[system] given twice");
@@ -1050,7 +1160,7 @@ static int do_section(struct pctx *p)
 	}
 	if (n != 2 || (strcmp(TOK(0), "network") && strcmp(TOK(0), "service")))
 		return perr(p, n ? COL(0) : p->l->key_col,
-			    "unknown section '%s' (expected [system], [network NAME] or [service NAME])", n ? TOK(0) : "");
+			    "unknown section '%s' (expected [system], [update], [network NAME] or [service NAME])", n ? TOK(0) : "");
 	if (cfg_rule_name(TOK(1)))
 		return perr(p, COL(1), "%s name '%s': %s", TOK(0), TOK(1), cfg_rule_name(TOK(1)));
 	struct loc at = {p->l->line, p->l->key_col};
@@ -1290,10 +1400,11 @@ int model_parse(struct model *m, const char *file, const char *text, size_t len,
 {
 	memset(m, 0, sizeof *m);
 	cfg_system_defaults(&m->system.r);
+	m->update.rel.min_keel = KEEL_FORMAT_FLOOR;
 	struct lex_line l;
 	memset(&l, 0, sizeof l);
 	l.file = file;
-	struct pctx p = {&l, e, m, ix, S_NONE, "", NULL, 0, 0, NULL, NULL, NULL};
+	struct pctx p = {&l, e, m, ix, S_NONE, "", NULL, 0, 0, 0, NULL, NULL, NULL, NULL};
 	struct loc section_at = {0, 0};
 	size_t pos = 0;
 	int rc = 0;

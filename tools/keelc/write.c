@@ -196,11 +196,30 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	ops.syslog_server_name = str(&w, hs->syslog_server_name);
 	ops.metrics_file = str(&w, hs->metrics_file);
 	static const struct cfg_ops no_ops;
-	struct bytes sysb = {0}, extb = {0}, opsb = {0};
+	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0}, opsb = {0};
 	put(&sysb, &sys, sizeof sys);
 	put(&extb, &ext, sizeof ext);
 	if (memcmp(&ops, &no_ops, sizeof ops))
 		put(&opsb, &ops, sizeof ops);
+	const struct h_update *hu = &m->update;
+	struct cfg_release rel = hu->rel;
+	rel.reserved = 0;
+	put(&relb, &rel, sizeof rel);
+	if (hu->registry) {
+		struct cfg_update upd = hu->r;
+		upd.source = str(&w, hu->source);
+		upd.ca = str(&w, hu->ca);
+		upd.credentials = str(&w, hu->credentials);
+		upd.hosts = (struct cfg_range){0, hu->hosts.n};
+		memset(upd.reserved, 0, sizeof upd.reserved);
+		for (uint32_t i = 0; i < hu->hosts.n; i++) {
+			struct cfg_update_host h = hu->hosts.v[i].r;
+			h.name = str(&w, hu->hosts.v[i].name);
+			memset(h.reserved, 0, sizeof h.reserved);
+			put(&hostb, &h, sizeof h);
+		}
+		put(&updb, &upd, sizeof upd);
+	}
 	/* Table order is the file order; empty list sections are left out. */
 	struct { uint16_t type; struct bytes *b; uint32_t entry; } secs[] = {
 		{CFG_SEC_STRINGS, &w.strings, 1},
@@ -218,6 +237,9 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_PORTS, &w.ports, sizeof(struct cfg_port)},
 		{CFG_SEC_DEVICES, &w.devices, sizeof(struct cfg_device)},
 		{CFG_SEC_SYSTEM_EXT, &extb, sizeof(struct cfg_system_ext)},
+		{CFG_SEC_RELEASE, &relb, sizeof(struct cfg_release)},
+		{CFG_SEC_UPDATE, &updb, sizeof(struct cfg_update)},
+		{CFG_SEC_UPDATE_HOSTS, &hostb, sizeof(struct cfg_update_host)},
 		{CFG_SEC_OPS, &opsb, sizeof(struct cfg_ops)},
 		{CFG_SEC_SERVICE_OPS, &w.service_ops, sizeof(struct cfg_service_ops)},
 		{CFG_SEC_SECRETS, &w.secrets, sizeof(struct cfg_secret)},
