@@ -297,7 +297,9 @@ void slog_poll(struct slog *s, struct pollfd *pf, int64_t now, int *timeout_ms)
 		return;
 	}
 	pf->fd = s->fd;
-	pf->events = POLLIN; /* TCP: the collector closing (or TLS records); UDP: errors */
+	/* TCP: the collector closing; UDP: errors; TLS: records, when the engine takes them (else a
+	 * waiting record would wake us for nothing until the engine's turn comes). */
+	pf->events = s->tls && !s->connecting && !slog_tls_wants_read(s) ? 0 : POLLIN;
 	if (s->connecting || s->used || (s->tls && slog_tls_wants_write(s)))
 		pf->events |= POLLOUT;
 }
