@@ -21,19 +21,6 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static unsigned boot_number(const char *d)
-{
-	unsigned v = 0;
-	if (d[0] < '1' || d[0] > '9' || strlen(d) > 9)
-		return 0;
-	for (; *d; d++) {
-		if (*d < '0' || *d > '9')
-			return 0;
-		v = v * 10 + (unsigned)(*d - '0');
-	}
-	return v;
-}
-
 static int cat(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -63,8 +50,8 @@ int logs_boot(const char *dir, const char *name, int boot)
 	unsigned *boots = malloc(MAX_BOOTS * sizeof *boots), n = 0;
 	struct dirent *de;
 	while (boots && (de = readdir(d)) && n < MAX_BOOTS)
-		if (boot_number(de->d_name))
-			boots[n++] = boot_number(de->d_name);
+		if (log_boot_number(de->d_name))
+			boots[n++] = log_boot_number(de->d_name);
 	closedir(d);
 	if (!boots)
 		return 3;

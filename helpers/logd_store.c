@@ -46,20 +46,6 @@ static int fail(struct store *s, struct err *e, const char *what, const char *na
 	return err_sys(e, errno, "%s/%u/%s: %s", s->o.dir, s->boot, name, what);
 }
 
-/* A boot directory's name: digits only, no leading zero. 0: not one. */
-static unsigned boot_number(const char *d)
-{
-	unsigned v = 0;
-	if (d[0] < '1' || d[0] > '9' || strlen(d) > 9)
-		return 0;
-	for (; *d; d++) {
-		if (*d < '0' || *d > '9')
-			return 0;
-		v = v * 10 + (unsigned)(*d - '0');
-	}
-	return v;
-}
-
 /* Bytes of the regular files in dir/name; -1 when it cannot be opened. */
 static int64_t dir_bytes(int dfd, const char *name)
 {
@@ -97,7 +83,7 @@ static uint64_t scan_others(struct store *s, unsigned *oldest, unsigned *newest)
 	rewinddir(d);
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		unsigned b = boot_number(de->d_name);
+		unsigned b = log_boot_number(de->d_name);
 		if (!b)
 			continue;
 		if (newest && b > *newest)

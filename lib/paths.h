@@ -44,6 +44,9 @@
  * image as STORE/sha256/<64 hex>.img, named by its SHA-256. Writes that path into buf (lib/paths.c);
  * -1 with errno ENAMETOOLONG when it does not fit. */
 #define LAYER_PATH_MAX 4096
+/* KEEL_LOG_DIR holds a directory per boot named by its number (1, 2, ...: digits, no leading 0);
+ * the number of such a name, 0 for any other. keel-logd writes them, keel ctl logs --boot reads. */
+unsigned log_boot_number(const char *name);
 int layer_path(char *buf, size_t size, const char *store, const uint8_t digest[32]);
 
 #endif
