@@ -304,9 +304,9 @@ qemu-prereqs: all
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
-$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,helpers keelc format lib) | $(B)/.deps-installed
+$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,init runtime helpers keelc format lib) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,helpers keelc format lib) -lbearssl
+	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,init runtime helpers keelc format lib) -lbearssl
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \

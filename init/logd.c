@@ -39,20 +39,8 @@ struct logd {
  * console as one line. */
 static void logd_line(struct logd *d, char *l)
 {
-	if (!strncmp(l, "stats ", 6)) { /* strtoull: sscanf would bring scanf's float code into PID 1 */
-		uint64_t v[4];
-		char *c = l + 5;
-		int i = 0;
-		for (; i < 4 && *c == ' '; i++)
-			v[i] = strtoull(c + 1, &c, 10);
-		if (i == 4 && !*c) {
-			d->st.written = v[0];
-			d->st.syslog_sent = v[1];
-			d->st.syslog_dropped = v[2];
-			d->st.ram_only = v[3] != 0;
-			return;
-		}
-	}
+	if (logd_stats_parse(l, &d->st) == 0)
+		return;
 	for (char *c = l; *c; c++)
 		if ((unsigned char)*c < ' ' || *c == 0x7f)
 			*c = '?';

@@ -28,5 +28,8 @@ struct logd_stats {
 	int ram_only;                             /* keel-logd said its files failed */
 };
 int logd_stats(const struct pid1 *p, struct logd_stats *s); /* -1: no keel-logd */
+/* keel-logd's "stats WRITTEN SENT DROPPED RAMONLY" line (NUL-terminated, from its stdout: keel's
+ * own helper, but isolated, so held to this shape) into s; -1 for any other line. */
+int logd_stats_parse(const char *line, struct logd_stats *s);
 
 #endif

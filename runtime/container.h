@@ -194,6 +194,9 @@ int secrets_install(const struct secret_files *f, uid_t uid, gid_t gid, struct e
  * replaced: the file wins, as systemd's EnvironmentFile= over Environment=): the new count, at
  * most max; -1 with e naming the line that is wrong, never what it holds. */
 int secrets_env(const struct secret_files *f, char **envp, int n, int max, struct err *e);
+/* Its parser over the file's len bytes in b (edited in place: envp points into it; b[len] must be
+ * writable, NUL), for secrets_env and the fuzzer; path names the file in messages. */
+int secrets_env_parse(const char *path, char *b, size_t len, char **envp, int n, int max, struct err *e);
 /* beneath.c: src opened beneath the volume root it lies under (no symlink followed, no '..' out
  * of it) with open flags `flags`; -1 with errno, *root NULL when src is under no root. */
 int mounts_open_beneath(const struct cfg *c, const char *src, int flags, const char **root);

@@ -125,11 +125,15 @@ int secrets_install(const struct secret_files *f, uid_t uid, gid_t gid, struct e
 
 int secrets_env(const struct secret_files *f, char **envp, int n, int max, struct err *e)
 {
-	const char *path = f->env_path;
 	size_t len;
 	char *b = slurp(f->env, &len); /* kept: envp points into it until execve */
 	if (!b)
-		return err_set(e, ENOMEM, "env_file %s: out of memory", path);
+		return err_set(e, ENOMEM, "env_file %s: out of memory", f->env_path);
+	return secrets_env_parse(f->env_path, b, len, envp, n, max, e);
+}
+
+int secrets_env_parse(const char *path, char *b, size_t len, char **envp, int n, int max, struct err *e)
+{
 	if (memchr(b, '\0', len))
 		return err_set(e, EINVAL, "env_file %s: a NUL byte", path);
 	int line = 0;
