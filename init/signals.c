@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "console_shell.h"
+#include "helpers.h"
 #include "klog.h"
 #include "update_poll.h"
 #include "pid1.h"
@@ -41,7 +42,8 @@ void reap_children(struct pid1 *p)
 		if (pid == p->shell_pid)
 			console_shell_reaped(p, pid, status);
 		else
-			update_poll_reaped(p, pid, status);
+			if (!helpers_reaped(p, pid, status))
+				update_poll_reaped(p, pid, status);
 	}
 }
 
