@@ -42,7 +42,7 @@ DEV_LDFLAGS := $(DEV_OPT) -flto=auto -static -Wl,--gc-sections -Wl,-z,norelro $(
 DEV_LIBS := -L$(DEPS)/lib -lbearssl
 
 # A floor's sources; the mains belong to their programs, not to a floor.
-MAINS := init/main.c cmd/main.c helpers/keel-fetch.c helpers/keel-dhcp.c
+MAINS := init/main.c cmd/main.c helpers/keel-fetch.c helpers/keel-logd.c helpers/keel-dhcp.c
 floor_srcs = $(filter-out $(MAINS),$(sort $(wildcard $(1)/*.c)))
 dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f))))
 # Generated at build time by tools/seccomp-gen for each arch: the default profile's BPF program
@@ -50,15 +50,20 @@ dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f)
 GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o
 KEEL_OBJS := $(OUT)/obj/init/main.o $(call dev_objs,init update runtime format lib) $(GEN_OBJS)
 KEEL_CMD_OBJS := $(OUT)/obj/cmd/main.o $(call dev_objs,cmd update runtime format lib) $(GEN_OBJS)
-# The registry fetcher (helpers/): TLS, HTTP and JSON live here, never in keel or keel-cmd.
+# Helpers (helpers/): small programs PID 1 starts as isolated processes, each its own budget.
+# The registry fetcher: TLS, HTTP and JSON live here, never in keel or keel-cmd.
 KEEL_FETCH_OBJS := $(OUT)/obj/helpers/keel-fetch.o $(call dev_objs,helpers format lib) $(OUT)/obj/gen/syscall_names.o
+# The log writer: its own files, the sandbox and the TLS client.
+KEEL_LOGD_OBJS := $(OUT)/obj/helpers/keel-logd.o $(patsubst %.c,$(OUT)/obj/%.o,$(wildcard helpers/logd_*.c) \
+	helpers/sandbox.c helpers/tls.c) $(call dev_objs,lib)
 # keel-dhcp: the DHCP client of an uplink (helpers/), libc only: it parses what the network sends.
 KEEL_DHCP_OBJS := $(OUT)/obj/helpers/keel-dhcp.o $(OUT)/obj/helpers/dhcp_msg.o
-DEVICE_PROGS := keel keel-cmd keel-fetch keel-dhcp
+DEVICE_PROGS := keel keel-cmd keel-fetch keel-logd keel-dhcp
 # Stripped size budgets, bytes, the same on both arches (docs/architecture.md, "Size plan").
 BUDGET_keel := 262144
 BUDGET_keel-cmd := 524288
 BUDGET_keel-fetch := 262144
+BUDGET_keel-logd := 131072
 BUDGET_keel-dhcp := 98304
 # The device clock never starts before the commit this tree was built from (lib/version.h):
 # only lib/version.c uses it, rebuilt when the commit changes.
@@ -72,14 +77,14 @@ HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all help deps host device size check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz powercut \
+.PHONY: all help deps host device size man completion install check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz powercut \
 	bench image demo layers clean distclean fmt install-deps
 .DEFAULT_GOAL := all
 
 all: device host
 
 help:
-	@echo "make [ARCH=x86_64|aarch64]   device binaries build/ARCH/{keel,keel-cmd} and host tools build/host/{keelc,keel-pack}"
+	@echo "make [ARCH=x86_64|aarch64]   device binaries build/ARCH/{keel,keel-cmd,keel-logd} and host tools build/host/{keelc,keel-pack}"
 	@echo "make check                   all tests (check-unit check-host check-host-v2 check-qemu); ends with 'N passed, N failed'"
 	@echo "make fuzz [FUZZ_SECONDS=60]  run every libFuzzer target"
 	@echo "make image BOARD=qemu-x86_64 CONFIG=configs/demo.conf   device image into build/images/BOARD/"
@@ -87,6 +92,7 @@ help:
 	@echo "make bench                   side-by-side benchmarks (bench/*)"
 	@echo "make size                    stripped size of every device binary per arch, against its budget"
 	@echo "make powercut [COUNT=10] [SEED=1]   kill QEMU at random during keel update --from, check every boot"
+	@echo "make install [DESTDIR=] [PREFIX=/usr/local] [DEVICE_BINDIR=]   host tools, device binaries, man pages, completion"
 
 # Every target that needs Debian packages goes through the one list in scripts/install-deps.sh.
 install-deps:
@@ -102,8 +108,16 @@ $(DEPS)/.built: scripts/build-deps.sh | $(B)/.deps-installed
 	@scripts/build-deps.sh $(ARCH)
 endif
 
+# One usage text per command (docs/usage/*.txt, docs/usage/README.md): compiled into its --help,
+# put into its man page (make man) and read by the bash completion's generator.
+USAGE_TXT := $(wildcard docs/usage/*.txt)
+USAGE_INCS := $(patsubst docs/usage/%.txt,$(B)/gen/usage/%.inc,$(USAGE_TXT))
+$(B)/gen/usage/%.inc: docs/usage/%.txt scripts/gen-usage
+	@mkdir -p $(dir $@)
+	@scripts/gen-usage $< $@
+
 device: $(addprefix $(OUT)/,$(DEVICE_PROGS))
-$(OUT)/obj/%.o: %.c $(DEPS)/.built
+$(OUT)/obj/%.o: %.c $(DEPS)/.built | $(USAGE_INCS)
 	@mkdir -p $(dir $@)
 	$(DEV_CC) $(DEV_CFLAGS) -c $< -o $@
 
@@ -134,6 +148,8 @@ $(OUT)/keel.unstripped: $(KEEL_OBJS)
 $(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 $(OUT)/keel-fetch.unstripped: $(KEEL_FETCH_OBJS)
+	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/keel-logd.unstripped: $(KEEL_LOGD_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 $(OUT)/keel-dhcp.unstripped: $(KEEL_DHCP_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^
@@ -179,7 +195,7 @@ CC_fuzz := clang
 CFLAGS_fuzz := -std=gnu11 -O1 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
 
 define host_variant
-$(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed
+$(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed $(USAGE_INCS)
 	@mkdir -p $$(dir $$@)
 	$$(CC_$(1)) $$(CFLAGS_$(1)) -c $$< -o $$@
 $(HOST)/$(1)/obj/gen/%.o: $(B)/x86_64/gen/%.c | $(B)/.deps-installed
@@ -198,10 +214,10 @@ $(foreach v,plain san fuzz,$(eval $(call host_variant,$(v))))
 host_libs = $(foreach f,$(2),$(HOST)/$(1)/libkeel-$(f).a)
 ALL_FLOORS := cmd init update helpers runtime keelc keel-pack format lib
 
-$(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl
-$(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack format lib)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl -ljansson -lcurl
+$(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib) $(B)/gen/usage/keelc.inc
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.a,$^) -lbearssl
+$(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack format lib) $(B)/gen/usage/keel-pack.inc
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.a,$^) -lbearssl -ljansson -lcurl
 
 # Both device programs built for the host with glibc under ASan/UBSan: proves they build clean with
 # sanitizers, and `keel check`/`keel run`/`keel update` run under them in the unit and host tests.
@@ -209,18 +225,18 @@ $(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack 
 $(HOST)/asan/keel: init/main.c $(call host_libs,san,init update runtime format lib)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ -lbearssl
-$(HOST)/asan/keel-cmd: cmd/main.c $(call host_libs,san,cmd update runtime format lib)
+$(HOST)/asan/keel-cmd: cmd/main.c $(call host_libs,san,cmd update runtime format lib) $(B)/gen/usage/keel.inc
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(filter %.c %.a,$^) -lbearssl
 $(HOST)/asan/keel-dhcp: helpers/keel-dhcp.c $(call host_libs,san,helpers)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^
 $(HOST)/keel-asan: $(HOST)/asan/keel $(HOST)/asan/keel-cmd $(HOST)/asan/keel-dhcp
 	ln -sf asan/keel $@
 # keelc under ASan/UBSan: the unit tests feed it malformed texts.
-$(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib)
+$(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib) $(B)/gen/usage/keelc.inc
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(filter %.c %.a,$^) -lbearssl
 
 # Every device program of each arch against its budget; fails when one is over.
 size:
@@ -228,6 +244,34 @@ size:
 	  for pb in $(foreach p,$(DEVICE_PROGS),$(p):$(BUDGET_$(p))); do p=$${pb%%:*} b=$${pb#*:}; \
 	    s=$$(stat -c %s $(B)/$$a/$$p); printf '%-8s %-10s %8d bytes stripped (budget %d, %d left)\n' $$a $$p $$s $$b $$((b - s)); \
 	    [ $$s -le $$b ] || { echo "size: $(B)/$$a/$$p is over its budget" >&2; rc=1; }; done; done; exit $$rc
+
+# ---- man pages, completion, install ---------------------------------------------------------------
+# Man pages from docs/*.N.md with go-md2man (scripts/gen-man puts each command's usage text in);
+# the bash completion from the usage texts (scripts/gen-completion). `make install` puts the host
+# tools in PREFIX/bin, the device programs of ARCH in DEVICE_BINDIR (default PREFIX/lib/keel/ARCH:
+# on a device they belong in /bin, where PID 1 looks for keel-cmd and keel-logd, so a device root
+# is `make install DESTDIR=ROOT PREFIX=/usr DEVICE_BINDIR=/bin`), man pages and the completion.
+PREFIX ?= /usr/local
+DEVICE_BINDIR ?= $(PREFIX)/lib/keel/$(ARCH)
+MAN_SRCS := $(wildcard docs/*.[1-8].md)
+MAN_PAGES := $(patsubst docs/%.md,$(B)/man/%,$(MAN_SRCS))
+$(B)/man/%: docs/%.md scripts/gen-man $(USAGE_TXT) | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	scripts/gen-man $< $@
+man: $(MAN_PAGES)
+$(B)/completion/keel: scripts/gen-completion $(USAGE_TXT)
+	@mkdir -p $(dir $@)
+	scripts/gen-completion docs/usage > $@.tmp && bash -n $@.tmp && mv $@.tmp $@
+completion: $(B)/completion/keel
+
+install: all man completion
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DEVICE_BINDIR) $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0755 $(HOST)/keelc $(HOST)/keel-pack $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(addprefix $(OUT)/,$(DEVICE_PROGS)) $(DESTDIR)$(DEVICE_BINDIR)/
+	for m in $(MAN_PAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && \
+	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/ || exit 1; done
+	install -m 0644 $(B)/completion/keel $(DESTDIR)$(PREFIX)/share/bash-completion/completions/keel
+	for c in keelc keel-pack; do ln -sf keel $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$c; done
 
 # ---- tests --------------------------------------------------------------------------------------
 # Each test prints "PASS name" / "FAIL name: why" lines; tests/lib/run-suite collects them into
@@ -245,7 +289,7 @@ check:
 	@rc=0; for t in check-unit check-host check-host-v2 check-qemu; do $(MAKE) --no-print-directory $$t || rc=1; done; \
 	  tests/lib/summary $(B)/tests || rc=1; exit $$rc
 
-check-unit: all $(UNIT_BINS) $(HOST)/keel-asan $(HOST)/asan/keelc
+check-unit: all $(UNIT_BINS) $(HOST)/keel-asan $(HOST)/asan/keelc man completion
 	@tests/lib/run-suite unit $(UNIT_BINS) $(sort $(wildcard tests/unit/*.test))
 
 check-host: all
@@ -276,9 +320,9 @@ powercut: qemu-prereqs
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
-$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,helpers keelc runtime format lib) | $(B)/.deps-installed
+$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,init runtime helpers keelc format lib) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,helpers keelc runtime format lib) -lbearssl
+	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,init runtime helpers keelc format lib) -lbearssl
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \

@@ -22,18 +22,13 @@
 
 #define CAP_NET_RAW_BIT (1ull << 13)
 
+static const char usage_text[] =
+#include "build/gen/usage/keel-net-up.inc"
+	;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel net-up [--dhcp] [--run-dir DIR] CONFIG.bin\n"
-		   "Brings up, in the current network namespace: lo; keel's firewall and NAT (nf_tables\n"
-		   "tables inet keel and bridge keel, replaced in one transaction); each [network]'s bridge\n"
-		   "with its addresses and MTU; its uplink (VLAN, static addresses, SLAAC, default routes,\n"
-		   "policy routing with several uplinks); forwarding when [system] ip_forward = yes.\n"
-		   "Running it again changes nothing but what the config changed.\n"
-		   "--dhcp: then stay the DHCP client (keel-dhcp, beside keel) of each uplink with\n"
-		   "uplink_address = dhcp, applying the leases it reports after checking them, until\n"
-		   "SIGTERM or SIGINT (the clients release their leases). DNS servers go to\n"
-		   "DIR/net/resolv.conf (default " KEEL_RUN_DIR ").\n");
+	fputs(usage_text, f);
 }
 
 struct client {

@@ -29,43 +29,13 @@
 #include "commands.h"
 #include "update.h"
 
+static const char usage_text[] =
+#include "build/gen/usage/keel-update.inc"
+	;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel update FILE.kbu [--apply | --no-reboot] [--allow-downgrade] [--data-dir DIR] [--keys DIR]\n"
-		   "                   [--factory-layers DIR]\n"
-		   "       keel update --from [REGISTRY[:PORT]/REPO[:TAG|@sha256:HEX]] [--ca FILE] [--credentials FILE]\n"
-		   "                   [--plain-http] [--host NAME=IPV4] [--apply | --no-reboot] [--allow-downgrade] ...\n"
-		   "       keel update --status [--json] | --gc [--data-dir DIR]\n"
-		   "\n"
-		   "Installs an update: a bundle (keel-pack bundle), or with --from the keel update a registry holds\n"
-		   "(keel-pack bundle --push; the reference defaults to the config's [update] source). The config's\n"
-		   "signature is checked as PID 1 does at boot, a config needing a newer keel or older than the\n"
-		   "serial the device confirmed is refused; each new layer is hashed while it arrives (a registry's\n"
-		   "are fetched by keel-fetch, isolated, only those the layer stores lack, resumed after a cut) and\n"
-		   "read back from the disk; only when every byte checked out does the new config become active\n"
-		   "(slot-a/slot-b, symlinks active and previous), on trial. Then PID 1 reboots into it. On any error\n"
-		   "nothing installed or active changes. PID 1 confirms the new config once its services are\n"
-		   "healthy, or rolls back to the previous one. See docs/update.md.\n"
-		   "\n"
-		   "  --from [REF]           pull from an OCI registry (nothing happens when its config already runs)\n"
-		   "  --ca FILE              with --from: the CAs the registry's chain must end at (over [update] ca)\n"
-		   "  --credentials FILE     with --from: user:password for the registry (over [update] credentials)\n"
-		   "  --plain-http           with --from: http:// (over [update] plain_http)\n"
-		   "  --host NAME=IPV4       with --from: reach NAME at IPV4 without DNS (besides [update] host)\n"
-		   "  --allow-downgrade      install a config whose serial is below the highest the device confirmed\n"
-		   "                         (an operator's decision at the console; never done by the poll)\n"
-		   "  --apply                no reboot: PID 1 applies the new config live (keel ctl reload),\n"
-		   "                         with the same health window; a rollback is applied live too\n"
-		   "  --no-reboot            stage only: the new config runs from the next boot\n"
-		   "  --status               which slot runs and why (PID 1's choice, with each rejected config's\n"
-		   "                         reason), which is active, whether it is on trial, the last rollback,\n"
-		   "                         the last update attempt (source, digests, time, result, error)\n"
-		   "  --json                 with --status: the same as one JSON object (fields: docs/update.md)\n"
-		   "  --gc                   remove the stored layers neither the active nor the previous config uses\n"
-		   "                         (PID 1 does it after it confirms an update)\n"
-		   "  --data-dir DIR         the updated state (default " KEEL_DATA_DIR ")\n"
-		   "  --keys DIR             public keys the config must be signed with (default " KEEL_KEYS_DIR ")\n"
-		   "  --factory-layers DIR   the factory's layer store (default " KEEL_FACTORY_LAYERS ")\n");
+	fputs(usage_text, f);
 }
 
 struct upd {

@@ -32,8 +32,8 @@
 #define CFG_MAGIC_LEN 8
 #define CFG_VERSION_MAJOR 1
 #define CFG_VERSION_MINOR 2       /* 1.1: caps_add/caps_drop as podman's (keel.conf(5)), SYSTEM_EXT;
-                                     1.2: RELEASE, UPDATE, UPDATE_HOSTS (registry updates); the
-                                     firewall, closed by default (FIREWALL), IPv6, DHCP, VLANs,
+                                     1.2: RELEASE, UPDATE, UPDATE_HOSTS (registry updates), OPS,
+                                     SERVICE_OPS, SECRETS (operations); the firewall, closed by default (FIREWALL), IPv6, DHCP, VLANs,
                                      talks_to, egress, shared namespaces */
 #define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
 /* A whole config file: the config proper plus a P-256 signature trailer. */
@@ -82,6 +82,10 @@ enum cfg_section_type {
 	CFG_SEC_RELEASE = 18,  /* 1.2: exactly one struct cfg_release: serial, oldest keel */
 	CFG_SEC_UPDATE = 19,   /* 1.2: exactly one struct cfg_update: where updates come from */
 	CFG_SEC_UPDATE_HOSTS = 20, /* 1.2: struct cfg_update_host[] ([update] host) */
+	/* 21..25: operations (#19) */
+	CFG_SEC_OPS = 21,        /* 1.2: at most one struct cfg_ops: persistent logs, syslog, metrics */
+	CFG_SEC_SERVICE_OPS = 22, /* 1.2: struct cfg_service_ops[], one per service, in service order */
+	CFG_SEC_SECRETS = 23,    /* 1.2: struct cfg_secret[] */
 	/* 26-30: networking (#20) */
 	CFG_SEC_NETWORKS_EXT = 26, /* 1.2: struct cfg_network_ext[], one per network, in NETWORKS' order */
 	CFG_SEC_SERVICES_EXT = 27, /* 1.2: struct cfg_service_ext[], one per service, in SERVICES' order */
@@ -170,6 +174,27 @@ struct cfg_update_host {            /* 16 bytes */
 	uint32_t name;                  /* str: a host name */
 	uint32_t address;               /* IPv4 */
 	uint32_t reserved[2];
+};
+
+/* 1.2: operations. Absent: logs stay in RAM, no syslog, no metrics file. */
+#define CFG_OPS_LOG_PERSIST 0x1u     /* keep logs under /data/keel/log (keel-logd writes them) */
+#define CFG_OPS_LOG_STATUS 0x2u      /* each service's newest lines in /run/keel/status/logs/ */
+
+enum cfg_syslog { CFG_SYSLOG_OFF = 0, CFG_SYSLOG_UDP = 1, CFG_SYSLOG_TCP = 2, CFG_SYSLOG_TLS = 3 };
+
+struct cfg_ops {                    /* 64 bytes */
+	uint32_t flags;                 /* CFG_OPS_* */
+	uint32_t log_service_max;       /* bytes one service's files keep per boot; 0 = 1 MiB */
+	uint32_t log_total_max;         /* bytes all boots' files keep; 0 = 16 MiB */
+	uint32_t log_flush_ms;          /* written and synced at least this often; 0 = 5000 */
+	uint32_t syslog_proto;          /* enum cfg_syslog */
+	uint32_t syslog_address;        /* the collector, IPv4 host order (no name resolution) */
+	uint32_t syslog_port;           /* 0 = 514 (udp, tcp) or 6514 (tls) */
+	uint32_t syslog_ca;             /* str: CA certificates (PEM) for tls */
+	uint32_t syslog_server_name;    /* str: the name the collector's certificate must carry (tls) */
+	uint32_t metrics_interval_s;    /* metrics_file rewritten this often; 0 = no file */
+	uint32_t metrics_file;          /* str: the node_exporter textfile collector file */
+	uint32_t reserved[5];
 };
 
 /* ---- networks ----------------------------------------------------------------------------- */
@@ -314,6 +339,28 @@ struct cfg_firewall {               /* 16 bytes */
 	uint32_t reserved[3];
 };
 
+/* 1.2: what cfg_service could not grow to hold; record i belongs to service i. Absent (or all
+ * zero): no health check, no watchdog, exit status 0 is success, no env_file, no secrets. */
+struct cfg_service_ops {            /* 64 bytes */
+	struct cfg_range health;        /* STRLIST: the check's argv, run in the container; 0 = none */
+	uint32_t health_interval_ms;    /* 0 = 30 s */
+	uint32_t health_timeout_ms;     /* 0 = 30 s */
+	uint32_t health_start_ms;       /* start period: failures do not count; 0 = none */
+	uint32_t health_retries;        /* consecutive failures that make it unhealthy; 0 = 3 */
+	uint32_t watchdog_ms;           /* WATCHDOG=1 due this often; 0 = no watchdog */
+	uint32_t env_file;              /* str: KEY=value file read at each start; 0 = none */
+	struct cfg_range success_exit;  /* U32LIST: exit statuses (0..255) that are not failures */
+	struct cfg_range prevent_exit;  /* U32LIST: exit statuses after which it is not restarted */
+	struct cfg_range secrets;       /* SECRETS */
+	uint32_t flags;                 /* none defined yet */
+	uint32_t reserved[1];
+};
+
+struct cfg_secret {                 /* 8 bytes: a file copied into the service's /run/secrets */
+	uint32_t source;                /* str: host path under a volume root, not under /data/keel */
+	uint32_t target;                /* str: /run/secrets/NAME */
+};
+
 enum cfg_mount_kind { CFG_MOUNT_TMPFS = 1, CFG_MOUNT_BIND = 2 };
 
 #define CFG_MOUNT_RO 0x1u       /* read-only (bind) */
@@ -413,5 +460,8 @@ _Static_assert(sizeof(struct cfg_service_ext) == 48, "service_ext");
 _Static_assert(sizeof(struct cfg_talk) == 8, "talk");
 _Static_assert(sizeof(struct cfg_cidr) == 24, "cidr");
 _Static_assert(sizeof(struct cfg_firewall) == 16, "firewall");
+_Static_assert(sizeof(struct cfg_ops) == 64, "ops");
+_Static_assert(sizeof(struct cfg_service_ops) == 64, "service_ops");
+_Static_assert(sizeof(struct cfg_secret) == 8, "secret");
 
 #endif

@@ -213,6 +213,17 @@ static const char *why(int err)
 	}
 }
 
+const char *tls_error_text(const struct tls_conn *c)
+{
+	static char other[40];
+	int err = br_ssl_engine_last_error(&c->cc.eng);
+	const char *w = why(err);
+	if (w)
+		return w;
+	snprintf(other, sizeof other, "BearSSL error %d", err);
+	return other;
+}
+
 static int fail(struct tls_conn *c, const char *what, struct err *e)
 {
 	int err = br_ssl_engine_last_error(&c->cc.eng);
@@ -231,22 +242,35 @@ static int fail(struct tls_conn *c, const char *what, struct err *e)
 	return err_set(e, EPROTO, "TLS with %s: %s: BearSSL error %d", c->host, what, err);
 }
 
-int tls_connect(struct tls_conn *c, int fd, const char *host, const struct tls_trust *t, time_t now, int timeout_ms,
-		struct err *e)
+/* The small profile (TLS_LEAN) for a helper under a tight size budget: ECDHE on P-256 with
+ * AES-128-GCM and SHA-256, the bitsliced constant-time AES and GHASH only, certificates signed
+ * with ECDSA P-256 or RSA over SHA-256: about 20 KB less code than the full set. */
+static void setup_lean(br_ssl_client_context *cc, br_x509_minimal_context *xc)
+{
+	static const uint16_t suites[] = {
+		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	};
+	br_ssl_engine_set_suites(&cc->eng, suites, sizeof suites / sizeof suites[0]);
+	br_ssl_engine_set_hash(&cc->eng, br_sha256_ID, &br_sha256_vtable);
+	br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_gcm(&cc->eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
+	br_ssl_engine_set_aes_ctr(&cc->eng, &br_aes_ct64_ctr_vtable);
+	br_ssl_engine_set_ghash(&cc->eng, &br_ghash_ctmul64);
+	br_ssl_engine_set_ec(&cc->eng, &br_ec_p256_m31);
+	br_ssl_engine_set_ecdsa(&cc->eng, &br_ecdsa_i31_vrfy_asn1);
+	br_ssl_engine_set_rsavrfy(&cc->eng, &br_rsa_i31_pkcs1_vrfy);
+	br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
+	br_x509_minimal_set_rsa(xc, &br_rsa_i31_pkcs1_vrfy);
+	br_x509_minimal_set_ecdsa(xc, &br_ec_p256_m31, &br_ecdsa_i31_vrfy_asn1);
+}
+
+static void setup_full(br_ssl_client_context *cc, br_x509_minimal_context *xc)
 {
 	static const uint16_t suites[] = {
 		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,       BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 		BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 	};
-	c->fd = fd;
-	c->timeout_ms = timeout_ms;
-	c->timed_out = 0;
-	snprintf(c->host, sizeof c->host, "%s", host);
-	br_ssl_client_context *cc = &c->cc;
-	br_x509_minimal_context *xc = &c->xc;
-	br_ssl_client_zero(cc);
-	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_suites(&cc->eng, suites, sizeof suites / sizeof suites[0]);
 	br_ssl_engine_set_hash(&cc->eng, br_sha256_ID, &br_sha256_vtable);
 	br_ssl_engine_set_hash(&cc->eng, br_sha384_ID, &br_sha384_vtable);
@@ -257,13 +281,28 @@ int tls_connect(struct tls_conn *c, int fd, const char *host, const struct tls_t
 	br_ssl_engine_set_default_ec(&cc->eng);
 	br_ssl_engine_set_default_ecdsa(&cc->eng);
 	br_ssl_engine_set_default_rsavrfy(&cc->eng);
-
-	br_x509_minimal_init(xc, &br_sha256_vtable, t->ta, t->n);
 	br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
 	br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
 	br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
 	br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
 	br_x509_minimal_set_ecdsa(xc, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+}
+
+int tls_setup(struct tls_conn *c, int fd, const char *host, const struct tls_trust *t, time_t now, int lean,
+	      struct err *e)
+{
+	c->fd = fd;
+	c->timed_out = 0;
+	snprintf(c->host, sizeof c->host, "%s", host);
+	br_ssl_client_context *cc = &c->cc;
+	br_x509_minimal_context *xc = &c->xc;
+	br_ssl_client_zero(cc);
+	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
+	br_x509_minimal_init(xc, &br_sha256_vtable, t->ta, t->n);
+	if (lean)
+		setup_lean(cc, xc);
+	else
+		setup_full(cc, xc);
 	/* days since 1 January of year 0 (BearSSL's origin): 719528 of them before the epoch */
 	br_x509_minimal_set_time(xc, (uint32_t)(now / 86400 + 719528), (uint32_t)(now % 86400));
 	br_ssl_engine_set_x509(&cc->eng, &xc->vtable);
@@ -275,9 +314,18 @@ int tls_connect(struct tls_conn *c, int fd, const char *host, const struct tls_t
 	br_ssl_engine_inject_entropy(&cc->eng, seed, sizeof seed);
 	if (!br_ssl_client_reset(cc, host, 0))
 		return fail(c, "reset", e);
-	br_sslio_init(&c->io, &cc->eng, low_read, c, low_write, c);
+	return 0;
+}
+
+int tls_connect(struct tls_conn *c, int fd, const char *host, const struct tls_trust *t, time_t now, int timeout_ms,
+		struct err *e)
+{
+	if (tls_setup(c, fd, host, t, now, 0, e) < 0)
+		return -1;
+	c->timeout_ms = timeout_ms;
+	br_sslio_init(&c->io, &c->cc.eng, low_read, c, low_write, c);
 	/* The handshake runs on the first flush. */
-	if (br_sslio_flush(&c->io) < 0 || br_ssl_engine_current_state(&cc->eng) == BR_SSL_CLOSED)
+	if (br_sslio_flush(&c->io) < 0 || br_ssl_engine_current_state(&c->cc.eng) == BR_SSL_CLOSED)
 		return fail(c, "handshake", e);
 	return 0;
 }

@@ -60,6 +60,14 @@ int tls_trust_parse(struct tls_trust *t, const char *name, const uint8_t *pem, s
  * "TLS with registry.test: the certificate is not for registry.test". */
 int tls_connect(struct tls_conn *c, int fd, const char *host, const struct tls_trust *t, time_t now, int timeout_ms,
 		struct err *e);
+/* tls_connect's first half: the engine set up for `host` on fd, nothing sent. For a caller that
+ * drives the engine from its own poll loop (keel-logd's syslog: br_ssl_engine_* on c->cc.eng).
+ * lean: the small profile (tls.c: P-256 ECDHE, AES-128-GCM, SHA-256; ECDSA P-256 or RSA
+ * certificates), for a helper under a tight size budget; otherwise the suites above. */
+int tls_setup(struct tls_conn *c, int fd, const char *host, const struct tls_trust *t, time_t now, int lean,
+	      struct err *e);
+/* Why the engine closed, in words ("the certificate is not for NAME", ...), for a message. */
+const char *tls_error_text(const struct tls_conn *c);
 /* Up to n bytes (> 0), 0 at the peer's close_notify or end of stream, -1 on an error. */
 ssize_t tls_read(struct tls_conn *c, void *buf, size_t n, struct err *e);
 /* All n bytes, flushed. */

@@ -16,6 +16,8 @@
 #include "ctl_server.h"
 #include "data.h"
 #include "klog.h"
+#include "logd.h"
+#include "metrics.h"
 #include "logsink.h"
 #include "modules.h"
 #include "reload.h"
@@ -55,6 +57,8 @@ static _Noreturn void run(struct pid1 *p)
 {
 	if (p->console && p->epfd >= 0)
 		sink_loop(p->console, p->epfd); /* from now on the console is written when it is ready */
+	if (p->logd && p->epfd >= 0)
+		sink_loop(p->logd, p->epfd);
 	for (;;) {
 		between_waits(p);
 		if (loop_wait(p, log_tick(p)) < 0 && errno != EINTR) { /* no timeout unless a sink is paced */
@@ -114,8 +118,10 @@ _Noreturn void pid1_main(void)
 		update_boot_loaded(p, p->cfg_from_active);
 		p->phase_ms[PHASE_DATA] = boot_ms();
 		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
+		logd_start(p); /* before the services: their first lines are kept too */
 		watchdog_start(p);
 		ctl_init(p);
+		metrics_start(p); /* asks the control socket: after it */
 		status_file_update(p); /* the status dir exists before a service's volume names it */
 		supervisor_boot(p);
 		update_boot_watch(p);
@@ -123,6 +129,7 @@ _Noreturn void pid1_main(void)
 	} else {
 		data_mount(p);
 		update_clock_floor();
+		logd_start(p); /* no config: none asks for it; the lines kept so far go */
 		p->phase_ms[PHASE_DATA] = boot_ms();
 		klog("config: no valid config; staying up with a rescue shell on the console");
 		p->shell_wanted = true;

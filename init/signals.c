@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "console_shell.h"
+#include "helpers.h"
 #include "klog.h"
 #include "net.h"
 #include "update_poll.h"
@@ -41,7 +42,7 @@ void reap_children(struct pid1 *p)
 			return;
 		if (pid == p->shell_pid)
 			console_shell_reaped(p, pid, status);
-		else if (!update_poll_reaped(p, pid, status))
+		else if (!helpers_reaped(p, pid, status) && !update_poll_reaped(p, pid, status))
 			net_child_exited(p, pid, status);
 	}
 }

@@ -12,6 +12,8 @@
 #include "../lib/file.h"
 #include "../lib/paths.h"
 #include "layers.h"
+#include "nsjoin.h"
+#include "svc_spec.h"
 
 /* The first store that holds the image; the last one if none does (its error names the path). */
 static int attach_layer(const struct launch_opts *o, const char *layer_run, const uint8_t *digest,
@@ -52,9 +54,13 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 		return err_set(e, ENAMETOOLONG, "%s: run dir path too long", o->run_dir);
 	}
 	char *root = l->root;
-	/* First, as it is cheap: a rule naming an unknown syscall refuses the start before any mount. */
-	struct seccomp_prog filter; /* 32 KiB on the stack, filled only as far as len */
+	/* First, as it is cheap: a rule naming an unknown syscall or a volume outside the volume
+	 * roots refuses the start before any mount. Both on the stack (32 KiB and about 30). */
+	struct seccomp_prog filter;
+	struct svc_spec ss;
 	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_build(c, svc, &filter, e) < 0)
+		goto out_none;
+	if (svc_spec_build(c, svc, name, o->notify_dir, &ss, e) < 0)
 		goto out_none;
 	for (uint32_t i = 0; i < svc->layers.count; i++) {
 		if (attach_layer(o, layer_run, cfg_digest(c, svc->layers, i), lowers[i], sizeof lowers[i], e) < 0)
@@ -70,32 +76,37 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 		goto out_root;
 	if (cgroup_create(&l->cg, o->cgroup_root, name, e) < 0)
 		goto out_root;
-	if (devices_attach(l->cg.fd, c, svc, e) < 0)
+	if (devices_attach(l->cg.fd, ss.rules, ss.nrules, false, e) < 0)
 		goto out_cgroup;
 	/* Before the clone: the service's first instruction already runs within its memory, pids and
 	 * cpuset bounds. Its cpu and io rates follow its exec (cgroup.h says why). */
 	int warn_fd = o->log_fd > 2 ? o->log_fd : STDERR_FILENO;
 	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_BOUNDS, e) < 0)
 		goto out_cgroup;
-	struct ns_join join;
-	if (nsjoin_open(c, svc, o->run_dir, &join, e) < 0)
+	ss.proc.p.filter = svc->seccomp == CFG_SECCOMP_DEFAULT ? &filter : NULL;
+	ss.spec.lowers = lower_ptrs;
+	ss.spec.nlowers = svc->layers.count;
+	ss.spec.root_dir = root;
+	ss.spec.cgroup_fd = l->cg.fd;
+	ss.spec.net = l->net.net ? &l->net : NULL;
+	ss.spec.log_fd = o->log_fd;
+	ss.spec.err_fd = o->err_fd;
+	/* Host side: the child may be in a user namespace, where root's files are nobody's. */
+	struct secret_files sf;
+	if (secrets_open(c, svc, &sf, e) < 0)
 		goto out_cgroup;
+	struct ns_join join;
+	if (nsjoin_open(c, svc, o->run_dir, &join, e) < 0) {
+		secrets_close(&sf);
+		goto out_cgroup;
+	}
 	l->net_pinned = !!((join.bits | join.pin_bits) & CFG_NS_NET);
-	struct container_spec spec = {
-		.cfg = c,
-		.svc = svc,
-		.name = name,
-		.lowers = lower_ptrs,
-		.nlowers = svc->layers.count,
-		.root_dir = root,
-		.cgroup_fd = l->cg.fd,
-		.filter = svc->seccomp == CFG_SECCOMP_DEFAULT ? &filter : NULL,
-		.net = &l->net,
-		.join = &join,
-		.log_fd = o->log_fd,
-		.notify_dir = o->notify_dir,
-	};
-	int started = container_start(&spec, &l->ct, e);
+	struct ctr_ns_join joins[NSJOIN_KINDS];
+	ss.spec.joins = joins;
+	ss.spec.njoins = nsjoin_spec(&join, joins, &ss.spec.clone_ns);
+	ss.proc.p.files = &sf;
+	int started = container_start(&ss.spec, &l->ct, e);
+	secrets_close(&sf); /* the child has its own copies */
 	nsjoin_close(&join);
 	if (started < 0 || nsjoin_pin(c, svc, o->run_dir, l->ct.pid, &join, e) < 0) {
 		if (started == 0)

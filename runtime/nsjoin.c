@@ -110,12 +110,15 @@ int nsjoin_pin(const struct cfg *c, const struct cfg_service *svc, const char *r
 	return 0;
 }
 
-int nsjoin_enter(const struct ns_join *j, struct err *e)
+unsigned nsjoin_spec(const struct ns_join *j, struct ctr_ns_join *out, uint64_t *clone_ns)
 {
+	unsigned n = 0;
 	for (int k = 0; k < NSJOIN_KINDS; k++)
-		if (j->fd[k] >= 0 && setns(j->fd[k], kinds[k].clone) < 0)
-			return err_sys(e, errno, "setns into the pinned %s namespace", kinds[k].name);
-	return 0;
+		if (j->fd[k] >= 0) {
+			out[n++] = (struct ctr_ns_join){kinds[k].clone, j->fd[k]};
+			*clone_ns &= ~(uint64_t)kinds[k].clone;
+		}
+	return n;
 }
 
 void nsjoin_close(struct ns_join *j)

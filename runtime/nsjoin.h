@@ -1,7 +1,7 @@
 /* Shared namespaces (network = service:NAME, ipc = ..., uts = ...): the namespaces of a service
  * that others join are pinned (bind mounts of /proc/PID/ns/X on <run_dir>/ns/<service>/X), so
  * they outlive the service's restarts: it re-enters them when it starts again, and a service that
- * joins them enters them, with setns, before anything else in its start. */
+ * joins them enters them (container_spec.joins: setns in the child before anything else). */
 #ifndef KEEL_RUNTIME_NSJOIN_H
 #define KEEL_RUNTIME_NSJOIN_H
 
@@ -9,6 +9,7 @@
 
 #include "../format/config.h"
 #include "../lib/err.h"
+#include "container.h"
 
 #define NSJOIN_KINDS 3                  /* net, ipc, uts */
 
@@ -28,8 +29,9 @@ int nsjoin_open(const struct cfg *c, const struct cfg_service *svc, const char *
 /* After the start: pin the namespaces of `pid` that others join and were new. */
 int nsjoin_pin(const struct cfg *c, const struct cfg_service *svc, const char *run_dir, pid_t pid,
 	       const struct ns_join *j, struct err *e);
-/* In the child, first thing: enter them. */
-int nsjoin_enter(const struct ns_join *j, struct err *e);
+/* The opened ones as the container's joins (out[NSJOIN_KINDS]), their CLONE_NEW* taken out of
+ * *clone_ns; returns how many. The fds stay j's (nsjoin_close). */
+unsigned nsjoin_spec(const struct ns_join *j, struct ctr_ns_join *out, uint64_t *clone_ns);
 void nsjoin_close(struct ns_join *j);
 
 #endif

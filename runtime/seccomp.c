@@ -1,8 +1,8 @@
 /* The seccomp filter of one service: a short prefix assembled here (architecture check, the
  * service's own rules, user namespaces if allowed, ENOSYS for syscalls newer than the profile)
  * in front of the default profile, which was compiled to BPF at build time (seccomp_profile.h). */
-#include "container.h"
 #include "seccomp_profile.h"
+#include "svc_spec.h"
 
 #include <errno.h>
 #include <linux/seccomp.h>

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/container.h"
+#include "../../runtime/svc_spec.h"
 #include "../../runtime/seccomp_profile.h"
 #include "../../update/fetch.h"
 

@@ -857,6 +857,67 @@ static void test_mutations(void)
 	free(buf);
 }
 
+/* Format 1.2's operations: the device holds them to keelc's rules (format/rules.c). */
+static void test_ops(void)
+{
+	const uint8_t *saved = good;
+	size_t saved_len = good_len, len;
+	CHECK("config_ops_compiles", compile("tests/unit/data/ops.conf", "build/tests/ops.bin", "") == 0, "keelc failed");
+	uint8_t *buf = slurp("build/tests/ops.bin", &len);
+	struct cfg c;
+	if (!buf || cfg_open(&c, buf, len, "rules.bin", &e)) {
+		CHECK("config_ops_opens", 0, "%s", buf ? e.msg : "no file");
+		free(buf);
+		return;
+	}
+	good = buf;
+	good_len = len;
+	mc = &c;
+	const struct cfg_ops *o = cfg_ops(&c);
+	const struct cfg_service *a = cfg_service(&c, 0), *b = cfg_service(&c, 1);
+	const struct cfg_service_ops *oa = cfg_service_ops(&c, a), *ob = cfg_service_ops(&c, b);
+	const struct cfg_secret *s0 = cfg_secret(&c, oa->secrets, 0);
+	CHECK("config_ops_read", c.ops && (o->flags & CFG_OPS_LOG_PERSIST) && o->log_service_max == 256 << 10 &&
+		o->syslog_proto == CFG_SYSLOG_TLS && o->syslog_address == 0xc000020a && o->syslog_port == 6514 &&
+		o->metrics_interval_s == 15 && !strcmp(cfg_str(&c, o->metrics_file), "/run/keel/metrics/keel.prom"),
+	      "ops record");
+	CHECK("config_service_ops_read", oa->health.count == 2 && oa->health_retries == 2 && oa->watchdog_ms == 10000 &&
+		cfg_exit_listed(&c, oa->success_exit, 143) && !cfg_exit_listed(&c, oa->success_exit, 1) &&
+		cfg_exit_listed(&c, oa->prevent_exit, 78) && oa->secrets.count == 2 &&
+		!strcmp(cfg_str(&c, s0->target), "/run/secrets/one") && ob->health.count == 0 && ob->watchdog_ms == 0,
+	      "service_ops records");
+	CHECK("config_ops_required", section(&c, CFG_SEC_OPS) && (section(&c, CFG_SEC_OPS)->flags & CFG_SECF_REQUIRED) &&
+		section(&c, CFG_SEC_SERVICE_OPS) && (section(&c, CFG_SEC_SERVICE_OPS)->flags & CFG_SECF_REQUIRED) &&
+		section(&c, CFG_SEC_SECRETS) && (section(&c, CFG_SEC_SECRETS)->flags & CFG_SECF_REQUIRED),
+	      "not every 1.2 section is REQUIRED");
+	m32("ops_bad_flags", &o->flags, 0x80, "ops.flags: unknown bits 0x80");
+	m32("ops_bad_proto", &o->syslog_proto, 4, "ops.syslog_proto: 4, expected 0..3");
+	m32("ops_bad_no_address", &o->syslog_address, 0, "ops.syslog_address: expected a protocol and an address");
+	m32("ops_bad_tls_no_ca", &o->syslog_ca, 0, "ops.syslog_ca: expected a CA and a server name with tls");
+	m32("ops_bad_port", &o->syslog_port, 65536, "ops.syslog_port: 65536, expected 1..65535 or 0");
+	m32("ops_bad_flush", &o->log_flush_ms, 50, "ops.log_flush_ms: 50, expected 100..3600000 or 0");
+	m32("ops_bad_metrics_no_interval", &o->metrics_interval_s, 0, "ops.metrics_file: expected a file and an interval");
+	mstr("ops_bad_metrics_file", &o->metrics_file, "/data/keel/x", "ops.metrics_file: '/data/keel/x': expected a file outside");
+	m32("service_ops_bad_retries", &oa->health_retries, 1001, "service_ops[0].health_retries: 1001, expected 1..1000 or 0");
+	m32("service_ops_bad_watchdog", &oa->watchdog_ms, 5, "service_ops[0].watchdog_ms: 5, expected 100..86400000 or 0");
+	m32("service_ops_bad_option_alone", &ob->health_interval_ms, 1000, "service_ops[1].health: health_interval");
+	mstr("service_ops_bad_health_relative", strlist_entry(oa->health, 0), "--quick",
+	     "service_ops[0].health[0]: '--quick': expected an absolute path");
+	m32("service_ops_bad_exit", (const uint32_t *)(c.u32list.base + (size_t)oa->success_exit.first * 4), 256,
+	    "service_ops[0].success_exit[0]: 256, expected an exit status 0..255");
+	mstr("service_ops_bad_env_file", &oa->env_file, "/etc/a.env", "service_ops[0].env_file: '/etc/a.env': is not under a volume root");
+	mstr("service_ops_bad_env_file_keel", &oa->env_file, "/data/keel/x", "is or holds /data/keel");
+	mstr("secret_bad_source", &s0->source, "/etc/shadow", "service_ops[0].secrets[0].source: '/etc/shadow': is not under a volume root");
+	mstr("secret_bad_target", &s0->target, "/etc/x", "service_ops[0].secrets[0].target: '/etc/x': expected /run/secrets/NAME");
+	mstr("secret_bad_target_twice", &s0->target, "/run/secrets/two", "service_ops[0].secrets[1].target: '/run/secrets/two' is given twice");
+	m32("service_ops_bad_count", &section(&c, CFG_SEC_SERVICE_OPS)->count, 1, "service_ops");
+	keel_check_refuses("keel_check_refuses_secret_source", &s0->source, (uint32_t[]){str_off("/etc/keel/syslog-ca.pem")}, 4,
+			   "service_ops[0].secrets[0].source");
+	good = saved;
+	good_len = saved_len;
+	free(buf);
+}
+
 static void test_signatures(void)
 {
 	int rc = run("rm -rf build/tests/keys build/tests/keys-other build/tests/keys-none && "
@@ -1012,6 +1073,7 @@ int main(void)
 	test_records(&c);
 	test_compat(&c);
 	test_mutations();
+	test_ops();
 	test_truncation();
 	test_bitflips();
 	test_signatures();

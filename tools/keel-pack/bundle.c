@@ -18,27 +18,8 @@
 #define MAX_STORES 8
 
 static const char usage[] =
-	"usage: keel-pack bundle -o OUT.kbu --layers STORE [--layers STORE...] [--factory STORE] CONFIG.bin\n"
-	"       keel-pack bundle --push [docker://]REGISTRY[:PORT]/REPO:TAG --layers STORE [--layers STORE...]\n"
-	"                        [--ca FILE] [--credentials FILE] [--plain-http] [--host NAME=IPV4] CONFIG.bin\n"
-	"\n"
-	"Writes an update bundle for `keel update`: CONFIG.bin (compiled and signed by keelc, as the\n"
-	"device requires) followed by every layer image its services reference, each found by digest\n"
-	"in a STORE and checked against it. A STORE is a keel-pack output directory (STORE/layers/\n"
-	"sha256/<hex>.img) or a layers directory (STORE/sha256/<hex>.img). See docs/update.md.\n"
-	"Options:\n"
-	"  -o OUT.kbu        the bundle (written under a temporary name, renamed when complete)\n"
-	"  --layers STORE    where the layers are (repeatable, searched in order)\n"
-	"  --factory STORE   leave out the layers this store holds (the device's factory image has them)\n"
-	"  --push REF        instead of a file: push to an OCI registry as a keel update (an OCI manifest\n"
-	"                    whose config is CONFIG.bin and whose layers are every layer it references;\n"
-	"                    blobs the registry has are not uploaded again). Devices pull it with\n"
-	"                    `keel update --from REF` and fetch only the blobs they lack\n"
-	"  --ca FILE         with --push: the CA certificates the registry's https certificate must chain to\n"
-	"  --credentials FILE  with --push: a file holding user:password (basic auth or the token flow)\n"
-	"  --plain-http      with --push: http:// instead of https://\n"
-	"  --host NAME=IPV4  with --push: reach NAME (the registry, its token realm) at IPV4, without DNS\n"
-	"  -h, --help        this text\n";
+#include "build/gen/usage/keel-pack-bundle.inc"
+	;
 
 int bundle_store_find(const char *store, const uint8_t d[32], char *out, size_t n)
 {

@@ -80,6 +80,15 @@ static void service_free(struct h_service *s)
 		free(s->talks.v[i].service.name);
 	free(s->talks.v);
 	free(s->egress.v);
+	strvec_free(&s->health);
+	free(s->env_file);
+	free(s->success_exit.v);
+	free(s->prevent_exit.v);
+	for (uint32_t i = 0; i < s->secrets.n; i++) {
+		free(s->secrets.v[i].source);
+		free(s->secrets.v[i].target);
+	}
+	free(s->secrets.v);
 }
 
 void model_free(struct model *m)
@@ -93,6 +102,9 @@ void model_free(struct model *m)
 	strvec_free(&s->modules);
 	strvec_free(&s->sysctls);
 	strvec_free(&s->volume_roots);
+	free(s->syslog_ca);
+	free(s->syslog_server_name);
+	free(s->metrics_file);
 	for (uint32_t i = 0; i < m->networks.n; i++) {
 		free(m->networks.v[i].name);
 		free(m->networks.v[i].bridge);

@@ -28,6 +28,7 @@ struct loc {
 };
 
 typedef VEC(char *) strvec;
+typedef VEC(uint32_t) u32vec;
 
 /* A name another record refers to, with where it was written, checked after the whole file is read. */
 struct nameref {
@@ -42,6 +43,8 @@ struct h_system {
 	char *hostname, *watchdog_device, *data_device, *data_fstype, *data_options;
 	strvec modules, sysctls, volume_roots; /* no volume_roots: CFG_DATA_ROOT */
 	struct cfg_firewall fw;
+	struct cfg_ops o;               /* 1.2: written only when something in it is set */
+	char *syslog_ca, *syslog_server_name, *metrics_file;
 };
 
 struct h_network {
@@ -58,6 +61,7 @@ struct h_syscall { struct cfg_syscall_rule r; char *name; };
 struct h_iolimit { struct cfg_io_limit r; char *device; };
 struct h_device { struct cfg_device r; char *path; };
 struct digest { uint8_t b[32]; };
+struct h_secret { char *source, *target; struct loc at; };
 
 /* What a service says about its image (`image =`, `args =`, `entrypoint =`, `user =`), resolved
  * into the service's fields when its section ends (image.c). */
@@ -94,6 +98,13 @@ struct h_service {
 	int namespaces_given;
 	VEC(struct h_talk) talks;
 	VEC(struct cfg_cidr) egress;
+	/* 1.2: operations (a SERVICE_OPS section is written when any service sets one) */
+	struct cfg_service_ops o;
+	strvec health;
+	char *env_file;
+	struct loc env_file_at;
+	u32vec success_exit, prevent_exit;
+	VEC(struct h_secret) secrets;
 };
 
 struct h_host { struct cfg_update_host r; char *name; };

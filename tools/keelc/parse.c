@@ -22,7 +22,7 @@ struct pctx {
 	enum sect sect;
 	char where[64];                 /* "system", "network 'lan'", "service 'web'" */
 	const char *key;
-	uint64_t seen;                  /* keys already given in this section (by table index) */
+	uint64_t seen[2];               /* keys already given in this section (bit i: table index i) */
 	int system_seen, update_seen;
 	struct h_system *sys;
 	struct h_update *upd;
@@ -61,6 +61,8 @@ static const struct cfg_field *rule_of(enum cfg_rec k, const void *rec, const vo
 #define SYS_R(f) RULE(CFG_REC_SYSTEM, p->sys->r, f)
 #define NET_R(f) RULE(CFG_REC_NETWORK, p->net->r, f)
 #define SVC_R(f) RULE(CFG_REC_SERVICE, p->svc->r, f)
+#define OPS_R(f) RULE(CFG_REC_OPS, p->sys->o, f)
+#define SOPS_R(f) RULE(CFG_REC_SERVICE_OPS, p->svc->o, f)
 
 static uint32_t hi32(const struct cfg_field *f)
 {
@@ -234,6 +236,59 @@ static int sys_volume_roots(struct pctx *p)
 		VEC_PUSH(p->sys->volume_roots, xstrdup(TOK(i)));
 	}
 	return 0;
+}
+
+/* ---- [system], 1.2: persistent logs, the syslog collector, the metrics file -------------------- */
+
+static int sys_log_persist(struct pctx *p) { return set_flag(p, &p->sys->o.flags, CFG_OPS_LOG_PERSIST); }
+static int sys_log_status(struct pctx *p) { return set_flag(p, &p->sys->o.flags, CFG_OPS_LOG_STATUS); }
+
+static int get_size32(struct pctx *p, const struct cfg_field *f, uint32_t *out)
+{
+	uint64_t v;
+	if (get_size(p, 0, 0, f, &v))
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int sys_log_service_max(struct pctx *p) { return get_size32(p, OPS_R(log_service_max), &p->sys->o.log_service_max); }
+static int sys_log_total_max(struct pctx *p) { return get_size32(p, OPS_R(log_total_max), &p->sys->o.log_total_max); }
+static int sys_log_flush(struct pctx *p) { return get_ms(p, 0, OPS_R(log_flush_ms), &p->sys->o.log_flush_ms); }
+
+/* syslog = udp|tcp|tls ADDRESS[:PORT]: an address, never a name (nothing resolves names on the
+ * device). */
+static int sys_syslog(struct pctx *p)
+{
+	static const char *const protos[] = {"off", "udp", "tcp", "tls", NULL};
+	struct cfg_ops *o = &p->sys->o;
+	if (get_word(p, 0, protos, "udp, tcp or tls", &o->syslog_proto))
+		return -1;
+	if (!o->syslog_proto)
+		return perr(p, COL(0), "expected udp, tcp or tls, got 'off' (leave syslog out)");
+	char addr[32];
+	const char *colon = strchr(TOK(1), ':');
+	size_t n = colon ? (size_t)(colon - TOK(1)) : strlen(TOK(1));
+	if (n >= sizeof addr)
+		n = sizeof addr - 1;
+	memcpy(addr, TOK(1), n);
+	addr[n] = '\0';
+	if (val_ipv4(addr, &o->syslog_address) || !o->syslog_address)
+		return perr(p, COL(1), "expected an IPv4 address like 192.0.2.10 or 192.0.2.10:514, got '%s'", TOK(1));
+	if (colon && val_u32(colon + 1, 1, 65535, &o->syslog_port))
+		return perr(p, COL(1), "expected a port 1..65535 after ':', got '%s'", TOK(1));
+	return 0;
+}
+
+static int sys_syslog_tls(struct pctx *p)
+{
+	return get_abspath(p, 0, &p->sys->syslog_ca) || get_hostname(p, 1, &p->sys->syslog_server_name);
+}
+
+static int sys_metrics_file(struct pctx *p)
+{
+	return get_str(p, 0, cfg_rule_out_file, &p->sys->metrics_file) ||
+	       get_secs(p, 1, OPS_R(metrics_interval_s), &p->sys->o.metrics_interval_s);
 }
 
 static int sys_update_health(struct pctx *p)
@@ -1002,6 +1057,68 @@ static int svc_log_buffer(struct pctx *p)
 	return 0;
 }
 
+/* ---- [service], 1.2: health check, watchdog, exit statuses, env_file, secrets ------------------ */
+
+static int svc_health(struct pctx *p)
+{
+	if (cfg_rule_abspath(TOK(0)))
+		return perr(p, COL(0), "expected an absolute path to the check's program, got '%s'", TOK(0));
+	for (uint32_t i = 0; i < NTOK; i++)
+		VEC_PUSH(p->svc->health, xstrdup(TOK(i)));
+	return 0;
+}
+
+static int svc_health_interval(struct pctx *p) { return get_ms(p, 0, SOPS_R(health_interval_ms), &p->svc->o.health_interval_ms); }
+static int svc_health_timeout(struct pctx *p) { return get_ms(p, 0, SOPS_R(health_timeout_ms), &p->svc->o.health_timeout_ms); }
+static int svc_health_start(struct pctx *p) { return get_ms(p, 0, SOPS_R(health_start_ms), &p->svc->o.health_start_ms); }
+static int svc_health_retries(struct pctx *p) { return get_u32(p, 0, SOPS_R(health_retries), &p->svc->o.health_retries); }
+static int svc_watchdog(struct pctx *p) { return get_ms(p, 0, SOPS_R(watchdog_ms), &p->svc->o.watchdog_ms); }
+
+static int exit_list(struct pctx *p, u32vec *v)
+{
+	for (uint32_t i = 0; i < NTOK; i++) {
+		uint32_t x;
+		if (val_u32(TOK(i), 0, 255, &x))
+			return perr(p, COL(i), "expected an exit status 0..255 (128+N for signal N), got '%s'", TOK(i));
+		if (v->n == CFG_MAX_EXIT_LIST)
+			return perr(p, COL(i), "more than %u exit statuses", CFG_MAX_EXIT_LIST);
+		VEC_PUSH(*v, x);
+	}
+	return 0;
+}
+
+static int svc_success_exit(struct pctx *p) { return exit_list(p, &p->svc->success_exit); }
+static int svc_prevent_exit(struct pctx *p) { return exit_list(p, &p->svc->prevent_exit); }
+
+static int svc_env_file(struct pctx *p)
+{
+	/* Held to the volume roots once the whole file is read (check_model). */
+	if (cfg_rule_abspath(TOK(0)))
+		return perr(p, COL(0), "expected an absolute path under a volume root, got '%s'", TOK(0));
+	p->svc->env_file = xstrdup(TOK(0));
+	p->svc->env_file_at = (struct loc){p->l->line, COL(0)};
+	return 0;
+}
+
+static int svc_secret(struct pctx *p)
+{
+	const char *s = TOK(0), *colon = strchr(s, ':');
+	if (!colon || s[0] != '/')
+		return perr(p, COL(0), "expected /SOURCE:" CFG_SECRETS_DIR "/NAME, got '%s'", s);
+	const char *why = cfg_rule_secret_target(colon + 1);
+	if (why)
+		return perr(p, COL(0), "target: %s, got '%s'", why, colon + 1);
+	for (uint32_t i = 0; i < p->svc->secrets.n; i++)
+		if (!strcmp(p->svc->secrets.v[i].target, colon + 1))
+			return perr(p, COL(0), "target '%s' is given twice", colon + 1);
+	if (p->svc->secrets.n == CFG_MAX_SECRETS)
+		return perr(p, COL(0), "more than %u secrets", CFG_MAX_SECRETS);
+	struct h_secret x = {xstrdup(s), xstrdup(colon + 1), {p->l->line, COL(0)}};
+	x.source[colon - s] = '\0';
+	VEC_PUSH(p->svc->secrets, x);
+	return 0;
+}
+
 /* ---- key tables ------------------------------------------------------------------------------- */
 
 #define MANY 0xffff
@@ -1028,6 +1145,14 @@ static const struct key system_keys[] = {
 	{"ip_forward", sys_ip_forward, 1, 1, 0},
 	{"volume_roots", sys_volume_roots, 1, MANY, REPEAT},
 	{"firewall", sys_firewall, 1, 1, 0},
+	{"log_persist", sys_log_persist, 1, 1, 0},
+	{"log_status", sys_log_status, 1, 1, 0},
+	{"log_service_max", sys_log_service_max, 1, 1, 0},
+	{"log_total_max", sys_log_total_max, 1, 1, 0},
+	{"log_flush", sys_log_flush, 1, 1, 0},
+	{"syslog", sys_syslog, 2, 2, 0},
+	{"syslog_tls", sys_syslog_tls, 2, 2, 0},
+	{"metrics_file", sys_metrics_file, 2, 2, 0},
 	{NULL, NULL, 0, 0, 0},
 };
 
@@ -1112,8 +1237,19 @@ static const struct key service_keys[] = {
 	{"io_weight", svc_io_weight, 1, 1, 0},
 	{"cpuset_cpus", svc_cpuset_cpus, 1, 1, 0},
 	{"log_buffer", svc_log_buffer, 1, 1, 0},
+	{"health", svc_health, 1, MANY, 0},
+	{"health_interval", svc_health_interval, 1, 1, 0},
+	{"health_timeout", svc_health_timeout, 1, 1, 0},
+	{"health_start_period", svc_health_start, 1, 1, 0},
+	{"health_retries", svc_health_retries, 1, 1, 0},
+	{"watchdog", svc_watchdog, 1, 1, 0},
+	{"success_exit", svc_success_exit, 1, MANY, REPEAT},
+	{"restart_prevent_exit", svc_prevent_exit, 1, MANY, REPEAT},
+	{"env_file", svc_env_file, 1, 1, 0},
+	{"secret", svc_secret, 1, 1, REPEAT},
 	{NULL, NULL, 0, 0, 0},
 };
+_Static_assert(sizeof service_keys / sizeof service_keys[0] <= 128, "pctx.seen holds 128 keys");
 
 static int do_key(struct pctx *p)
 {
@@ -1125,9 +1261,9 @@ static int do_key(struct pctx *p)
 	if (!tab[i].name)
 		return perr(p, p->l->key_col, "unknown key '%s'", p->l->key);
 	p->key = tab[i].name;
-	if (!(tab[i].flags & REPEAT) && (p->seen & (1ull << i)))
+	if (!(tab[i].flags & REPEAT) && (p->seen[i / 64] & (1ull << (i % 64))))
 		return perr(p, p->l->key_col, "given twice (only lists and repeatable keys may repeat)");
-	p->seen |= 1ull << i;
+	p->seen[i / 64] |= 1ull << (i % 64);
 	uint32_t n = NTOK;
 	if (n < tab[i].min)
 		return perr(p, n ? COL(n - 1) : p->l->key_col, "expected %u value%s, got %u", tab[i].min,
@@ -1154,7 +1290,7 @@ static int key_given(struct pctx *p, const char *key)
 {
 	for (int i = 0; service_keys[i].name; i++)
 		if (!strcmp(service_keys[i].name, key))
-			return !!(p->seen & (1ull << i));
+			return !!(p->seen[i / 64] & (1ull << (i % 64)));
 	return 0;
 }
 
@@ -1215,6 +1351,19 @@ static int end_section(struct pctx *p, struct loc at)
 		const char *field, *why = cfg_rule_service_whole(&probe, &field);
 		if (!why)
 			why = cfg_rule_service_ext(&probe, &px, &field);
+		struct cfg_service_ops ops = s->o;
+		ops.health.count = s->health.n;
+		if (!why)
+			why = cfg_rule_service_ops(&ops, &field);
+		if (why)
+			rc = perr(p, at.col, "%s", why);
+	}
+	if (p->sect == S_SYSTEM) {
+		struct cfg_ops o = p->sys->o;
+		o.syslog_ca = p->sys->syslog_ca != NULL;
+		o.syslog_server_name = p->sys->syslog_server_name != NULL;
+		o.metrics_file = p->sys->metrics_file != NULL;
+		const char *field, *why = cfg_rec_rules[CFG_REC_OPS].rule(&o, &field);
 		if (why)
 			rc = perr(p, at.col, "%s", why);
 	}
@@ -1226,7 +1375,7 @@ static int do_section(struct pctx *p)
 {
 	uint32_t n = NTOK;
 	p->where[0] = '\0';
-	p->seen = 0;
+	memset(p->seen, 0, sizeof p->seen);
 	p->sys = NULL;
 	p->net = NULL;
 	p->svc = NULL;
@@ -1477,6 +1626,27 @@ static int check_service_ext(const struct model *m, uint32_t i, const char *file
 	return why ? ref_err(file, s, "address6", &at, addr_why[why], e) : 0;
 }
 
+/* env_file and secrets' sources lie under a volume root, as a volume's do. */
+static int check_ops_sources(const struct model *m, const struct h_service *s, const char *file, struct err *e)
+{
+	const strvec *roots = &m->system.volume_roots;
+	uint32_t nroots = roots->n ? roots->n : 1;
+	char msg[300];
+	const char *why = s->env_file ? cfg_rule_volume_source(s->env_file, nroots, root_name, roots) : NULL;
+	if (why) {
+		snprintf(msg, sizeof msg, "'%s' %s", s->env_file, why);
+		return ref_err(file, s, "env_file", &(struct nameref){NULL, s->env_file_at}, msg, e);
+	}
+	for (uint32_t k = 0; k < s->secrets.n; k++) {
+		const struct h_secret *x = &s->secrets.v[k];
+		if ((why = cfg_rule_volume_source(x->source, nroots, root_name, roots))) {
+			snprintf(msg, sizeof msg, "source '%s' %s", x->source, why);
+			return ref_err(file, s, "secret", &(struct nameref){NULL, x->at}, msg, e);
+		}
+	}
+	return 0;
+}
+
 static int check_model(const struct model *m, const char *file, struct err *e)
 {
 	char msg[160];
@@ -1511,7 +1681,7 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 			if (check_address(m, i, &m->networks.v[k], file, e))
 				return -1;
 		}
-		if (check_volumes(m, s, file, e) || check_service_ext(m, i, file, e))
+		if (check_volumes(m, s, file, e) || check_ops_sources(m, s, file, e) || check_service_ext(m, i, file, e))
 			return -1;
 	}
 	uint8_t *seen = xrealloc(NULL, CFG_PORTS_SEEN);
@@ -1545,7 +1715,7 @@ int model_parse(struct model *m, const char *file, const char *text, size_t len,
 	struct lex_line l;
 	memset(&l, 0, sizeof l);
 	l.file = file;
-	struct pctx p = {&l, e, m, ix, S_NONE, "", NULL, 0, 0, 0, NULL, NULL, NULL, NULL};
+	struct pctx p = {.l = &l, .e = e, .m = m, .ix = ix, .sect = S_NONE};
 	struct loc section_at = {0, 0};
 	size_t pos = 0;
 	int rc = 0;

@@ -28,7 +28,7 @@ static void put(struct bytes *b, const void *p, size_t n)
 
 struct w {
 	struct bytes strings, strlist, u32list, digests, networks, services, mounts, idmaps, rlimits, syscalls,
-		iolimits, ports, devices, networks_ext, services_ext, talks, cidrs;
+		iolimits, ports, devices, service_ops, secrets, networks_ext, services_ext, talks, cidrs;
 	struct err *e;
 };
 
@@ -131,6 +131,30 @@ static void write_service(struct w *w, const struct h_service *h)
 	x.egress = recs(&w->cidrs, h->egress.v, h->egress.n, sizeof(struct cfg_cidr));
 	x.reserved = 0;
 	put(&w->services_ext, &x, sizeof x);
+	struct cfg_service_ops o = h->o;
+	o.health = strs(w, h->health.v, h->health.n);
+	o.env_file = str(w, h->env_file);
+	o.success_exit = recs(&w->u32list, h->success_exit.v, h->success_exit.n, 4);
+	o.prevent_exit = recs(&w->u32list, h->prevent_exit.v, h->prevent_exit.n, 4);
+	o.secrets = (struct cfg_range){w->secrets.n / sizeof(struct cfg_secret), h->secrets.n};
+	for (uint32_t i = 0; i < h->secrets.n; i++) {
+		struct cfg_secret sec = {str(w, h->secrets.v[i].source), str(w, h->secrets.v[i].target)};
+		put(&w->secrets, &sec, sizeof sec);
+	}
+	put(&w->service_ops, &o, sizeof o);
+}
+
+/* Any service sets an operation (1.2): else the SERVICE_OPS section is left out. */
+static int any_service_ops(const struct model *m)
+{
+	static const struct cfg_service_ops none;
+	for (uint32_t i = 0; i < m->services.n; i++) {
+		const struct h_service *h = &m->services.v[i];
+		if (memcmp(&h->o, &none, sizeof none) || h->health.n || h->env_file || h->success_exit.n ||
+		    h->prevent_exit.n || h->secrets.n)
+			return 1;
+	}
+	return 0;
 }
 
 void config_digest(uint8_t *buf)
@@ -179,9 +203,18 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	for (uint32_t i = 0; i < m->services.n; i++)
 		write_service(&w, &m->services.v[i]);
 
-	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0}, fwb = {0};
+	if (!any_service_ops(m))
+		w.service_ops.n = 0; /* the records were laid out with their strings; the section is left out */
+	struct cfg_ops ops = hs->o;
+	ops.syslog_ca = str(&w, hs->syslog_ca);
+	ops.syslog_server_name = str(&w, hs->syslog_server_name);
+	ops.metrics_file = str(&w, hs->metrics_file);
+	static const struct cfg_ops no_ops;
+	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0}, opsb = {0}, fwb = {0};
 	put(&sysb, &sys, sizeof sys);
 	put(&extb, &ext, sizeof ext);
+	if (memcmp(&ops, &no_ops, sizeof ops))
+		put(&opsb, &ops, sizeof ops);
 	const struct h_update *hu = &m->update;
 	struct cfg_release rel = hu->rel;
 	rel.reserved = 0;
@@ -224,6 +257,9 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_RELEASE, &relb, sizeof(struct cfg_release)},
 		{CFG_SEC_UPDATE, &updb, sizeof(struct cfg_update)},
 		{CFG_SEC_UPDATE_HOSTS, &hostb, sizeof(struct cfg_update_host)},
+		{CFG_SEC_OPS, &opsb, sizeof(struct cfg_ops)},
+		{CFG_SEC_SERVICE_OPS, &w.service_ops, sizeof(struct cfg_service_ops)},
+		{CFG_SEC_SECRETS, &w.secrets, sizeof(struct cfg_secret)},
 		{CFG_SEC_NETWORKS_EXT, &w.networks_ext, sizeof(struct cfg_network_ext)},
 		{CFG_SEC_SERVICES_EXT, &w.services_ext, sizeof(struct cfg_service_ext)},
 		{CFG_SEC_TALKS, &w.talks, sizeof(struct cfg_talk)},
