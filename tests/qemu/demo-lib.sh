@@ -5,6 +5,17 @@
 # QEMU runs in a network namespace the test makes (as test 50): the forwarded port is on that
 # namespace's loopback, no port of the build host is used.
 
+# demo_logs_have CHECK SERVICE PATTERN: the line shows in `keel ctl logs SERVICE` within 30 s (the
+# services' output stays off the console).
+demo_logs_have() {
+  local i
+  for ((i = 0; i < 30; i++)); do
+    qemu_sh "keel ctl logs $2" | grep -q "$3" && { pass "$1"; return; }
+    sleep 1
+  done
+  fail "$1" "'$3' not in keel ctl logs $2"
+}
+
 demo_run() {
   local name=$1 layers keel
   case $DEMO_ARCH in
@@ -58,13 +69,7 @@ demo_run() {
     pass "$name-page-shows-status"
   else fail "$name-page-shows-status" "no service rows in the page: ${page:0:600}"; fi
   # The services' output stays off the console: in keel ctl logs and on web's page instead.
-  local wl=
-  for ((i = 0; i < 30; i++)); do
-    wl=$(qemu_sh 'keel ctl logs worker') && echo "$wl" | grep -q 'worker: web answers over the bridge' && break
-    wl=
-    sleep 1
-  done
-  if [ -n "$wl" ]; then pass "$name-worker-reaches-web"; else fail "$name-worker-reaches-web" "not in keel ctl logs worker"; fi
+  demo_logs_have "$name-worker-reaches-web" worker 'worker: web answers over the bridge'
 
   # Networking read back from inside: the lease's route and DNS, SLAAC on fec0::/64, the services'
   # IPv6 addresses; the firewall: worker reaches web on 80 (talks_to), over IPv6 too, but not on
@@ -91,13 +96,7 @@ demo_run() {
   r=$(curl -s --max-time 3 http://127.0.0.1:18081/ 2>/dev/null; echo "rc=$?")
   expect_eq "$name-outside-refused-81" "rc=28" "$r"
   # The sidecar: web's network namespace, and still after web restarts (the pinned one).
-  local sl=
-  for ((i = 0; i < 30; i++)); do
-    sl=$(qemu_sh 'keel ctl logs stats') && echo "$sl" | grep -q 'stats: web answers on our shared loopback' && break
-    sl=
-    sleep 1
-  done
-  if [ -n "$sl" ]; then pass "$name-sidecar-shares-loopback"; else fail "$name-sidecar-shares-loopback" "not in keel ctl logs stats"; fi
+  demo_logs_have "$name-sidecar-shares-loopback" stats 'stats: web answers on our shared loopback'
   local ns1 ns2 spid1 spid2
   ns1=$(qemu_sh 'for s in web stats; do readlink /proc/$(keel ctl status | awk -v s=$s '\''$1 == s {print $3}'\'')/ns/net; done' | grep '^net:' | sort -u)
   spid1=$(qemu_sh 'keel ctl status' | awk '$1 == "stats" {print $3}' | head -1)
