@@ -19,6 +19,7 @@
 /* A seccomp program in one caller-owned buffer of the kernel's maximum size (32 KiB). */
 struct seccomp_prog {
 	unsigned short len;
+	unsigned flags;                 /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 	struct sock_filter insns[BPF_MAXINSNS];
 };
 
@@ -47,6 +48,7 @@ struct ctr_process {
 	bool no_new_privs;
 	bool set_umask;
 	mode_t umask;
+	unsigned preserve_fds;          /* fds 3 .. 3+n-1 stay open across execve (OCI --preserve-fds) */
 	const struct seccomp_prog *filter; /* NULL: unconfined */
 	/* OCI's extras, applied first in the child's last steps by process_oci_setup (NULL for keel's
 	 * services: PID 1 links none of it). */
@@ -54,9 +56,11 @@ struct ctr_process {
 	bool set_oom_score_adj;
 	int oom_score_adj;
 	const char *apparmor;           /* AppArmor profile for the exec; NULL: none */
+	long personality;               /* personality(2) persona; -1: leave it */
 };
 
-/* process_oci.c: the setup hook (AppArmor profile, oom_score_adj) and the PATH search. */
+/* process_oci.c: the setup hook (AppArmor profile, oom_score_adj, personality) and the PATH
+ * search. */
 int process_oci_setup(const struct ctr_process *p, struct err *e);
 int process_find_program(const struct ctr_process *p, char *out, size_t size, struct err *e);
 
