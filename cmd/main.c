@@ -16,6 +16,8 @@ static const struct {
 	{"update", cmd_update, "update FILE.kbu         install an update bundle and reboot into it (--status: the slots)"},
 	{"net-up", cmd_net_up, "net-up CONFIG.bin       bring up the config's networks in this network namespace"},
 };
+/* The OCI runtime's verbs (cmd/oci_main.c); `run` is theirs too when it names one container. */
+static const char *const oci_verbs[] = {"create", "start", "state", "kill", "delete", "exec", "features"};
 
 static void usage(FILE *f)
 {
@@ -24,6 +26,8 @@ static void usage(FILE *f)
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  keel %s\n", commands[i].usage);
+	fprintf(f, "  keel [--root DIR] [--log F] [--log-format text|json] [--systemd-cgroup] create|start|state|kill|\n"
+		   "       delete|run|exec|features ... ID   the OCI runtime, as runc (keel create --help)\n");
 	fprintf(f, "\n`keel COMMAND --help` describes a command.\n");
 }
 
@@ -37,6 +41,14 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* runc's global options come before the verb; --version is runc's too. */
+	if (argv[1][0] == '-')
+		return cmd_oci(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof oci_verbs / sizeof oci_verbs[0]; i++)
+		if (!strcmp(argv[1], oci_verbs[i]))
+			return cmd_oci(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run") && cmd_oci_run_is_oci(argc - 1, argv + 1))
+		return cmd_oci(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
