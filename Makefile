@@ -247,9 +247,11 @@ qemu-prereqs: all
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
-$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,keelc format lib) | $(B)/.deps-installed
+FUZZ_FLOORS := cmd update runtime keelc format lib
+$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,$(FUZZ_FLOORS)) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,keelc format lib) -lbearssl
+	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< -Wl,--start-group $(call host_libs,fuzz,$(FUZZ_FLOORS)) \
+		-Wl,--end-group -lbearssl
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \

@@ -34,6 +34,8 @@ struct oci_doc {
 };
 
 int oci_doc_load(struct oci_doc *d, const char *path, const char *file, struct err *e);
+/* The same over text already read (malloc'd: the doc owns and frees it, on failure too). */
+int oci_doc_parse(struct oci_doc *d, char *text, size_t len, const char *file, struct err *e);
 void oci_doc_free(struct oci_doc *d);
 
 /* The members of object `obj` (at JSON path `path`, e.g. "linux.resources") by name: out[i] is the
@@ -117,6 +119,9 @@ struct oci_config {
  * and no namespace path opened. */
 int oci_config_load(struct oci_config *c, const char *bundle, const char *file, const char *id, bool light,
 		    struct err *e);
+/* The mapping alone, over a parsed document (c->doc) and an absolute bundle path: what
+ * oci_config_load does after reading, and what the fuzzer drives. */
+int oci_config_map(struct oci_config *c, const char *bundle, const char *id, struct err *e);
 void oci_config_free(struct oci_config *c);
 /* A `process` object (config.json's, or exec's --process file) onto p; terminal and its size
  * into *terminal, *rows, *cols (may be NULL). */

@@ -16,12 +16,19 @@
 
 int oci_doc_load(struct oci_doc *d, const char *path, const char *file, struct err *e)
 {
+	uint8_t *buf;
+	size_t len;
+	if (file_read_all(path, OCI_MAX_CONFIG, &buf, &len, e) < 0)
+		return -1;
+	return oci_doc_parse(d, (char *)buf, len, file, e);
+}
+
+int oci_doc_parse(struct oci_doc *d, char *text, size_t len, const char *file, struct err *e)
+{
 	memset(d, 0, sizeof *d);
 	d->file = file;
-	uint8_t *buf;
-	if (file_read_all(path, OCI_MAX_CONFIG, &buf, &d->len, e) < 0)
-		return -1;
-	d->text = (char *)buf;
+	d->text = text;
+	d->len = len;
 	/* A value takes at least two bytes with its separator: this many tokens always suffice. */
 	uint32_t cap = (uint32_t)(d->len / 2 + 2);
 	d->tok = malloc(cap * sizeof *d->tok);

@@ -253,10 +253,16 @@ static int parse(struct oci_doc *d, uint32_t t, struct profile *p, struct err *e
 	unsigned ri = 0;
 	while (json_next(&d->j, &it, &k, &r)) {
 		const char *rp = oci_fmt(d, e, "linux.seccomp.syscalls[%u]", ri++);
-		static const char *const rn[] = {"names", "action", "errnoRet", "args", "comment", "includes", "excludes"};
-		uint32_t w[7];
-		if (!rp || oci_fields(d, r, rp, rn, 7, w, e) < 0)
+		static const char *const rn[] = {"names", "action", "errnoRet", "args", "includes", "excludes"};
+		uint32_t w[6];
+		if (!rp || oci_fields(d, r, rp, rn, 6, w, e) < 0)
 			return -1;
+		/* containers-common's conditions (capabilities, kernel versions): podman resolves them
+		 * before it hands a runtime the profile; applied blindly they would widen it. */
+		if (w[4] != JSON_NONE || w[5] != JSON_NONE)
+			return err_set(e, ENOTSUP, "%s: %s.%s: containers-common's profile format, not the runtime spec's "
+						   "(podman resolves it)",
+				       d->file, rp, w[4] != JSON_NONE ? "includes" : "excludes");
 		if (w[0] == JSON_NONE || w[1] == JSON_NONE)
 			return err_set(e, EINVAL, "%s: %s: names and action are required", d->file, rp);
 		struct rule *ru = &p->rules[p->nrules];

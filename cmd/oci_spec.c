@@ -770,12 +770,18 @@ int oci_config_load(struct oci_config *c, const char *bundle, const char *file, 
 	char path[PATH_MAX], abs[PATH_MAX];
 	if (!realpath(bundle, abs))
 		return err_sys(e, errno, "bundle %s", bundle);
-	snprintf(path, sizeof path, "%s/config.json", abs);
+	if ((size_t)snprintf(path, sizeof path, "%.*s/config.json", (int)(sizeof path - 13), abs) >= sizeof path)
+		return err_set(e, ENAMETOOLONG, "bundle %s: path too long", abs);
 	if (oci_doc_load(&c->doc, file ? file : path, "config.json", e) < 0)
 		return -1;
+	return oci_config_map(c, abs, id, e);
+}
+
+int oci_config_map(struct oci_config *c, const char *bundle, const char *id, struct err *e)
+{
 	struct oci_doc *d = &c->doc;
 	c->id = id;
-	if (!(c->bundle = oci_fmt(d, e, "%s", abs)))
+	if (!(c->bundle = oci_fmt(d, e, "%s", bundle)))
 		goto fail;
 	static const char *const names[] = {"ociVersion", "process", "root", "hostname", "domainname", "mounts",
 					    "hooks", "annotations", "linux", "solaris", "windows", "vm", "zos"};
