@@ -147,6 +147,8 @@ struct oci_state {
 	char bundle[4096];
 	char cgroup[4096];              /* "" when none */
 	char created[40];               /* RFC 3339 */
+	unsigned hooks;                 /* bit per enum oci_hook_kind the config has: later verbs read
+	                                   config.json again only for hooks they must run */
 	int dirfd;                      /* the state dir, locked (flock) while we work on it */
 };
 

@@ -85,9 +85,18 @@ char *oci_fmt(struct oci_doc *d, struct err *e, const char *fmt, ...)
 
 const char *oci_path(struct oci_doc *d, const char *path, const char *member)
 {
+	/* Called for every field read: memcpy, not printf. */
+	if (!*path)
+		return member;
+	size_t a = strlen(path), b = strlen(member);
 	struct err e;
-	const char *p = *path ? oci_fmt(d, &e, "%s.%s", path, member) : member;
-	return p ? p : member;
+	char *p = oci_alloc(d, a + b + 2, &e);
+	if (!p)
+		return member;
+	memcpy(p, path, a);
+	p[a] = '.';
+	memcpy(p + a + 1, member, b + 1);
+	return p;
 }
 
 static int fail(struct oci_doc *d, struct err *e, const char *path, const char *what)
@@ -184,9 +193,15 @@ char **oci_strv(struct oci_doc *d, uint32_t t, const char *path, unsigned *n, st
 	uint32_t k, x;
 	unsigned i = 0;
 	while (json_next(&d->j, &it, &k, &x)) {
-		const char *p = oci_fmt(d, e, "%s[%u]", path, i);
-		if (!p || !(v[i++] = oci_str(d, x, p, e)))
+		/* The element's path is formatted only for a message. */
+		if (!(v[i] = oci_str(d, x, path, e))) {
+			char why[ERR_MSG_MAX];
+			size_t off = strlen(d->file) + strlen(path) + 4, len = strlen(e->msg);
+			strcpy(why, e->msg + (off < len ? off : len));
+			err_set(e, EINVAL, "%s: %s[%u]: %s", d->file, path, i, why);
 			return NULL;
+		}
+		i++;
 	}
 	if (n)
 		*n = count;

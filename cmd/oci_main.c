@@ -131,7 +131,7 @@ static int write_pid_file(const char *path, pid_t pid, struct err *e)
 	if (dfd < 0)
 		return err_sys(e, errno, "--pid-file %s", path);
 	int n = snprintf(val, sizeof val, "%d", (int)pid);
-	int rc = file_put_at(dfd, dir, name, val, (size_t)n, 0644, e);
+	int rc = file_put_volatile_at(dfd, dir, name, val, (size_t)n, 0644, e);
 	close(dfd);
 	return rc;
 }
@@ -224,7 +224,7 @@ static int do_create(const struct global *g, const char *id, const struct create
 		err_set(e, EINVAL, "--console-socket given, but config.json's process.terminal is false");
 		goto out_config;
 	}
-	if (file_put_at(st.dirfd, st.dir, "config.json", c.doc.text, c.doc.len, 0600, e) < 0)
+	if (file_put_volatile_at(st.dirfd, st.dir, "config.json", c.doc.text, c.doc.len, 0600, e) < 0)
 		goto out_config;
 	if (mkfifoat(st.dirfd, "exec.fifo", 0600) < 0 || (fifo = openat(st.dirfd, "exec.fifo", O_RDWR | O_CLOEXEC)) < 0) {
 		err_sys(e, errno, "%s/exec.fifo", st.dir);
@@ -254,6 +254,8 @@ static int do_create(const struct global *g, const char *id, const struct create
 	snprintf(st.bundle, sizeof st.bundle, "%s", c.bundle);
 	snprintf(st.cgroup, sizeof st.cgroup, "%s", cgpath);
 	now_rfc3339(st.created, sizeof st.created);
+	for (int k = 0; k < OCI_HOOK_KINDS; k++)
+		st.hooks |= c.nhooks[k] ? 1u << k : 0;
 	if (oci_state_save(&st, e) < 0 || (o->pid_file && write_pid_file(o->pid_file, ct->pid, e) < 0)) {
 		container_kill(ct);
 		goto out_cgroup;
@@ -374,10 +376,10 @@ static int do_start(const struct global *g, const char *id, struct err *e)
 	poll(&pl, 1, 30000);
 	close(fd);
 	struct oci_config c;
-	if (load_light(&st, id, &c, e) < 0)
-		goto out;
-	oci_hooks_warn(&c, OCI_HOOK_POSTSTART, st.pid, "running");
-	oci_config_free(&c);
+	if ((st.hooks & 1u << OCI_HOOK_POSTSTART) && load_light(&st, id, &c, e) == 0) {
+		oci_hooks_warn(&c, OCI_HOOK_POSTSTART, st.pid, "running");
+		oci_config_free(&c);
+	}
 	rc = 0;
 out:
 	oci_state_close(&st);
@@ -514,7 +516,7 @@ static int cleanup(struct oci_state *st, const char *id, struct err *e)
 	}
 	struct oci_config c;
 	struct err e2;
-	if (*st->bundle && load_light(st, id, &c, &e2) == 0) {
+	if ((st->hooks & 1u << OCI_HOOK_POSTSTOP) && load_light(st, id, &c, &e2) == 0) {
 		oci_hooks_warn(&c, OCI_HOOK_POSTSTOP, 0, "stopped");
 		oci_config_free(&c);
 	}

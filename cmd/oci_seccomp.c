@@ -180,19 +180,27 @@ struct profile {
 	/* per ABI */
 	struct sc *sc[SECCOMP_ABI_MAX];
 	unsigned nsc[SECCOMP_ABI_MAX];
+	uint16_t slot[SECCOMP_ABI_MAX][1024]; /* number (less the ABI's bit) -> index + 1 in sc[] */
 	unsigned *idx;                  /* rule indices, grouped per syscall */
 	unsigned nidx, capidx;
 };
 
+/* The syscall's entry, made on first use: by a table for ordinary numbers, by a search for the few
+ * beyond them (ARM's private calls). */
 static struct sc *sc_get(struct profile *p, unsigned abi, uint32_t nr)
 {
-	for (unsigned i = 0; i < p->nsc[abi]; i++)
+	uint32_t low = nr & ~seccomp_abis[abi].nr_bit;
+	if (low < 1024 && p->slot[abi][low])
+		return &p->sc[abi][p->slot[abi][low] - 1];
+	for (unsigned i = 0; low >= 1024 && i < p->nsc[abi]; i++)
 		if (p->sc[abi][i].nr == nr)
 			return &p->sc[abi][i];
 	if (p->nsc[abi] == MAX_SYSCALLS)
 		return NULL;
 	struct sc *s = &p->sc[abi][p->nsc[abi]++];
 	*s = (struct sc){.nr = nr};
+	if (low < 1024)
+		p->slot[abi][low] = (uint16_t)p->nsc[abi];
 	return s;
 }
 
@@ -383,12 +391,6 @@ static int emit_rule(struct asm_ctx *a, const struct rule *r, struct err *e)
 	return 0;
 }
 
-/* Sorted by number. */
-static int by_nr(const void *x, const void *y)
-{
-	uint32_t a = ((const struct sc *)x)->nr, b = ((const struct sc *)y)->nr;
-	return a < b ? -1 : a > b;
-}
 
 /* Where a syscall goes: straight to a return when it has no conditional rule. */
 struct leaf {
@@ -423,12 +425,27 @@ static void emit_tree(struct asm_ctx *a, struct leaf *lv, unsigned lo, unsigned 
 
 static int emit_abi(struct asm_ctx *a, struct profile *p, unsigned abi, struct err *e)
 {
-	struct sc *s = p->sc[abi];
 	unsigned n = p->nsc[abi];
-	qsort(s, n, sizeof *s, by_nr);
+	/* In number order: the ordinary numbers by the table, then the few beyond it (insertion). */
+	struct sc *s = calloc(n + 1, sizeof *s);
 	struct leaf *lv = calloc(n + 1, sizeof *lv);
-	if (!lv)
+	if (!s || !lv) {
+		free(s);
+		free(lv);
 		return err_set(e, ENOMEM, "seccomp: out of memory");
+	}
+	unsigned k = 0;
+	for (unsigned i = 0; i < 1024; i++)
+		if (p->slot[abi][i])
+			s[k++] = p->sc[abi][p->slot[abi][i] - 1];
+	for (unsigned i = 0; i < n; i++) {
+		if ((p->sc[abi][i].nr & ~seccomp_abis[abi].nr_bit) < 1024)
+			continue;
+		unsigned j = k++;
+		while (j > 0 && s[j - 1].nr > p->sc[abi][i].nr)
+			s[j] = s[j - 1], j--;
+		s[j] = p->sc[abi][i];
+	}
 	unsigned nl = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (s[i].nrules == 0) {
@@ -459,12 +476,14 @@ static int emit_abi(struct asm_ctx *a, struct profile *p, unsigned abi, struct e
 				continue;
 			if (emit_rule(a, r, e) < 0) {
 				free(lv);
+				free(s);
 				return -1;
 			}
 		}
 		ret(a, c->has_uncond ? c->uncond : p->def);
 	}
 	free(lv);
+	free(s);
 	label_here(a, miss);
 	/* Newer than any syscall this ABI's table knows: ENOSYS, when the default refuses. */
 	uint32_t d = p->def & SECCOMP_RET_ACTION_FULL;

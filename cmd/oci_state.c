@@ -96,6 +96,8 @@ int oci_state_open(struct oci_state *s, const char *root, const char *id, struct
 			snprintf(s->cgroup, sizeof s->cgroup, "%s", eq);
 		else if (!strcmp(line, "created"))
 			snprintf(s->created, sizeof s->created, "%s", eq);
+		else if (!strcmp(line, "hooks"))
+			s->hooks = (unsigned)strtoul(eq, NULL, 10);
 	}
 	return 0;
 }
@@ -103,11 +105,11 @@ int oci_state_open(struct oci_state *s, const char *root, const char *id, struct
 int oci_state_save(struct oci_state *s, struct err *e)
 {
 	char buf[16384];
-	int n = snprintf(buf, sizeof buf, "pid=%d\nstart=%llu\nbundle=%s\ncgroup=%s\ncreated=%s\n", (int)s->pid,
-			 s->start, s->bundle, s->cgroup, s->created);
+	int n = snprintf(buf, sizeof buf, "pid=%d\nstart=%llu\nbundle=%s\ncgroup=%s\ncreated=%s\nhooks=%u\n", (int)s->pid,
+			 s->start, s->bundle, s->cgroup, s->created, s->hooks);
 	if (n < 0 || (size_t)n >= sizeof buf)
 		return err_set(e, E2BIG, "%s/state: too long", s->dir);
-	return file_put_at(s->dirfd, s->dir, "state", buf, (size_t)n, 0600, e);
+	return file_put_volatile_at(s->dirfd, s->dir, "state", buf, (size_t)n, 0600, e);
 }
 
 void oci_state_close(struct oci_state *s)
