@@ -44,6 +44,20 @@ struct clone3_args {
 		set_tid_size, cgroup;
 };
 
+void container_child_begin(int sync)
+{
+	struct err e;
+	/* keel run holds the forwarded signals blocked; the process must start with none blocked. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Die with our creator rather than linger if it is killed before we are set up. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");
+		container_child_fail(sync, &e);
+	}
+}
+
 _Noreturn void container_child_fail(int sync, struct err *e)
 {
 	size_t n = strlen(e->msg);
@@ -230,15 +244,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	struct err e;
 	pid_t pid;
 
-	/* keel run holds the forwarded signals blocked; the process must start with none blocked. */
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Die with our creator rather than linger if it is killed before we are set up. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
-		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");
-		container_child_fail(sync, &e);
-	}
+	container_child_begin(sync);
 	/* Under PID 1 the service writes into its log pipe and reads nothing: the console is not its. */
 	if (s->log_fd > 2) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);

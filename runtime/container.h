@@ -152,6 +152,8 @@ int container_wait(struct container *c, int *status, struct err *e);
 /* clone3 with CLONE_PIDFD (and CLONE_INTO_CGROUP when cgroup_fd >= 0): 0 in the child, the pid in
  * the parent (*pidfd set), -1 with e set. */
 pid_t container_clone(uint64_t flags, int cgroup_fd, int *pidfd, struct err *e);
+/* In the child, first: no signal blocked, the parent-death signal armed. */
+void container_child_begin(int sync);
 /* In the child: report `e` on the sync socket and exit 127. */
 _Noreturn void container_child_fail(int sync, struct err *e);
 /* In the parent: the child's report (an error line, or EOF once it exec'd); on an error the child

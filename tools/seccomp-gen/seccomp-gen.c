@@ -174,6 +174,20 @@ static struct entry *names(const struct arch *a, size_t *count)
 	return v;
 }
 
+/* `const char NAME[]` holding every name NUL-separated (the offsets the index tables use). */
+static void emit_name_string(const struct arch *a, const char *var, const struct entry *v, size_t count)
+{
+	printf("const char %s[] =\n", var);
+	size_t off = 0;
+	for (size_t i = 0; i < count; i++) {
+		printf("\t\"%s\\0\"\n", v[i].name);
+		off += strlen(v[i].name) + 1;
+	}
+	if (off > 0xffff)
+		die("%s: name table over 64 KiB", a->name, 0);
+	printf("\t;\n");
+}
+
 /* The ABIs a process of a device architecture can call the kernel with. */
 struct abi {
 	uint32_t token;        /* SCMP_ARCH_* */
@@ -244,17 +258,9 @@ static void emit_abis(const struct arch *a)
 		printf("\t{%s, 0x%08x, %u, \"%s\"},\n", ab[k].audit, ab[k].nr_bit, maxnr[k], ab[k].spec_name);
 	printf("};\n");
 	printf("const unsigned short seccomp_abi_name_count = %zu;\n", m);
-	printf("const char seccomp_abi_names[] =\n");
-	size_t off = 0;
-	for (size_t i = 0; i < m; i++) {
-		printf("\t\"%s\\0\"\n", v[i].name);
-		off += strlen(v[i].name) + 1;
-	}
-	if (off > 0xffff)
-		die("%s: name table over 64 KiB", a->name, 0);
-	printf("\t;\n");
+	emit_name_string(a, "seccomp_abi_names", v, m);
 	printf("const struct seccomp_abi_name seccomp_abi_index[%zu] = {\n", m);
-	off = 0;
+	size_t off = 0;
 	for (size_t i = 0; i < m; i++) {
 		printf("\t{%zu, {", off);
 		for (size_t k = 0; k < 3; k++) {
@@ -299,17 +305,9 @@ static void emit_names(const struct arch *a, const struct entry *v, size_t count
 	printf("#if !defined(SECCOMP_PROFILE_ANY_ARCH) && !defined(%s)\n", a->cc_macro);
 	printf("#error \"syscall_names.c was generated for %s\"\n#endif\n\n", a->name);
 	printf("const unsigned short seccomp_name_count = %zu;\n", count);
-	printf("const char seccomp_names[] =\n");
-	size_t off = 0;
-	for (size_t i = 0; i < count; i++) {
-		printf("\t\"%s\\0\"\n", v[i].name);
-		off += strlen(v[i].name) + 1;
-	}
-	if (off > 0xffff)
-		die("%s: name table over 64 KiB", a->name, 0);
-	printf("\t;\n");
+	emit_name_string(a, "seccomp_names", v, count);
 	printf("const struct seccomp_name seccomp_name_index[%zu] = {\n", count);
-	off = 0;
+	size_t off = 0;
 	for (size_t i = 0; i < count; i++) {
 		printf("\t{%zu, %d},%s\n", off, v[i].nr < 0 ? 0xffff : v[i].nr,
 		       v[i].nr < 0 ? " /* absent here */" : "");
