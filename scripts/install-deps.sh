@@ -14,6 +14,7 @@ PKGS_HOST=(
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross
   curl
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
+  podman conmon runc crun        # keel as an OCI runtime: podman drives it, runc is the reference
 )
 # Cross musl for aarch64 (multiarch).
 PKGS_ARM64=( musl-dev:arm64 )
