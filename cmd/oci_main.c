@@ -842,25 +842,14 @@ static int cmd_features(const struct global *g, int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* The one usage text of the OCI verbs: docs/usage/keel-oci.txt. */
+static const char usage_text[] =
+#include "build/gen/usage/keel-oci.inc"
+	;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel [GLOBAL OPTIONS] VERB [OPTIONS] ID ...   (an OCI runtime, as runc; keel-oci(1))\n"
-		   "global options (before the verb):\n"
-		   "  --root DIR               container state (default " KEEL_OCI_ROOT ")\n"
-		   "  --log FILE               also append errors to FILE\n"
-		   "  --log-format text|json   the log's format (text)\n"
-		   "  --systemd-cgroup         linux.cgroupsPath is slice:prefix:name\n"
-		   "  --version                print keel's and the runtime spec's versions\n"
-		   "verbs:\n"
-		   "  create [--bundle DIR] [--pid-file F] [--console-socket S] [--preserve-fds N] ID\n"
-		   "  start ID\n"
-		   "  state ID\n"
-		   "  kill [--all] ID [SIGNAL]\n"
-		   "  delete [--force] ID\n"
-		   "  run [create's options] [--detach] ID\n"
-		   "  exec [--process F | COMMAND...] [--detach] [--tty --console-socket S] [--pid-file F]\n"
-		   "       [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--cap CAP]... [--no-new-privs] ID\n"
-		   "  features\n");
+	fputs(usage_text, f);
 }
 
 int cmd_oci_run_is_oci(int argc, char **argv)

@@ -199,7 +199,21 @@ int container_process_prepare(const struct ctr_process *p, bool detach, int (*be
 _Noreturn void container_process_exec(const struct ctr_process *p, const char *prog, int sync)
 {
 	struct err e;
-	execve(prog, p->argv, p->envp);
+	char *const *envp = p->envp;
+	if (p->files && p->files->env >= 0) { /* an env_file: read now, in the child, at each start */
+		enum { ENV_MAX = 512 };
+		char **merged = malloc((ENV_MAX + 1) * sizeof *merged);
+		int n = 0;
+		while (merged && envp[n] && n < ENV_MAX)
+			merged[n] = envp[n], n++;
+		if (!merged)
+			err_set(&e, ENOMEM, "env_file: out of memory");
+		if (!merged || (n = secrets_env(p->files, merged, n, ENV_MAX, &e)) < 0)
+			container_child_fail(sync, &e);
+		merged[n] = NULL;
+		envp = merged;
+	}
+	execve(prog, p->argv, envp);
 	err_sys(&e, errno, "execve %s", prog);
 	container_child_fail(sync, &e);
 }
@@ -249,7 +263,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	if (s->log_fd > 2) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(s->log_fd, STDOUT_FILENO) < 0 ||
-		    dup2(s->log_fd, STDERR_FILENO) < 0) {
+		    dup2(s->err_fd > 2 ? s->err_fd : s->log_fd, STDERR_FILENO) < 0) {
 			err_sys(&e, errno, "stdio: /dev/null and the log pipe");
 			container_child_fail(sync, &e);
 		}
@@ -302,6 +316,10 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	if (h && h->child_before_pivot && h->child_before_pivot(h->arg, pid, &e) < 0)
 		container_child_fail(sync, &e);
 	if (mounts_pivot(mntns, &e) < 0 || mounts_after_pivot(s, &e) < 0)
+		container_child_fail(sync, &e);
+	/* After the pivot: the secrets' tmpfs is reached by a path of the container's own. */
+	const struct secret_files *sf = s->proc->files;
+	if (sf && sf->n && secrets_install(sf, s->proc->uid, s->proc->gid, &e) < 0)
 		container_child_fail(sync, &e);
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		err_sys(&e, errno, "sethostname '%s'", s->hostname);

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../format/config.h"
+#include "../format/rules.h"
 #include "../lib/err.h"
 #include "network.h"
 #include "process.h"
@@ -118,6 +120,7 @@ struct container_spec {
 	                                   network namespace still gets lo up) */
 	int log_fd;                     /* > 2: becomes stdout and stderr, stdin is /dev/null (PID 1's
 	                                   log pipe); otherwise stdio is inherited */
+	int err_fd;                     /* > 2 with log_fd: becomes stderr instead (PID 1's stderr pipe) */
 	bool reaper;                    /* keel's small reaper is PID 1 inside, the process its child */
 	bool detach;                    /* the container outlives its creator (OCI create): no
 	                                   parent-death signal once it is set up */
@@ -177,6 +180,35 @@ _Noreturn void container_process_exec(const struct ctr_process *p, const char *p
 
 /* ---- pieces, each in its own file; all but the host-side ones run in the cloned child ---- */
 
+/* secrets.c: a keel service's env_file and secrets (format 1.2), opened on the host side before the
+ * clone (in a user namespace the child could neither read them nor tell that root owns them) and
+ * checked: a regular file owned by root that no group or other may read or write, at most 64 KiB.
+ * The child reads them (ctr_process.files); secrets_close closes the caller's copies. */
+struct secret_files {
+	int env;                        /* the env_file, or -1 */
+	const char *env_path;           /* for messages */
+	uint32_t n;
+	int fd[CFG_MAX_SECRETS];        /* the secrets, in config order */
+	const char *target[CFG_MAX_SECRETS]; /* CFG_SECRETS_DIR/NAME */
+};
+int secrets_open(const struct cfg *c, const struct cfg_service *svc, struct secret_files *f, struct err *e);
+/* The env_file alone (an exec into the running service: its secrets are in place already). */
+int secrets_open_env(const struct cfg *c, const struct cfg_service *svc, struct secret_files *f, struct err *e);
+void secrets_close(struct secret_files *f);
+/* After the pivot: each secret into the tmpfs on CFG_SECRETS_DIR (svc_spec.c mounts it), mode
+ * 0400, owned by uid:gid, then that tmpfs read-only. */
+int secrets_install(const struct secret_files *f, uid_t uid, gid_t gid, struct err *e);
+/* The env_file's KEY=value lines into envp after its n entries (an entry of the same name is
+ * replaced: the file wins, as systemd's EnvironmentFile= over Environment=): the new count, at
+ * most max; -1 with e naming the line that is wrong, never what it holds. */
+int secrets_env(const struct secret_files *f, char **envp, int n, int max, struct err *e);
+/* Its parser over the file's len bytes in b (edited in place: envp points into it; b[len] must be
+ * writable, NUL), for secrets_env and the fuzzer; path names the file in messages. */
+int secrets_env_parse(const char *path, char *b, size_t len, char **envp, int n, int max, struct err *e);
+/* beneath.c: src opened beneath the volume root it lies under (no symlink followed, no '..' out
+ * of it) with open flags `flags`; -1 with errno, *root NULL when src is under no root. */
+int mounts_open_beneath(const struct cfg *c, const char *src, int flags, const char **root);
+
 /* mounts.c: mounts_root puts the root on s->root_dir and enters it (with the host's ids);
  * mounts_finish makes s->mounts, /dev's nodes and links; mounts_pivot (after the hooks' stop)
  * pivot_roots into it (as the namespace's root in a user namespace; chroot without a mount
@@ -194,6 +226,10 @@ int privs_apply(const struct ctr_process *p, struct err *e);
 /* seccomp.c: load a program built by a builder (svc_spec.c's seccomp_prog_build, the OCI
  * assembler). */
 int seccomp_prog_load(const struct seccomp_prog *p, struct err *e);
+/* A bare allowlist for a helper (no profile behind it): the arch check, then each named syscall
+ * allowed (names of the other device arch only are skipped), everything else answered `deny`
+ * (e.g. SECCOMP_RET_ERRNO | EPERM). */
+int seccomp_prog_allow(const char *const *names, size_t n, uint32_t deny, struct seccomp_prog *p, struct err *e);
 
 /* devices.c (host side): a device program from `rules` (first match decides; none matching:
  * default_allow) attached to the cgroup. */

@@ -88,7 +88,15 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 	ss.spec.cgroup_fd = l->cg.fd;
 	ss.spec.net = l->net.net ? &l->net : NULL;
 	ss.spec.log_fd = o->log_fd;
-	if (container_start(&ss.spec, &l->ct, e) < 0)
+	ss.spec.err_fd = o->err_fd;
+	/* Host side: the child may be in a user namespace, where root's files are nobody's. */
+	struct secret_files sf;
+	if (secrets_open(c, svc, &sf, e) < 0)
+		goto out_cgroup;
+	ss.proc.p.files = &sf;
+	int started = container_start(&ss.spec, &l->ct, e);
+	secrets_close(&sf); /* the child has its own copies */
+	if (started < 0)
 		goto out_cgroup;
 	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_RATES, e) < 0) {
 		container_kill(&l->ct);

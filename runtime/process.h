@@ -17,6 +17,8 @@
 #define PROC_MAX_RLIMITS 16 /* RLIM_NLIMITS */
 
 /* A seccomp program in one caller-owned buffer of the kernel's maximum size (32 KiB). */
+struct secret_files;
+
 struct seccomp_prog {
 	unsigned short len;
 	unsigned flags;                 /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
@@ -50,6 +52,9 @@ struct ctr_process {
 	mode_t umask;
 	unsigned preserve_fds;          /* fds 3 .. 3+n-1 stay open across execve (OCI --preserve-fds) */
 	const struct seccomp_prog *filter; /* NULL: unconfined */
+	/* A keel service's env_file and secrets, opened by the caller (container.h, secrets.c): the
+	 * env_file's lines join envp at the execve; NULL: none. */
+	const struct secret_files *files;
 	/* OCI's extras, applied first in the child's last steps by process_oci_setup (NULL for keel's
 	 * services: PID 1 links none of it). */
 	int (*setup)(const struct ctr_process *p, struct err *e);

@@ -58,8 +58,17 @@ int svc_proc_build(const struct cfg *c, const struct cfg_service *svc, char *con
 	p->argv = argv;
 	for (uint32_t i = 0; i < svc->env.count; i++)
 		out->envp[i] = (char *)cfg_strlist(c, svc->env, i);
-	out->envp[svc->env.count] = notify ? "NOTIFY_SOCKET=" CONTAINER_NOTIFY_DIR "/notify" : NULL;
-	out->envp[svc->env.count + 1] = NULL;
+	uint32_t n = svc->env.count;
+	if (notify)
+		out->envp[n++] = "NOTIFY_SOCKET=" CONTAINER_NOTIFY_DIR "/notify";
+	/* systemd's, for the service itself: sd_watchdog_enabled() reads it (no WATCHDOG_PID: under
+	 * the reaper the service is not the container's first process). */
+	uint32_t wd = cfg_service_ops(c, svc)->watchdog_ms;
+	if (wd && argv == out->argv) {
+		snprintf(out->watchdog, sizeof out->watchdog, "WATCHDOG_USEC=%llu", (unsigned long long)wd * 1000);
+		out->envp[n++] = out->watchdog;
+	}
+	out->envp[n] = NULL;
 	p->envp = out->envp;
 	p->cwd = *cfg_str(c, svc->workdir) ? cfg_str(c, svc->workdir) : "/";
 	if (svc->groups.count > PROC_MAX_GROUPS)
@@ -131,6 +140,8 @@ static const char *volume_root(const struct cfg *c, const char *src)
 	return NULL;
 }
 
+#define SECRETS_TMPFS_OPTS "mode=0711,size=2112k,nr_inodes=40" /* 32 secrets of 64 KiB */
+
 static int mounts(const struct cfg *c, const struct cfg_service *svc, const char *notify_dir, struct svc_spec *o,
 		  struct err *e)
 {
@@ -183,6 +194,10 @@ static int mounts(const struct cfg *c, const struct cfg_service *svc, const char
 	 * image is read-only and need not have a mount point for it. */
 	if (notify_dir)
 		m[n++] = (struct ctr_mount){notify_dir, CONTAINER_NOTIFY_DIR, NULL, NULL, MS_BIND};
+	/* Secrets (format 1.2): a small tmpfs of the service's own, filled after the pivot (secrets.c). */
+	if (cfg_service_ops(c, svc)->secrets.count)
+		m[n++] = (struct ctr_mount){"tmpfs", CFG_SECRETS_DIR, "tmpfs", SECRETS_TMPFS_OPTS,
+					    MS_NOSUID | MS_NODEV | MS_NOEXEC};
 	o->spec.mounts = m;
 	o->spec.nmounts = n;
 	return 0;

@@ -15,7 +15,8 @@
 /* The service's process and the arrays it points into (which point into the config). */
 struct svc_proc {
 	struct ctr_process p;
-	char *argv[SVC_MAX_ARGS + 1], *envp[SVC_MAX_ARGS + 2];
+	char *argv[SVC_MAX_ARGS + 1], *envp[SVC_MAX_ARGS + 3];
+	char watchdog[40];              /* WATCHDOG_USEC=N */
 };
 
 /* Its identity, capabilities (the rules are at the top of svc_spec.c), rlimits and
@@ -27,7 +28,7 @@ int svc_proc_build(const struct cfg *c, const struct cfg_service *svc, char *con
 struct svc_spec {
 	struct container_spec spec;
 	struct svc_proc proc;
-	struct ctr_mount mounts[SVC_MAX_MOUNTS + 6];
+	struct ctr_mount mounts[SVC_MAX_MOUNTS + 7];
 	char data[SVC_MAX_MOUNTS][32];  /* a tmpfs path's options */
 	struct ctr_device devices[SVC_MAX_DEVICES];
 	struct dev_rule rules[16 + SVC_MAX_DEVICES];

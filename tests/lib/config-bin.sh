@@ -18,13 +18,15 @@ config_bin_redigest() {
 	HEX=$hex perl -0777 -pi -e 'substr($_, 32, 32) = pack("H*", $ENV{HEX})' "$1"
 }
 
-# config_bin_to_1_0 FILE: turn keelc's (format 1.1) output into a format 1.0 file, as a keel before
-# 1.1 compiled it: its SYSTEM_EXT section (type 15, which keelc writes last in the table) dropped
-# from the table (its bytes stay, referenced by nothing), minor 0, the digest restored. Only for
-# configs whose text 1.0 could say: volume_roots left at its default.
+# config_bin_to_1_0 FILE: turn keelc's output into a format 1.0 file, as a keel before 1.1
+# compiled it: its SYSTEM_EXT section (type 15) and the later minors' sections (types above 15,
+# which keelc writes after it, last in the table) dropped from the table (their bytes stay,
+# referenced by nothing), minor 0, the digest restored. Only for configs whose text 1.0 could say:
+# volume_roots left at its default, no [update].
 config_bin_to_1_0() {
 	perl -0777 -pi -e '
 		my $n = unpack("V", substr($_, 24, 4));
+		$n-- while $n && unpack("v", substr($_, 64 + 24 * ($n - 1), 2)) > 15;
 		die "config_bin_to_1_0: the last section is not SYSTEM_EXT\n"
 			if unpack("v", substr($_, 64 + 24 * ($n - 1), 2)) != 15;
 		substr($_, 24, 4) = pack("V", $n - 1);

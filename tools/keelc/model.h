@@ -28,6 +28,7 @@ struct loc {
 };
 
 typedef VEC(char *) strvec;
+typedef VEC(uint32_t) u32vec;
 
 /* A name another record refers to, with where it was written, checked after the whole file is read. */
 struct nameref {
@@ -41,6 +42,8 @@ struct h_system {
 	struct cfg_system_ext x;
 	char *hostname, *watchdog_device, *data_device, *data_fstype, *data_options;
 	strvec modules, sysctls, volume_roots; /* no volume_roots: CFG_DATA_ROOT */
+	struct cfg_ops o;               /* 1.2: written only when something in it is set */
+	char *syslog_ca, *syslog_server_name, *metrics_file;
 };
 
 struct h_network {
@@ -54,9 +57,22 @@ struct h_syscall { struct cfg_syscall_rule r; char *name; };
 struct h_iolimit { struct cfg_io_limit r; char *device; };
 struct h_device { struct cfg_device r; char *path; };
 struct digest { uint8_t b[32]; };
+struct h_secret { char *source, *target; struct loc at; };
+
+/* What a service says about its image (`image =`, `args =`, `entrypoint =`, `user =`), resolved
+ * into the service's fields when its section ends (image.c). */
+struct svc_image {
+	const struct layer_image *im;   /* NULL: no image */
+	char *name;                     /* the image's name */
+	char *user;                     /* `user =` as written; NULL: not given */
+	struct loc at, user_at, args_at, entrypoint_at;
+	int has_args, has_entrypoint;
+	strvec args, entrypoint;
+};
 
 struct h_service {
 	struct cfg_service r;
+	struct svc_image img;
 	char *name, *workdir, *hostname, *cpuset_cpus;
 	struct nameref network;
 	struct loc at, address_at;
@@ -72,15 +88,43 @@ struct h_service {
 	VEC(struct cfg_port) ports;
 	VEC(struct loc) ports_at;       /* where each publish line's port pair is, for errors */
 	VEC(struct h_iolimit) io_max;
+	/* 1.2: operations (a SERVICE_OPS section is written when any service sets one) */
+	struct cfg_service_ops o;
+	strvec health;
+	char *env_file;
+	struct loc env_file_at;
+	u32vec success_exit, prevent_exit;
+	VEC(struct h_secret) secrets;
+};
+
+struct h_host { struct cfg_update_host r; char *name; };
+
+/* [update]: the release (always written) and the registry (written when any of its keys is). */
+struct h_update {
+	struct cfg_release rel;
+	struct cfg_update r;
+	char *source, *ca, *credentials;
+	VEC(struct h_host) hosts;
+	int registry;                   /* a registry key was given: write the UPDATE section */
+	struct loc at;                  /* the [update] line */
 };
 
 struct model {
 	struct h_system system;
+	struct h_update update;
 	VEC(struct h_network) networks;
 	VEC(struct h_service) services;
 };
 
 /* Layer names resolve through keel-pack's index (format/layer_index.h; dir NULL: none given). */
+
+/* image.c: fill the service's argv, env, workdir, user, groups, stop signal and layers from its
+ * image wherever it did not say (given[] tells which keys it gave: exec, workdir, stop), and resolve
+ * `user =` by name. -1 with msg (one line) and where the error points (*at, *key). */
+enum { GIVEN_EXEC, GIVEN_WORKDIR, GIVEN_STOP, GIVEN_N };
+int image_apply(struct h_service *s, const int given[GIVEN_N], struct loc *at, const char **key, char *msg,
+		size_t msglen);
+void svc_image_free(struct svc_image *si);
 
 /* Parse the text config; errors are "FILE:LINE:COL: service 'web': key: message". */
 int model_parse(struct model *m, const char *file, const char *text, size_t len, const struct layer_index *ix,
