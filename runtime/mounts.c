@@ -312,7 +312,18 @@ static int make_node(const char *path, mode_t mode, char type, unsigned maj, uns
 		return 0;
 	}
 	mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-	if (mknod(path, kind | (mode & 07777), makedev(maj, min)) < 0)
+	int rc = mknod(path, kind | (mode & 07777), makedev(maj, min));
+	/* A root without a /dev mount keeps the nodes of an earlier start (an OCI bundle's root is
+	 * the caller's, reused): the same node is kept, anything else replaced by it. */
+	if (rc < 0 && errno == EEXIST) {
+		struct stat st;
+		if (lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == kind &&
+		    (kind == S_IFIFO || st.st_rdev == makedev(maj, min)))
+			rc = chmod(path, mode & 07777);
+		else if (unlink(path) == 0)
+			rc = mknod(path, kind | (mode & 07777), makedev(maj, min));
+	}
+	if (rc < 0)
 		return err_sys(e, errno, "mknod %s", path + (path[0] == '.'));
 	if ((uid || gid) && lchown(path, uid, gid) < 0)
 		return err_sys(e, errno, "chown %s", path + (path[0] == '.'));
