@@ -19,6 +19,7 @@
 #define KEEL_NET_DIR_NAME "net"                         /* in a run dir: <service>/{hosts,resolv.conf} */
 #define KEEL_DHCP_RESOLV "resolv.conf"                  /* in <run dir>/net: the DNS servers DHCP gave */
 #define KEEL_DHCP_NAME "keel-dhcp"                      /* the DHCP helper, beside keel */
+#define KEEL_OCI_ROOT KEEL_RUN_DIR "/oci"              /* the OCI runtime's state: <id>/ (--root) */
 
 /* Kept across boots: A/B config slots, the update layer store. */
 #define KEEL_DATA_DIR "/data/keel"

@@ -21,6 +21,7 @@ PKGS_HOST=(
   go-md2man                      # man pages from docs/*.md (make install)
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
   nftables                       # tests read keel's firewall back with `nft list ruleset`
+  podman conmon runc crun        # keel as an OCI runtime: podman drives it, runc is the reference
 )
 # A DHCP server the DHCP tests run in a network namespace of their own (docs/networking.md). Its
 # package must not start a system service: installed behind a policy-rc.d that refuses every start,
