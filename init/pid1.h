@@ -99,6 +99,7 @@ struct pid1 {
 	bool reload_internal;          /* a reload asked for by PID 1 itself (an update's rollback) */
 	bool reload_reboot;            /* ... and if that one is refused, reboot */
 	int64_t phase_ms[PHASE_COUNT]; /* boot chart: boot_ms() as each phase ended; 0: not reached */
+	struct pid1_net *net;          /* net.c: the DHCP clients; NULL until the first is needed */
 };
 
 /* pid1.c: PID 1 proper: the boot, then the loop; never returns. */
