@@ -48,6 +48,8 @@ dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f)
 # Generated at build time by tools/seccomp-gen for each arch: the default profile's BPF program
 # (runtime/) and the syscall name table (format/).
 GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o $(OUT)/obj/gen/syscall_abis.o
+# libc/: musl pieces replaced in every device program (vfprintf without float formatting).
+LIBC_OBJS := $(OUT)/obj/libc/vfprintf.o
 KEEL_OBJS := $(OUT)/obj/init/main.o $(call dev_objs,init update runtime format lib) $(GEN_OBJS)
 KEEL_CMD_OBJS := $(OUT)/obj/cmd/main.o $(call dev_objs,cmd update runtime format lib) $(GEN_OBJS)
 # Helpers (helpers/): small programs PID 1 starts as isolated processes, each its own budget.
@@ -146,15 +148,15 @@ $(OUT)/obj/gen/%.o: $(OUT)/gen/%.c $(DEPS)/.built
 	@mkdir -p $(dir $@)
 	$(DEV_CC) $(DEV_CFLAGS) -c $< -o $@
 
-$(OUT)/keel.unstripped: $(KEEL_OBJS)
+$(OUT)/keel.unstripped: $(KEEL_OBJS) $(LIBC_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
-$(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS)
+$(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS) $(LIBC_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
-$(OUT)/keel-fetch.unstripped: $(KEEL_FETCH_OBJS)
+$(OUT)/keel-fetch.unstripped: $(KEEL_FETCH_OBJS) $(LIBC_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
-$(OUT)/keel-logd.unstripped: $(KEEL_LOGD_OBJS)
+$(OUT)/keel-logd.unstripped: $(KEEL_LOGD_OBJS) $(LIBC_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
-$(OUT)/keel-dhcp.unstripped: $(KEEL_DHCP_OBJS)
+$(OUT)/keel-dhcp.unstripped: $(KEEL_DHCP_OBJS) $(LIBC_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^
 $(OUT)/obj/lib/version.o $(HOST)/plain/obj/lib/version.o $(HOST)/san/obj/lib/version.o $(HOST)/fuzz/obj/lib/version.o: $(BUILD_TIME_STAMP)
 $(OUT)/obj/lib/version.o: DEV_CFLAGS += -DKEEL_BUILD_TIME=$(BUILD_TIME)
@@ -285,6 +287,10 @@ $(HOST)/tests/%: tests/unit/%.c $(call host_libs,san,$(ALL_FLOORS)) | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< -Wl,--start-group $(call host_libs,san,$(ALL_FLOORS)) -Wl,--end-group \
 		-lbearssl -ljansson -lcurl
+# The device programs' vfprintf (libc/) under another name, beside the host libc's it is checked against.
+$(HOST)/tests/test_vfprintf: tests/unit/test_vfprintf.c libc/vfprintf.c | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -Dvfprintf=keel_vfprintf -o $@ $^
 -include $(wildcard $(HOST)/tests/*.d $(HOST)/fuzz/*.d)
 
 check:
