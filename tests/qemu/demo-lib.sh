@@ -113,7 +113,7 @@ demo_run() {
   expect_eq "$name-dhcp-helper-confined" "65534 0000000000000000 1 2" \
     "$(qemu_sh "awk '/^Uid:/ {u=\$2} /^CapEff:/ {c=\$2} /^NoNewPrivs:/ {n=\$2} /^Seccomp:/ {s=\$2} END {print u, c, n, s}' /proc/$dpid/status" | tr -d '\r' | grep '^[0-9]')"
   expect_eq "$name-status-volume-read-only" "ro" \
-    "$(qemu_sh 'awk '\''$5 == "/www/status" {split($6, o, ","); print o[1]}'\'' /proc/$(keel ctl status | awk '\''$1 == "web" {print $3}'\'')/mountinfo')"
+    "$(qemu_sh 'awk '\''$5 == "/www/status" {split($6, o, ","); print o[1]}'\'' /proc/$(keel ctl status | awk '\''$1 == "web" {print $3}'\'')/mountinfo' | tr -d '\r' | grep -E '^r[ow]$')"
 
   # flaky: crash, restart with doubling delays, the restart count grows.
   if qemu_wait 'svc flaky: restart in 2000 ms$'; then pass "$name-flaky-backoff-2000"
