@@ -58,6 +58,8 @@ reglab_conf() {
 hostname = fleet-$name
 modules = virtio_ring virtio virtio_mmio virtio_blk failover net_failover virtio_net llc stp bridge
 modules = loop squashfs libcrc32c erofs overlay
+# keel's firewall on the uplink (closed by default since format 1.2): the fetcher leaves by it
+modules = nfnetlink nf_tables nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack nft_ct nft_meta_bridge
 data = /dev/vda ext4 noatime
 console_shell = yes
 update_health = 4s
