@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../lib/digest.h"
+#include "../lib/hashtree.h"
 
 int layer_name_ok(const char *name)
 {
@@ -32,8 +33,26 @@ int layer_index_line(const char *line, struct layer_index_entry *ent)
 		return -1;
 	memcpy(ent->name, line, (size_t)(sp - line));
 	ent->name[sp - line] = '\0';
-	if (!layer_name_ok(ent->name) || digest_parse(sp + 1, ent->digest))
+	ent->verity_blocks = 0;
+	char ref[80];
+	const char *ver = strchr(sp + 1, ' ');
+	size_t n = ver ? (size_t)(ver - sp - 1) : strlen(sp + 1);
+	if (!layer_name_ok(ent->name) || n >= sizeof ref)
 		return -1;
+	memcpy(ref, sp + 1, n);
+	ref[n] = '\0';
+	if (digest_parse(ref, ent->digest))
+		return -1;
+	if (!ver)
+		return 1;
+	/* " verity=<blocks>:<64 hex>" */
+	char *end;
+	if (strncmp(ver, " verity=", 8) || ver[8] < '1' || ver[8] > '9')
+		return -1;
+	unsigned long long blocks = strtoull(ver + 8, &end, 10);
+	if (*end != ':' || blocks < 2 || blocks > (1ull << 40) || digest_from_hex(end + 1, ent->verity_root))
+		return -1;
+	ent->verity_blocks = blocks;
 	return 1;
 }
 
@@ -99,7 +118,8 @@ int layer_index_load(struct layer_index *ix, const char *dir, struct err *e)
 		struct layer_index_entry ent;
 		int k = layer_index_line(line, &ent);
 		if (k < 0)
-			rc = err_set(e, EINVAL, "%s:%d: expected 'NAME sha256:<64 hex>', got '%.80s'", path, lineno, line);
+			rc = err_set(e, EINVAL, "%s:%d: expected 'NAME sha256:<64 hex>[ verity=BLOCKS:<64 hex>]', got '%.80s'",
+				     path, lineno, line);
 		else if (k && layer_index_find(ix, ent.name))
 			rc = err_set(e, EINVAL, "%s:%d: layer '%s' is listed twice", path, lineno, ent.name);
 		else if (k && layer_index_put(ix, &ent, e) < 0)
@@ -124,7 +144,12 @@ int layer_index_write(const struct layer_index *ix, const char *dir, struct err 
 	for (size_t i = 0; i < ix->n; i++) {
 		char hex[DIGEST_HEX_LEN + 1];
 		digest_to_hex(ix->v[i].digest, hex);
-		fprintf(f, "%s sha256:%s\n", ix->v[i].name, hex);
+		fprintf(f, "%s sha256:%s", ix->v[i].name, hex);
+		if (ix->v[i].verity_blocks) {
+			digest_to_hex(ix->v[i].verity_root, hex);
+			fprintf(f, " verity=%llu:%s", (unsigned long long)ix->v[i].verity_blocks, hex);
+		}
+		fputc('\n', f);
 	}
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		err_sys(e, errno, "write %s", tmp);
@@ -145,4 +170,13 @@ void layer_index_free(struct layer_index *ix)
 	free(ix->v);
 	ix->v = NULL;
 	ix->n = 0;
+}
+
+void layer_index_verity(struct hashtree *t, const uint8_t digest[32], uint64_t blocks)
+{
+	memset(t, 0, sizeof *t);
+	memcpy(t->salt, digest, 32);
+	t->salt_len = 32;
+	t->data_block_size = t->hash_block_size = HASHTREE_BLOCK;
+	t->data_blocks = blocks;
 }

@@ -1,5 +1,7 @@
 /* keel-pack's layer index, LAYERS_DIR/index: the one reader and writer keel-pack and keelc share.
- * A line per layer name, "NAME sha256:<64 hex>", sorted by name; blank lines and lines starting
+ * A line per layer name, "NAME sha256:<64 hex>", sorted by name, and " verity=BLOCKS:<64 hex>" when
+ * the image has a dm-verity tree: BLOCKS data blocks and the root of the tree keel-pack builds
+ * (layer_index_verity says its parameters); blank lines and lines starting
  * with '#' are skipped (a rewrite drops them). keelc resolves a config's layer names through it,
  * so the binary config holds digests only. Host tools only: the device never reads an index. */
 #ifndef KEEL_FORMAT_LAYER_INDEX_H
@@ -16,7 +18,14 @@
 struct layer_index_entry {
 	char name[LAYER_NAME_MAX + 1];
 	uint8_t digest[32];
+	uint64_t verity_blocks;         /* 0: no tree */
+	uint8_t verity_root[32];
 };
+
+struct hashtree;
+/* The tree keel-pack builds for a layer image: 4096-byte data and hash blocks, the layer's digest
+ * as the salt, `blocks` data blocks. */
+void layer_index_verity(struct hashtree *t, const uint8_t digest[32], uint64_t blocks);
 
 struct layer_index {
 	const char *dir;                /* the LAYERS_DIR it was read from; NULL: none given */

@@ -88,6 +88,7 @@ static const struct known_section known[] = {
 	SEC(CFG_SEC_PORTS, 0, 0, sizeof(struct cfg_port), ports, "ports"),
 	SEC(CFG_SEC_DEVICES, 0, 0, sizeof(struct cfg_device), devices, "devices"),
 	SEC(CFG_SEC_SYSTEM_EXT, 1, 0, sizeof(struct cfg_system_ext), system_ext, "system_ext"),
+	SEC(CFG_SEC_VERITY, 2, 0, sizeof(struct cfg_verity), verity, "verity"),
 };
 
 static int read_header(struct rd *r)
@@ -218,7 +219,7 @@ static int read_sections(struct rd *r)
 		return bad(r, &h->section_offset, "header.section_offset: table at %u with %u entries does not fit",
 			   h->section_offset, h->section_count);
 	const struct cfg_section *tab = (const void *)(c->buf + h->section_offset);
-	uint32_t seen = 0; /* bit per known type */
+	uint64_t seen = 0; /* bit per known type (all < 64) */
 	int ext_required = 0;
 	for (uint32_t i = 0; i < h->section_count; i++) {
 		const struct cfg_section *s = &tab[i];
@@ -237,9 +238,12 @@ static int read_sections(struct rd *r)
 					   s->type);
 			continue;
 		}
-		if (seen & (1u << s->type))
+		if (seen & (1ull << s->type))
 			return bad(r, &s->type, "section[%u] (%s): appears twice", i, k->name);
-		seen |= 1u << s->type;
+		seen |= 1ull << s->type;
+		/* Without it, a keel older than 1.2 would mount the layers unverified after attach. */
+		if (s->type == CFG_SEC_VERITY && !(s->flags & CFG_SECF_REQUIRED))
+			return bad(r, &s->flags, "section[%u] (verity): not marked required", i);
 		if (read_section(r, s, i, k, table_end))
 			return -1;
 		if (s->type == CFG_SEC_SYSTEM_EXT)
@@ -522,6 +526,22 @@ static int check_services(struct rd *r)
 	return 0;
 }
 
+/* Each record by its rules; digests strictly ascending, so each layer has at most one and the
+ * device finds it by bisection. */
+static int check_verity(struct rd *r)
+{
+	const struct cfg_list *l = &r->c->verity;
+	for (uint32_t i = 0; i < l->count; i++) {
+		const struct cfg_verity *v = entry(l, i);
+		struct at a = {"verity", i, NULL, NO_INDEX};
+		if (check_fields(r, CFG_REC_VERITY, v, &a))
+			return -1;
+		if (i && memcmp(((const struct cfg_verity *)entry(l, i - 1))->digest, v->digest, 32) >= 0)
+			return badf(r, v->digest, &a, "digest", "not above the previous record's (sorted, each layer once)");
+	}
+	return 0;
+}
+
 int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, struct err *e)
 {
 	memset(c, 0, sizeof *c);
@@ -532,7 +552,7 @@ int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, st
 	if ((uintptr_t)buf % 8)
 		return err_set(e, 0, "%s: buffer is not 8-byte aligned (a reader bug, not a file problem)", name);
 	if (read_header(&r) || read_trailer(&r) || check_digest(&r) || read_sections(&r) || check_system(&r) ||
-	    check_networks(&r) || check_services(&r)) {
+	    check_networks(&r) || check_services(&r) || check_verity(&r)) {
 		memset(c, 0, sizeof *c);
 		/* Messages may quote names from the file: keep them one printable line. */
 		for (char *p = e->msg; *p; p++)
@@ -663,4 +683,31 @@ const struct cfg_port *cfg_port(const struct cfg *c, struct cfg_range r, uint32_
 const struct cfg_device *cfg_device(const struct cfg *c, struct cfg_range r, uint32_t i)
 {
 	return entry(&c->devices, r.first + i);
+}
+
+uint32_t cfg_verity_count(const struct cfg *c)
+{
+	return c->verity.count;
+}
+
+const struct cfg_verity *cfg_verity_at(const struct cfg *c, uint32_t i)
+{
+	return entry(&c->verity, i);
+}
+
+const struct cfg_verity *cfg_verity_of(const struct cfg *c, const uint8_t digest[32])
+{
+	uint32_t lo = 0, hi = c->verity.count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct cfg_verity *v = entry(&c->verity, mid);
+		int d = memcmp(v->digest, digest, 32);
+		if (!d)
+			return v;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }

@@ -12,8 +12,8 @@
 #define PERM_MAX 07777u
 
 /* 64-bit upper bounds (CFG_F_BIG: the field's hi is an index here) */
-enum { B_QUOTA, B_CAPS, B_SIZE, B_ANY };
-static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG_U64_MAX - 1, CFG_U64_MAX};
+enum { B_QUOTA, B_CAPS, B_SIZE, B_ANY, B_BLOCKS };
+static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG_U64_MAX - 1, CFG_U64_MAX, 1ull << 40};
 
 /* Each table is an X-macro list X(how, struct, field, arg, lo, hi), expanded once into the
  * entries and once into the names. */
@@ -151,11 +151,22 @@ static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG
 	FLAGS(cfg_device, access, CFG_DEV_READ | CFG_DEV_WRITE | CFG_DEV_MKNOD)                             \
 	NUM(cfg_device, mode, 0, 0, PERM_MAX)
 
+/* The digest, root and salt bytes take any value; the salt's tail is rule_verity's. */
+#define VERITY_FIELDS                                                                                       \
+	NUM(cfg_verity, salt_len, 0, 0, 32)                                                                 \
+	NUM(cfg_verity, data_block_size, 0, 512, 4096)                                                      \
+	NUM(cfg_verity, hash_block_size, 0, 512, 4096)                                                      \
+	NUM(cfg_verity, hash, 0, CFG_VERITY_SHA256, CFG_VERITY_SHA256)                                      \
+	BIG(cfg_verity, data_blocks, 0, 2, B_BLOCKS)                                                        \
+	FLAGS(cfg_verity, flags, 0)                                                                         \
+	RESERVED(cfg_verity, reserved)
+
 #define X ENTRY
 static const struct cfg_field system_f[] = {SYSTEM_FIELDS}, system_ext_f[] = {SYSTEM_EXT_FIELDS},
 			      network_f[] = {NETWORK_FIELDS}, service_f[] = {SERVICE_FIELDS}, mount_f[] = {MOUNT_FIELDS},
 			      idmap_f[] = {IDMAP_FIELDS}, rlimit_f[] = {RLIMIT_FIELDS}, syscall_f[] = {SYSCALL_FIELDS},
-			      iolimit_f[] = {IOLIMIT_FIELDS}, port_f[] = {PORT_FIELDS}, device_f[] = {DEVICE_FIELDS};
+			      iolimit_f[] = {IOLIMIT_FIELDS}, port_f[] = {PORT_FIELDS}, device_f[] = {DEVICE_FIELDS},
+			      verity_f[] = {VERITY_FIELDS};
 #undef X
 #define X NAME
 
@@ -165,6 +176,7 @@ static const char *rule_rlimit(const void *rec, const char **field);
 static const char *rule_syscall(const void *rec, const char **field);
 static const char *rule_iolimit(const void *rec, const char **field);
 static const char *rule_port(const void *rec, const char **field);
+static const char *rule_verity(const void *rec, const char **field);
 
 #define KIND(t, fields, rule) {t, sizeof t / sizeof t[0], fields, rule}
 const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
@@ -179,6 +191,7 @@ const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
 	[CFG_REC_IOLIMIT] = KIND(iolimit_f, IOLIMIT_FIELDS, rule_iolimit),
 	[CFG_REC_PORT] = KIND(port_f, PORT_FIELDS, rule_port),
 	[CFG_REC_DEVICE] = KIND(device_f, DEVICE_FIELDS, NULL),
+	[CFG_REC_VERITY] = KIND(verity_f, VERITY_FIELDS, rule_verity),
 };
 #undef X
 
@@ -486,6 +499,19 @@ static const char *rule_iolimit(const void *rec, const char **field)
 	if (x->rbps == CFG_U64_UNSET && x->wbps == CFG_U64_UNSET && x->riops == CFG_U64_UNSET &&
 	    x->wiops == CFG_U64_UNSET)
 		return WHY("rbps", "expected at least one of rbps, wbps, riops, wiops");
+	return NULL;
+}
+
+static const char *rule_verity(const void *rec, const char **field)
+{
+	const struct cfg_verity *x = rec;
+	if (x->data_block_size & (x->data_block_size - 1))
+		return WHY("data_block_size", "expected a power of two");
+	if (x->hash_block_size & (x->hash_block_size - 1))
+		return WHY("hash_block_size", "expected a power of two");
+	for (uint32_t i = x->salt_len; i < sizeof x->salt; i++)
+		if (x->salt[i])
+			return WHY("salt", "bytes after salt_len must be 0");
 	return NULL;
 }
 

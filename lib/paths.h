@@ -38,5 +38,8 @@
  * -1 with errno ENAMETOOLONG when it does not fit. */
 #define LAYER_PATH_MAX 4096
 int layer_path(char *buf, size_t size, const char *store, const uint8_t digest[32]);
+/* Its dm-verity hash tree beside it, STORE/sha256/<64 hex>.verity (the device builds it when
+ * missing; keel-pack writes it, so factory images ship it). */
+int layer_tree_path(char *buf, size_t size, const char *store, const uint8_t digest[32]);
 
 #endif

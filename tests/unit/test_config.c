@@ -309,7 +309,7 @@ static void test_header(const struct cfg *c)
 	expect_bad("config_bad_magic", 0, "KEELCFX", 7, 0, "header.magic: not a keel binary config");
 	uint16_t v = 2;
 	expect_bad("config_bad_newer_major", off_of(&h->major), &v, 2, 1,
-		   "header.major: version 2.1 is not readable by this keel (reads 1.x)");
+		   "is not readable by this keel (reads 1.x)");
 	v = 0;
 	expect_bad("config_bad_major_zero", off_of(&h->major), &v, 2, 1, "header.major");
 	v = 7;
@@ -391,7 +391,7 @@ static void test_sections(const struct cfg *c)
 	/* In a file of our own minor, no type is unknown to us: damage or forgery, even if optional. */
 	b = with_extra_section(99, 0, CFG_VERSION_MINOR, &len);
 	rc = open_exact(b, len);
-	CHECK("config_bad_unknown_section_same_minor", rc == -1 && strstr(e.msg, "section[15]: type 99 is not part of format 1.1"),
+	CHECK("config_bad_unknown_section_same_minor", rc == -1 && strstr(e.msg, "]: type 99 is not part of format 1."),
 	      "%s", e.msg);
 	free(b);
 	b = with_longer_services(&len);
@@ -484,15 +484,18 @@ static void strict_only(const char *name, const void *field, uint64_t v, size_t 
 	free(b);
 }
 
-/* A 1.0 file made from the 1.1 one: SYSTEM_EXT (the last entry of keelc's table) dropped. */
+/* A 1.0 file made from keelc's: the table entries of later minors' types (SYSTEM_EXT, VERITY)
+ * dropped; their bytes stay, referenced by nothing. */
 static uint8_t *as_minor0(const struct cfg *c)
 {
 	uint8_t *b = copy(good_len);
 	struct cfg_header *h = (void *)b;
-	const struct cfg_section *t = (const void *)(good + c->hdr->section_offset);
-	if (t[c->hdr->section_count - 1].type != CFG_SEC_SYSTEM_EXT)
-		return b;
-	h->section_count--;
+	struct cfg_section *t = (void *)(b + c->hdr->section_offset);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < h->section_count; i++)
+		if (t[i].type < CFG_SEC_SYSTEM_EXT)
+			t[k++] = t[i];
+	h->section_count = k;
 	h->minor = 0;
 	redigest(b);
 	return b;
@@ -504,7 +507,7 @@ static void test_compat(const struct cfg *c)
 	const struct cfg_service *a = cfg_service(c, 0);
 	const struct cfg_system_ext *x = c->system_ext;
 	const struct cfg_network *n = cfg_network(c, 0);
-	CHECK("config_writes_minor_1", h->minor == 1 && cfg_minor(c) == 1 && CFG_VERSION_MINOR == 1 && x &&
+	CHECK("config_writes_current_minor", h->minor == CFG_VERSION_MINOR && cfg_minor(c) == CFG_VERSION_MINOR && x &&
 		!cfg_compat_note(c), "minor %u", h->minor);
 	CHECK("config_ext_required", section(c, CFG_SEC_SYSTEM_EXT) &&
 		(section(c, CFG_SEC_SYSTEM_EXT)->flags & CFG_SECF_REQUIRED), "no REQUIRED system_ext");
@@ -558,7 +561,7 @@ static void test_compat(const struct cfg *c)
 	expect_bad("config_bad_ext_root_dotdot", off_of(c->strings + *root0), "/d/..", 5, 1,
 		   "system_ext.volume_roots[0]: '/d/..': expected");
 	expect_bad("config_bad_ext_not_required", off_of(&section(c, CFG_SEC_SYSTEM_EXT)->flags), &zero, 2, 1,
-		   "a format 1.1 file without a required system_ext section");
+		   "file without a required system_ext section");
 	put32("config_bad_ext_count", &section(c, CFG_SEC_SYSTEM_EXT)->count, 2, "(system_ext): count 2 x entry_size 32");
 	expect_bad("config_bad_ext_in_minor0", off_of(&h->minor), &zero, 2, 1, "type 15 is not part of format 1.0");
 
@@ -904,6 +907,43 @@ static void leave_private_dir(void)
 	run(cmd);
 }
 
+/* VERITY (1.2): records found by digest; each field held to its rule; sorted, unique, REQUIRED,
+ * and not part of an older minor. */
+static void test_verity(const struct cfg *c)
+{
+	const struct cfg_service *web = cfg_service_by_name(c, "b");
+	CHECK("config_verity_two_records", cfg_verity_count(c) == 2 && web && web->layers.count == 2, "%u records",
+	      cfg_verity_count(c));
+	if (cfg_verity_count(c) != 2 || !web || web->layers.count != 2)
+		return;
+	const struct cfg_verity *bb = cfg_verity_of(c, cfg_digest(c, web->layers, 0)),
+				*www = cfg_verity_of(c, cfg_digest(c, web->layers, 1));
+	CHECK("config_verity_from_index", bb && bb->data_blocks == 512 && bb->salt_len == 32 &&
+		  !memcmp(bb->salt, bb->digest, 32) && bb->data_block_size == 4096 && bb->root[0] == 0x0f,
+	      "busybox: %p", (const void *)bb);
+	CHECK("config_verity_from_section", www && www->data_blocks == 1000 && www->salt_len == 3 && www->salt[2] == 0x0c &&
+		  www->root[1] == 0x11, "www: %p", (const void *)www);
+	uint8_t none[32] = {0};
+	CHECK("config_verity_absent", !cfg_verity_of(c, none), "found a record for digest 0");
+	const struct cfg_verity *v = cfg_verity_at(c, 0), *v1 = cfg_verity_at(c, 1);
+	put32("config_bad_verity_salt_len", &v->salt_len, 33, "verity[0].salt_len: 33, expected 0..32");
+	put32("config_bad_verity_block_size", &v->data_block_size, 3000, "verity[0].data_block_size: expected a power of two");
+	put32("config_bad_verity_hash_block_size", &v->hash_block_size, 8192, "verity[0].hash_block_size: 8192, expected 512..4096");
+	put32("config_bad_verity_hash", &v->hash, 2, "verity[0].hash: 2, expected 1..1");
+	put32("config_bad_verity_blocks", &v->data_blocks, 1, "verity[0].data_blocks: 1, expected 2..");
+	put32("config_bad_verity_flags", &v->flags, 1, "verity[0].flags: unknown bits 0x1");
+	put32("config_bad_verity_reserved", &v->reserved, 1, "verity[0].reserved: reserved, must be 0");
+	const struct cfg_verity *short_salt = v->salt_len < 32 ? v : v1;
+	uint8_t one = 1;
+	expect_bad("config_bad_verity_salt_tail", off_of(&short_salt->salt[31]), &one, 1, 1, "salt: bytes after salt_len must be 0");
+	expect_bad("config_bad_verity_unsorted", off_of(v1->digest), v->digest, 32, 1,
+		   "verity[1].digest: not above the previous record's");
+	const struct cfg_section *sec = section(c, CFG_SEC_VERITY);
+	uint16_t zero = 0, minor1 = 1;
+	expect_bad("config_bad_verity_not_required", off_of(&sec->flags), &zero, 2, 1, "(verity): not marked required");
+	expect_bad("config_bad_verity_in_minor1", off_of(&c->hdr->minor), &minor1, 2, 1, "type 32 is not part of format 1.1");
+}
+
 int main(void)
 {
 	if (enter_private_dir()) {
@@ -930,6 +970,7 @@ int main(void)
 	test_sections(&c);
 	test_records(&c);
 	test_compat(&c);
+	test_verity(&c);
 	test_mutations();
 	test_truncation();
 	test_bitflips();

@@ -13,9 +13,10 @@ static const char usage[] =
 	"usage: keel-pack [--format erofs|squashfs] [--arch ARCH] -o OUTDIR NAME=SOURCE...\n"
 	"       keel-pack bundle -o OUT.kbu --layers STORE [--factory STORE] CONFIG.bin   (see bundle --help)\n"
 	"\n"
-	"Builds one read-only layer image per NAME=SOURCE into OUTDIR/layers/sha256/<hex>.img,\n"
-	"records NAME in OUTDIR/layers/index (lines 'NAME sha256:<hex>', merged with what is there)\n"
-	"and prints 'NAME sha256:<hex>' for each. SOURCE is one of:\n"
+	"Builds one read-only layer image per NAME=SOURCE into OUTDIR/layers/sha256/<hex>.img and its\n"
+	"dm-verity hash tree beside it (<hex>.verity), records NAME in OUTDIR/layers/index (lines\n"
+	"'NAME sha256:<hex> verity=BLOCKS:<root hex>', merged with what is there) and prints\n"
+	"'NAME sha256:<hex>' for each. SOURCE is one of:\n"
 	"  DIR               a directory, imaged as it is\n"
 	"  FILE              a tar (plain, gzip, xz, bzip2 or zstd); OCI whiteouts become overlayfs ones\n"
 	"  oci:DIR[:TAG]     an OCI image layout; its layers are applied bottom first into one image\n"
@@ -191,7 +192,8 @@ int main(int argc, char **argv)
 			rc = 2;
 			break;
 		}
-		if (pack_one(&o, layers, eq + 1, ents[k].digest, &e) != 0) {
+		if (pack_one(&o, layers, eq + 1, ents[k].digest, &e) != 0 ||
+		    image_tree(layers, ents[k].digest, &ents[k].verity_blocks, ents[k].verity_root, &e) != 0) {
 			fprintf(stderr, "keel-pack: %s: %s\n", ents[k].name, e.msg);
 			rc = 1;
 			break;

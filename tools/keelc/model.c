@@ -88,5 +88,6 @@ void model_free(struct model *m)
 	for (uint32_t i = 0; i < m->services.n; i++)
 		service_free(&m->services.v[i]);
 	free(m->services.v);
+	free(m->verity.v);
 	memset(m, 0, sizeof *m);
 }

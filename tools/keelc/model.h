@@ -78,6 +78,7 @@ struct model {
 	struct h_system system;
 	VEC(struct h_network) networks;
 	VEC(struct h_service) services;
+	VEC(struct cfg_verity) verity;  /* [layer] sections, then the index's trees; sorted at the end */
 };
 
 /* Layer names resolve through keel-pack's index (format/layer_index.h; dir NULL: none given). */

@@ -165,9 +165,10 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	for (uint32_t i = 0; i < m->services.n; i++)
 		write_service(&w, &m->services.v[i]);
 
-	struct bytes sysb = {0}, extb = {0};
+	struct bytes sysb = {0}, extb = {0}, verb = {0};
 	put(&sysb, &sys, sizeof sys);
 	put(&extb, &ext, sizeof ext);
+	put(&verb, m->verity.v, m->verity.n * sizeof(struct cfg_verity)); /* sorted by model_parse */
 	/* Table order is the file order; empty list sections are left out. */
 	struct { uint16_t type; struct bytes *b; uint32_t entry; } secs[] = {
 		{CFG_SEC_STRINGS, &w.strings, 1},
@@ -185,6 +186,7 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_PORTS, &w.ports, sizeof(struct cfg_port)},
 		{CFG_SEC_DEVICES, &w.devices, sizeof(struct cfg_device)},
 		{CFG_SEC_SYSTEM_EXT, &extb, sizeof(struct cfg_system_ext)},
+		{CFG_SEC_VERITY, &verb, sizeof(struct cfg_verity)},
 	};
 	size_t nsecs = sizeof secs / sizeof secs[0];
 	uint32_t count = 0;
@@ -192,7 +194,7 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		count += i < 2 || secs[i].b->n;
 	uint64_t off = sizeof(struct cfg_header) + (uint64_t)count * sizeof(struct cfg_section);
 	off = (off + 7) & ~7ull;
-	struct cfg_section table[16];
+	struct cfg_section table[32];
 	uint32_t t = 0;
 	for (size_t i = 0; i < nsecs; i++) {
 		if (i >= 2 && !secs[i].b->n)
