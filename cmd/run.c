@@ -22,6 +22,13 @@ struct run_opts {
 	const char *service;
 };
 
+/* A layer note (a hash tree built, no dm-verity): one line on stderr. */
+static void run_note(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "keel run: %s\n", line);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: keel run [--layers DIR]... [--run-dir DIR] [--cgroup-root DIR] CONFIG.bin SERVICE\n"
@@ -71,6 +78,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		usage(stderr);
 		return -1;
 	}
+	o->l.note = run_note;
 	if (o->l.nstores == 0) {
 		o->l.stores[o->l.nstores++] = KEEL_FACTORY_LAYERS;
 		o->l.stores[o->l.nstores++] = KEEL_DATA_LAYERS;

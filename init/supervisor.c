@@ -181,6 +181,13 @@ static void svc_became_ready(struct pid1 *p, struct svc *s, const char *note)
 	svc_note_at(p, s, now, "%s", note);
 }
 
+/* A layer note (a hash tree built, no dm-verity in this kernel) in PID 1's log. */
+static void layer_note(void *ctx, const char *line)
+{
+	(void)ctx;
+	klog("%s", line);
+}
+
 static void svc_start(struct pid1 *p, struct svc *s)
 {
 	int64_t now = boot_ms();
@@ -200,6 +207,7 @@ static void svc_start(struct pid1 *p, struct svc *s)
 		.cgroup_root = KEEL_CGROUP_ROOT,
 		.log_fd = s->log_w,
 		.notify_dir = s->notify_src.fd >= 0 ? s->notify_dir : NULL,
+		.note = layer_note,
 	};
 	struct err e;
 	err_clear(&e);

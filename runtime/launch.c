@@ -14,7 +14,7 @@
 #include "layers.h"
 
 /* The first store that holds the image; the last one if none does (its error names the path). */
-static int attach_layer(const struct launch_opts *o, const char *layer_run, const uint8_t *digest,
+static int attach_layer(const struct launch_opts *o, const struct cfg *c, const char *layer_run, const uint8_t *digest,
 			char *out, size_t outlen, struct err *e)
 {
 	char path[LAYER_PATH_MAX];
@@ -25,8 +25,8 @@ static int attach_layer(const struct launch_opts *o, const char *layer_run, cons
 			break;
 		}
 	}
-	struct layer_store st = {.images_dir = o->stores[pick], .run_dir = layer_run};
-	return layer_attach(&st, digest, out, outlen, e);
+	struct layer_store st = {.images_dir = o->stores[pick], .run_dir = layer_run, .note = o->note, .note_ctx = o->note_ctx};
+	return layer_attach(&st, digest, cfg_verity_of(c, digest), out, outlen, e);
 }
 
 
@@ -56,7 +56,7 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_build(c, svc, &filter, e) < 0)
 		goto out_none;
 	for (uint32_t i = 0; i < svc->layers.count; i++) {
-		if (attach_layer(o, layer_run, cfg_digest(c, svc->layers, i), lowers[i], sizeof lowers[i], e) < 0)
+		if (attach_layer(o, c, layer_run, cfg_digest(c, svc->layers, i), lowers[i], sizeof lowers[i], e) < 0)
 			goto out_none;
 		lower_ptrs[i] = lowers[i];
 	}

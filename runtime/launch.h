@@ -20,6 +20,8 @@ struct launch_opts {
 	int log_fd;                     /* > 2: the service's stdout and stderr (stdin /dev/null);
 	                                   otherwise the caller's stdio is inherited */
 	const char *notify_dir;         /* container_spec.notify_dir (readiness socket); NULL: none */
+	void (*note)(void *ctx, const char *line); /* layer_store.note: a line worth logging; NULL: none */
+	void *note_ctx;
 };
 
 /* What a started service holds until launch_cleanup: its container, cgroup, veth and root dir. */
