@@ -181,6 +181,7 @@ static void out_add(struct ctl_conn *c, const char *fmt, ...)
 static void status(struct pid1 *p, struct ctl_conn *c, bool json)
 {
 	int64_t now = boot_ms();
+	supervisor_check_layers(p);
 	if (json)
 		out_add(c, "OK\n[");
 	else

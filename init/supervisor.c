@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "../format/text.h"
+#include "../lib/digest.h"
 #include "../lib/file.h"
+#include "../runtime/layers.h"
 #include "cgevents.h"
 #include "../lib/clock.h"
 #include "klog.h"
@@ -36,6 +38,8 @@
 
 static void svc_start(struct pid1 *p, struct svc *s);
 static void schedule(struct pid1 *p);
+struct seen_layer;
+static void svc_layers_corrupt(struct pid1 *p, struct svc *s, struct seen_layer *seen, uint32_t nseen);
 
 const char *svc_state_name(const struct svc *s)
 {
@@ -47,6 +51,10 @@ const char *svc_state_name(const struct svc *s)
 const char *svc_last_text(const struct svc *s, char *buf, size_t size)
 {
 	const char *sig;
+	if (s->corrupt) {
+		snprintf(buf, size, "layer-corrupt");
+		return buf;
+	}
 	if (s->up && (s->oom_seen || s->pids_seen)) {
 		if (s->oom_seen)
 			snprintf(buf, size, "oom-killed (%llu)", (unsigned long long)s->oom_kills);
@@ -66,6 +74,7 @@ const char *svc_last_text(const struct svc *s, char *buf, size_t size)
 	case LAST_START_LIMIT: snprintf(buf, size, "start-limit"); break;
 	case LAST_START_FAILED: snprintf(buf, size, "start-failed"); break;
 	case LAST_OOM: snprintf(buf, size, "oom-killed (%llu)", (unsigned long long)s->oom_kills); break;
+	case LAST_LAYER_CORRUPT: snprintf(buf, size, "layer-corrupt"); break;
 	default: snprintf(buf, size, "-"); break;
 	}
 	return buf;
@@ -212,6 +221,7 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	struct err e;
 	err_clear(&e);
 	s->killed = false;
+	s->corrupt = false; /* asked again at its end: the target's word is sticky while it lives */
 	s->started_ms = now;
 	if (s->bc_launch_ms < 0)
 		s->bc_launch_ms = now;
@@ -307,6 +317,14 @@ static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_m
 		return;
 	}
 	bool restart = c->restart == CFG_RESTART_ALWAYS || (c->restart == CFG_RESTART_ON_FAILURE && failure);
+	/* Every start would read the same bad blocks: failed until the layer is replaced (an update,
+	 * or a fixed image and a reboot). */
+	if (s->corrupt) {
+		s->state = SVC_FAILED;
+		s->last = LAST_LAYER_CORRUPT;
+		svc_note(p, s, "failed (a layer is corrupt: not restarted)");
+		return;
+	}
 	if (!restart) {
 		s->state = failure ? SVC_FAILED : SVC_EXITED;
 		return;
@@ -372,6 +390,7 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 	char how[48];
 	svc_note(p, s, "%s (%s) after %lld ms", s->state == SVC_STOPPING ? "stopped" : "exited",
 		 svc_last_text(s, how, sizeof how), (long long)ran);
+	svc_layers_corrupt(p, s, NULL, 0);
 	struct err e;
 	err_clear(&e);
 	if (launch_cleanup(&s->l, &e) < 0)
@@ -380,6 +399,48 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 	after_end(p, s, failure, ran);
 	schedule(p);
 	return true;
+}
+
+/* Has one of s's layers met a corrupt block? Answers already had for a digest are in seen[]
+ * (bit 0: asked, bit 1: corrupt), so a status of many services asks each layer once. */
+struct seen_layer {
+	const uint8_t *digest;
+	int corrupt;
+};
+
+static void svc_layers_corrupt(struct pid1 *p, struct svc *s, struct seen_layer *seen, uint32_t nseen)
+{
+	const struct cfg *c = &p->cfg;
+	for (uint32_t i = 0; i < s->cfg->layers.count && !s->corrupt; i++) {
+		const uint8_t *d = cfg_digest(c, s->cfg->layers, i);
+		if (!cfg_verity_of(c, d))
+			continue;
+		uint32_t k = 0;
+		while (k < nseen && seen[k].digest && memcmp(seen[k].digest, d, 32))
+			k++;
+		int bad;
+		if (k < nseen && seen[k].digest) {
+			bad = seen[k].corrupt;
+		} else {
+			bad = layer_corrupt(d) == 1;
+			if (k < nseen)
+				seen[k] = (struct seen_layer){d, bad};
+		}
+		if (bad) {
+			char hex[DIGEST_HEX_LEN + 1];
+			digest_to_hex(d, hex);
+			s->corrupt = true;
+			svc_note(p, s, "layer sha256:%.12s is corrupt: dm-verity refused a block (EIO to the reader)", hex);
+		}
+	}
+}
+
+void supervisor_check_layers(struct pid1 *p)
+{
+	struct seen_layer seen[16] = {{0}};
+	for (uint32_t i = 0; i < p->nsvcs; i++)
+		if (p->svcs[i].up)
+			svc_layers_corrupt(p, &p->svcs[i], seen, 16);
 }
 
 static void on_exit_ready(struct pid1 *p, struct loop_source *src, uint32_t events)

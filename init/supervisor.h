@@ -20,7 +20,8 @@ enum svc_state {
 	SVC_BACKOFF,     /* waiting for its restart */
 };
 
-enum svc_last { LAST_NONE = 0, LAST_EXIT, LAST_SIGNAL, LAST_START_LIMIT, LAST_START_FAILED, LAST_OOM };
+enum svc_last { LAST_NONE = 0, LAST_EXIT, LAST_SIGNAL, LAST_START_LIMIT, LAST_START_FAILED, LAST_OOM,
+		LAST_LAYER_CORRUPT };
 
 /* The newest `size` bytes a service wrote, each line stamped with the time since boot. */
 struct svc_ring {
@@ -39,6 +40,7 @@ struct svc {
 	bool up;                        /* `l` holds a started container */
 	bool killed;                    /* this stop already used cgroup.kill */
 	bool retiring;                  /* a reload stops it for good (removed, or changed) */
+	bool corrupt;                   /* dm-verity refused a block of one of its layers (sticky) */
 	struct launch l;
 	struct loop_source exit_src;    /* the container's pidfd: readable when it exits */
 	struct loop_source log_src;     /* read end of the log pipe (non-blocking) */
@@ -75,8 +77,13 @@ const char *svc_state_name(const struct svc *s);
  * every waiting service whose dependencies are met. */
 int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e);
 void supervisor_schedule(struct pid1 *p);
-/* "exit 1", "signal SIGKILL", "start-limit", "start-failed", "oom-killed", "-" into buf. */
+/* "exit 1", "signal SIGKILL", "start-limit", "start-failed", "oom-killed", "layer-corrupt", "-"
+ * into buf. */
 const char *svc_last_text(const struct svc *s, char *buf, size_t size);
+
+/* Ask dm-verity whether a running service's layers met a corrupt block (once per distinct layer);
+ * such a service shows layer-corrupt from then on (keel ctl status asks). */
+void supervisor_check_layers(struct pid1 *p);
 
 /* Networks up, then every service in dependency order (after config and modules). */
 void supervisor_boot(struct pid1 *p);
