@@ -16,6 +16,7 @@
 #include "../format/bundle.h"
 #include "../lib/digest.h"
 #include "../lib/file.h"
+#include "../runtime/layers.h"
 #include "../update/slot.h"
 #include "commands.h"
 #include "../update/choice.h"
@@ -29,7 +30,8 @@ static void usage(FILE *f)
 		   "       keel update --status [--json] | --gc [--data-dir DIR]\n"
 		   "\n"
 		   "Installs an update bundle (keel-pack bundle): checks the config's signature as PID 1 does at\n"
-		   "boot, streams each layer into DIR/layers/sha256/<hex>.img while hashing it (layers already in\n"
+		   "boot, streams each layer into DIR/layers/sha256/<hex>.img while hashing it, and builds its\n"
+		   "dm-verity tree (<hex>.verity) when the config has its verity parameters (layers already in\n"
 		   "the store or the factory's are skipped), and only when every byte checked out makes the new\n"
 		   "config active (slot-a/slot-b, symlinks active and previous), on trial. Then asks PID 1 to\n"
 		   "reboot into it. On any error nothing installed or active changes. PID 1 confirms the new\n"
@@ -58,6 +60,8 @@ struct upd {
 	uint8_t (*staged)[32]; /* layers written under temporary names, waiting for the rename */
 	size_t nstaged;        /* at most nrefs: the reader lets each referenced layer come once */
 	uint8_t (*refs)[32];   /* the config's layers ... */
+	struct cfg_verity *ver; /* ... their verity parameters (hash 0: none) ... */
+	size_t cur;            /* ... the one being written */
 	bool *needed, *got;    /* ... which are in no store, which came in the bundle */
 	size_t nrefs;
 	uint64_t bytes;
@@ -113,9 +117,13 @@ static int on_config(void *ctx, const struct cfg *c, struct err *e)
 	u->needed = calloc(n ? n : 1, sizeof *u->needed);
 	u->got = calloc(n ? n : 1, sizeof *u->got);
 	u->staged = malloc((n ? n : 1) * sizeof *u->staged);
-	if (!u->refs || !u->needed || !u->got || !u->staged)
+	u->ver = calloc(n ? n : 1, sizeof *u->ver);
+	if (!u->refs || !u->needed || !u->got || !u->staged || !u->ver)
 		return err_sys(e, ENOMEM, "%s", name);
 	u->nrefs = bundle_config_layers(c, u->refs, n);
+	for (size_t i = 0; i < u->nrefs; i++)
+		if (cfg_verity_of(c, u->refs[i]))
+			u->ver[i] = *cfg_verity_of(c, u->refs[i]);
 	for (size_t i = 0; i < u->nrefs; i++)
 		u->needed[i] = !installed(u, u->refs[i], false);
 	return 0;
@@ -127,7 +135,7 @@ static int on_layer_begin(void *ctx, const uint8_t d[32], uint64_t size, struct 
 	(void)size;
 	for (size_t i = 0; i < u->nrefs; i++)
 		if (!memcmp(u->refs[i], d, 32))
-			u->got[i] = true;
+			u->got[i] = true, u->cur = i;
 	if (installed(u, d, true)) {
 		u->present++;
 		return 0;
@@ -167,6 +175,22 @@ static int on_layer_end(void *ctx, struct err *e)
 	u->out = -1;
 	if (fsync(fd) < 0 || close(fd) < 0)
 		return err_sys(e, errno, "%s/%s: fsync", u->data, u->tmp);
+	/* Its dm-verity tree while the bytes are in the page cache: no first start reads it all. */
+	if (u->ver[u->cur].hash) {
+		char tree[96];
+		snprintf(tree, sizeof tree, "%.*s.verity", (int)(strlen(u->tmp) - 4), u->tmp);
+		int img = openat(u->sfd, u->tmp, O_RDONLY | O_CLOEXEC);
+		int t = openat(u->sfd, tree, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		int rc = img < 0 || t < 0 ? err_sys(e, errno, "%s/%s", u->data, tree) : layer_tree_build(img, &u->ver[u->cur], t, e);
+		if (rc == 0 && fsync(t) < 0)
+			rc = err_sys(e, errno, "%s/%s: fsync", u->data, tree);
+		if (img >= 0)
+			close(img);
+		if (t >= 0)
+			close(t);
+		if (rc < 0)
+			return err_prefix(e, "%s/%s: ", u->data, u->tmp);
+	}
 	u->nstaged++;
 	u->tmp[0] = '\0';
 	return 0;
@@ -382,6 +406,12 @@ static int install(struct upd *u, struct err *e)
 	for (size_t i = 0; i < u->nstaged; i++) {
 		char hex[DIGEST_HEX_LEN + 1], from[96], to[96];
 		digest_to_hex(u->staged[i], hex);
+		snprintf(from, sizeof from, TMP_PREFIX "%s.verity", hex);
+		snprintf(to, sizeof to, "%s.verity", hex);
+		if (renameat(u->sfd, from, store, to) < 0 && errno != ENOENT) { /* no tree: no parameters */
+			err_sys(e, errno, "%s/%s: rename to %s/%s", u->data, from, u->store, to);
+			goto out;
+		}
 		snprintf(from, sizeof from, TMP_PREFIX "%s.img", hex);
 		snprintf(to, sizeof to, "%s.img", hex);
 		if (renameat(u->sfd, from, store, to) < 0) {
@@ -475,6 +505,7 @@ int cmd_update(int argc, char **argv)
 	}
 	int rc = install(&u, &e);
 	free(u.staged);
+	free(u.ver);
 	free(u.refs);
 	free(u.needed);
 	free(u.got);

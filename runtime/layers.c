@@ -154,6 +154,21 @@ static void hashtree_of(struct hashtree *t, const struct cfg_verity *v)
 	t->data_blocks = v->data_blocks;
 }
 
+int layer_tree_build(int img, const struct cfg_verity *v, int tree, struct err *e)
+{
+	struct hashtree t;
+	hashtree_of(&t, v);
+	uint8_t root[32];
+	char want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
+	if (hashtree_build(img, tree, &t, root, e) != 0)
+		return err_prefix(e, "hash tree: ");
+	if (!memcmp(root, v->root, 32))
+		return 0;
+	digest_to_hex(v->root, want);
+	digest_to_hex(root, got);
+	return err_set(e, EBADMSG, "verity root mismatch: expected %s, the image gives %s", want, got);
+}
+
 /* The layer's hash tree for v, open: the one beside the image or in the run dir when its top block
  * hashes to the config's root; else built from the image (every block read once), checked against
  * that root and kept beside the image (in the run dir when the store is read-only). */
@@ -186,17 +201,10 @@ static int tree_open(const struct layer_store *st, const uint8_t digest[32], con
 			fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return err_sys(e, errno, "%s", tmp);
-	uint8_t root[32];
-	char want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
-	if (hashtree_build(img, fd, &t, root, e) != 0) {
-		err_prefix(e, "hash tree: ");
-	} else if (memcmp(root, v->root, 32)) {
-		digest_to_hex(v->root, want);
-		digest_to_hex(root, got);
-		err_set(e, EBADMSG, "verity root mismatch: expected %s, the image gives %s", want, got);
-	} else if (fsync(fd) != 0 || rename(tmp, path[at - 1]) != 0) {
-		err_sys(e, errno, "%s", path[at - 1]);
-	} else {
+	int rc = layer_tree_build(img, v, fd, e);
+	if (rc == 0 && (fsync(fd) != 0 || rename(tmp, path[at - 1]) != 0))
+		rc = err_sys(e, errno, "%s", path[at - 1]);
+	if (rc == 0) {
 		note(st, "layer sha256:%.12s: hash tree built in %lld ms (%llu blocks): %s", hex, (long long)(boot_ms() - t0),
 		     (unsigned long long)v->data_blocks, path[at - 1]);
 		return fd;

@@ -32,6 +32,9 @@ struct layer_store {
  * (the caller prefixes the service). Uses about 70 KiB of stack (the hashing buffer). */
 int layer_attach(const struct layer_store *st, const uint8_t digest[32], const struct cfg_verity *v, char *out,
 		 size_t outlen, struct err *e);
+/* Build the layer's tree for v from the image into `tree` (from offset 0) and check its root
+ * against v's ("verity root mismatch: ..."); keel update builds it as it installs a layer. */
+int layer_tree_build(int img, const struct cfg_verity *v, int tree, struct err *e);
 /* The verity target's word on a layer attached through it: 1 it met a block that does not match
  * its tree (the reader got EIO), 0 not, -1 not attached through dm-verity. */
 int layer_corrupt(const uint8_t digest[32]);
