@@ -35,6 +35,8 @@
 static void between_waits(struct pid1 *p)
 {
 	update_boot_check(p);
+	if (modules_settled(p))
+		supervisor_modules_loaded(p);
 	int applied = reload_step(p);
 	if (applied >= 0) {
 		/* An update applied live is watched from before its services start (their start-limit
@@ -98,14 +100,16 @@ _Noreturn void pid1_main(void)
 	p->phase_ms[PHASE_CONFIG] = boot_ms();
 	if (p->cfg_ok) {
 		settings_apply(p);
-		modules_load(p);
+		modules_start(p);
+		modules_wait(p, false); /* the data partition's and the layers' modules; networking's load on */
 		p->phase_ms[PHASE_MODULES] = boot_ms();
 		/* The factory config names the data partition, which may hold a newer config. */
 		data_mount(p);
 		update_boot_begin(p); /* a trial boot is counted, or rolled back, before the choice */
 		if (config_select(p)) {
 			settings_apply(p);
-			modules_load(p);
+			modules_start(p);
+			modules_wait(p, false);
 		}
 		update_boot_loaded(p, p->cfg_from_active);
 		p->phase_ms[PHASE_DATA] = boot_ms();

@@ -17,6 +17,7 @@ struct ctl_conn;     /* ctl_server.c */
 struct update_boot;  /* update_boot.c */
 struct reload;       /* reload.c */
 struct sink;         /* logsink.h */
+struct modload;      /* modules.c */
 
 enum pid1_stop { STOP_NONE = 0, STOP_REBOOT, STOP_POWEROFF, STOP_HALT };
 
@@ -27,7 +28,7 @@ enum pid1_phase {
 	PHASE_ROOT,      /* root moved off the initramfs (or not needed) */
 	PHASE_MOUNTS,    /* early mounts */
 	PHASE_CONFIG,    /* factory config read and verified */
-	PHASE_MODULES,   /* system settings and kernel modules */
+	PHASE_MODULES,   /* system settings and the kernel modules every service needs */
 	PHASE_DATA,      /* data partition mounted, config selected */
 	PHASE_NETWORKS,  /* watchdog, control socket, networks up */
 	PHASE_LAUNCH,    /* "services": every service whose dependencies were met launched */
@@ -73,6 +74,7 @@ struct pid1 {
 	/* services (supervisor.c): one record per config service, allocated once at boot */
 	struct svc *svcs;
 	uint32_t nsvcs;
+	bool nets_up;                  /* the config's networks are up (after every module loaded) */
 	struct loop_source ctl;        /* the control socket /run/keel/ctl (ctl.c) */
 	struct ctl_conn *conns;        /* its connections, a fixed number allocated once */
 	struct pid1_ctl_hooks ctl_hooks;
@@ -87,6 +89,7 @@ struct pid1 {
 	bool reload_internal;          /* a reload asked for by PID 1 itself (an update's rollback) */
 	bool reload_reboot;            /* ... and if that one is refused, reboot */
 	int64_t phase_ms[PHASE_COUNT]; /* boot chart: boot_ms() as each phase ended; 0: not reached */
+	struct modload *mods;          /* modules.c: the modules loading; NULL once all finished */
 };
 
 /* pid1.c: PID 1 proper: the boot, then the loop; never returns. */

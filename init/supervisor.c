@@ -25,6 +25,7 @@
 #include "cgevents.h"
 #include "../lib/clock.h"
 #include "klog.h"
+#include "modules.h"
 #include "loop.h"
 #include "svclog.h"
 
@@ -111,6 +112,8 @@ static void timer_off(struct svc *s)
 static bool deps_met(struct pid1 *p, const struct svc *s)
 {
 	const struct cfg *c = &p->cfg;
+	if (s->cfg->network && !p->nets_up)
+		return false; /* its veth, bridge and NAT need the network modules */
 	for (uint32_t i = 0; i < s->cfg->depends.count; i++) {
 		struct svc *d = supervisor_find(p, cfg_strlist(c, s->cfg->depends, i));
 		if (d && d->state != SVC_READY)
@@ -625,6 +628,28 @@ int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e
 	return svclog_init(p, s, e);
 }
 
+/* Bridges, uplinks, NAT: once the network modules are in (services with a network wait). */
+static void networks_up(struct pid1 *p)
+{
+	struct err e;
+	err_clear(&e);
+	p->nets_up = true;
+	if (cfg_network_count(&p->cfg) == 0)
+		return;
+	if (network_up_all(&p->cfg, &e) < 0)
+		klog("network: %s", e.msg);
+	else
+		klog("network: %u networks up", cfg_network_count(&p->cfg));
+}
+
+void supervisor_modules_loaded(struct pid1 *p)
+{
+	if (!p->nets_up) {
+		networks_up(p);
+		schedule(p);
+	}
+}
+
 void supervisor_boot(struct pid1 *p)
 {
 	/* Four descriptors per service (pidfd, timer, log pipe): the kernel's 1024 is too few. */
@@ -636,12 +661,10 @@ void supervisor_boot(struct pid1 *p)
 	cgroup_leaf();
 	struct err e;
 	err_clear(&e);
-	if (cfg_network_count(&p->cfg) > 0) {
-		if (network_up_all(&p->cfg, &e) < 0)
-			klog("network: %s", e.msg);
-		else
-			klog("network: %u networks up", cfg_network_count(&p->cfg));
-	}
+	if (modules_loaded(p, true))
+		networks_up(p);
+	else if (cfg_network_count(&p->cfg))
+		klog("network: waits for the network modules; services without a network start now");
 	p->phase_ms[PHASE_NETWORKS] = boot_ms();
 	uint32_t n = cfg_service_count(&p->cfg);
 	if (n == 0) {

@@ -85,8 +85,10 @@ const char *svc_last_text(const struct svc *s, char *buf, size_t size);
  * such a service shows layer-corrupt from then on (keel ctl status asks). */
 void supervisor_check_layers(struct pid1 *p);
 
-/* Networks up, then every service in dependency order (after config and modules). */
+/* Networks up (when the network modules are in), then every service in dependency order. */
 void supervisor_boot(struct pid1 *p);
+/* Every module finished loading: networks up if they waited, and the services waiting for them. */
+void supervisor_modules_loaded(struct pid1 *p);
 /* A child of ours exited (still a zombie): when it is a service's container, collect it through
  * its pidfd and return true; false leaves it to the caller. */
 bool supervisor_child_exited(struct pid1 *p, pid_t pid);
