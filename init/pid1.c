@@ -37,6 +37,8 @@ static void between_waits(struct pid1 *p)
 	update_boot_check(p);
 	if (modules_settled(p))
 		supervisor_modules_loaded(p);
+	if (p->starts_pending)
+		supervisor_schedule(p); /* the next slice of a mass start */
 	int applied = reload_step(p);
 	if (applied >= 0) {
 		/* An update applied live is watched from before its services start (their start-limit
@@ -57,7 +59,8 @@ static _Noreturn void run(struct pid1 *p)
 		sink_loop(p->console, p->epfd); /* from now on the console is written when it is ready */
 	for (;;) {
 		between_waits(p);
-		if (loop_wait(p, log_tick(p)) < 0 && errno != EINTR) { /* no timeout unless a sink is paced */
+		/* no timeout unless a sink is paced, or starts wait for their slice */
+		if (loop_wait(p, p->starts_pending ? 0 : log_tick(p)) < 0 && errno != EINTR) {
 			/* Cannot happen with a valid epfd; never spin: reap and wait for a signal. */
 			klog("loop: epoll_wait: %s", strerror(errno));
 			reap_children(p);

@@ -75,6 +75,9 @@ struct pid1 {
 	struct svc *svcs;
 	uint32_t nsvcs;
 	bool nets_up;                  /* the config's networks are up (after every module loaded) */
+	bool sync_starts;              /* keel_starts=sync: wait for each start's exec (the old way) */
+	bool starts_pending;           /* services whose turn to launch comes in the next loop turn */
+	int64_t slice_end;             /* boot_ms() until which this loop turn launches starts */
 	struct loop_source ctl;        /* the control socket /run/keel/ctl (ctl.c) */
 	struct ctl_conn *conns;        /* its connections, a fixed number allocated once */
 	struct pid1_ctl_hooks ctl_hooks;

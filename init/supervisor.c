@@ -34,6 +34,7 @@
 #endif
 
 #define KILL_GRACE_MS 5000 /* after cgroup.kill, before saying the service is stuck */
+#define START_SLICE_MS 10  /* of a loop turn, for launching asynchronous starts */
 
 #define SVC_OF(ptr, member) ((struct svc *)((char *)(ptr) - offsetof(struct svc, member)))
 
@@ -141,6 +142,10 @@ static bool svc_needs(struct pid1 *p, const struct svc *s, const struct svc *oth
 }
 
 /* Start every waiting service whose dependencies are met, until nothing more can start. */
+/* Start every waiting service whose dependencies are met, until nothing more can start.
+ * Asynchronous starts are launched within a slice of each loop turn (supervisor_schedule opens
+ * it): the rest wait for the next turn, so the control socket and the reports are served between
+ * launches of a mass start. */
 static void schedule(struct pid1 *p)
 {
 	if (p->stopping)
@@ -150,6 +155,10 @@ static void schedule(struct pid1 *p)
 		for (uint32_t i = 0; i < p->nsvcs; i++) {
 			struct svc *s = &p->svcs[i];
 			if (s->state == SVC_STARTING && s->want && deps_met(p, s)) {
+				if (!p->sync_starts && boot_ms() >= p->slice_end) {
+					p->starts_pending = true;
+					return;
+				}
 				svc_start(p, s);
 				progress = true;
 			}
@@ -159,6 +168,8 @@ static void schedule(struct pid1 *p)
 
 void supervisor_schedule(struct pid1 *p)
 {
+	p->starts_pending = false;
+	p->slice_end = boot_ms() + START_SLICE_MS;
 	schedule(p);
 }
 
@@ -200,6 +211,62 @@ static void layer_note(void *ctx, const char *line)
 	klog("%s", line);
 }
 
+static void svc_opts(const struct svc *s, struct launch_opts *o)
+{
+	*o = (struct launch_opts){
+		.stores = {KEEL_FACTORY_LAYERS, KEEL_DATA_LAYERS},
+		.nstores = 2,
+		.run_dir = KEEL_RUN_DIR,
+		.cgroup_root = KEEL_CGROUP_ROOT,
+		.log_fd = s->log_w,
+		.notify_dir = s->notify_src.fd >= 0 ? s->notify_dir : NULL,
+		.note = layer_note,
+	};
+}
+
+/* The container has exec'd: started, and ready unless it notifies readiness (on_notify). */
+static void svc_started(struct pid1 *p, struct svc *s)
+{
+	int64_t started = boot_ms();
+	if (s->bc_started_ms < 0)
+		s->bc_started_ms = started;
+	svc_note_at(p, s, started, "started (pid %d)", (int)s->l.ct.pid);
+	s->state = s->notify_src.fd >= 0 ? SVC_RUNNING : SVC_READY;
+	if (s->state == SVC_READY)
+		svc_became_ready(p, s, "ready");
+}
+
+static void start_failed(struct pid1 *p, struct svc *s, const char *why)
+{
+	svc_note(p, s, "start failed: %s", why);
+	s->last = LAST_START_FAILED;
+	after_end(p, s, true, 0);
+}
+
+/* An asynchronous start's report: the child exec'd (EOF) or failed (its line). */
+static void on_report(struct pid1 *p, struct loop_source *src, uint32_t events)
+{
+	(void)events;
+	struct svc *s = SVC_OF(src, report_src);
+	struct launch_opts o;
+	struct err e;
+	err_clear(&e);
+	if (!s->launching)
+		return; /* handled already through its exit, in this same turn of the loop */
+	svc_opts(s, &o);
+	loop_del(p, src);
+	s->launching = false;
+	if (launch_finish(&o, &p->cfg, s->cfg, s->name, &s->l, &e) < 0) {
+		loop_del(p, &s->exit_src); /* reaped with it */
+		cgevents_stop(p, s);
+		s->up = false;
+		start_failed(p, s, e.msg);
+	} else {
+		svc_started(p, s);
+	}
+	schedule(p);
+}
+
 static void svc_start(struct pid1 *p, struct svc *s)
 {
 	int64_t now = boot_ms();
@@ -212,15 +279,8 @@ static void svc_start(struct pid1 *p, struct svc *s)
 		s->limit_count = 0;
 	}
 	s->limit_count++;
-	struct launch_opts o = {
-		.stores = {KEEL_FACTORY_LAYERS, KEEL_DATA_LAYERS},
-		.nstores = 2,
-		.run_dir = KEEL_RUN_DIR,
-		.cgroup_root = KEEL_CGROUP_ROOT,
-		.log_fd = s->log_w,
-		.notify_dir = s->notify_src.fd >= 0 ? s->notify_dir : NULL,
-		.note = layer_note,
-	};
+	struct launch_opts o;
+	svc_opts(s, &o);
 	struct err e;
 	err_clear(&e);
 	s->killed = false;
@@ -230,10 +290,11 @@ static void svc_start(struct pid1 *p, struct svc *s)
 		s->bc_launch_ms = now;
 	if (s->bc_ready_ms < 0)
 		s->bc_starts++;
-	if (launch_start(&o, &p->cfg, s->cfg, s->name, &s->l, &e) < 0) {
-		svc_note(p, s, "start failed: %s", e.msg);
-		s->last = LAST_START_FAILED;
-		after_end(p, s, true, 0);
+	/* Asynchronous unless the kernel command line says keel_starts=sync (bench/scale compares) */
+	int rc = p->sync_starts ? launch_start(&o, &p->cfg, s->cfg, s->name, &s->l, &e)
+				: launch_begin(&o, &p->cfg, s->cfg, s->name, &s->l, &e);
+	if (rc < 0) {
+		start_failed(p, s, e.msg);
 		return;
 	}
 	s->up = true;
@@ -241,14 +302,16 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	s->exit_src.fd = s->l.ct.pidfd;
 	if (loop_add(p, &s->exit_src, &e) < 0)
 		svc_note(p, s, "%s (its exit is seen through SIGCHLD only)", e.msg);
-	int64_t started = boot_ms();
-	if (s->bc_started_ms < 0)
-		s->bc_started_ms = started;
-	svc_note_at(p, s, started, "started (pid %d)", (int)s->l.ct.pid);
-	/* readiness notify: ready once it sends READY=1 (on_notify); started: ready now. */
-	s->state = s->notify_src.fd >= 0 ? SVC_RUNNING : SVC_READY;
-	if (s->state == SVC_READY)
-		svc_became_ready(p, s, "ready");
+	if (p->sync_starts) {
+		svc_started(p, s);
+		return;
+	}
+	s->state = SVC_RUNNING;
+	s->launching = true;
+	s->report_src.fd = s->l.ct.report;
+	s->report_src.ready = on_report;
+	if (loop_add(p, &s->report_src, &e) < 0)
+		on_report(p, &s->report_src, 0); /* wait for it here, then */
 }
 
 /* sd_notify datagrams: newline-separated KEY=VALUE; READY=1 makes a running service ready. */
@@ -349,6 +412,10 @@ static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_m
  * the start took, then decide. Returns false when it has not exited after all. */
 static bool svc_collect(struct pid1 *p, struct svc *s)
 {
+	if (s->launching) { /* its report first; the exit is seen again (the pidfd stays readable) */
+		on_report(p, &s->report_src, 0);
+		return true;
+	}
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	if (waitid(P_PIDFD, (id_t)s->l.ct.pidfd, &si, WEXITED | WNOHANG) < 0) {
@@ -685,9 +752,12 @@ void supervisor_boot(struct pid1 *p)
 			p->svcs[i].state = SVC_FAILED;
 		}
 	}
-	schedule(p);
+	p->sync_starts = getenv("keel_starts") && !strcmp(getenv("keel_starts"), "sync");
+	if (p->sync_starts)
+		klog("supervisor: keel_starts=sync: each start waits for its exec");
+	supervisor_schedule(p);
 	p->phase_ms[PHASE_LAUNCH] = boot_ms();
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n && !p->starts_pending; i++)
 		if (p->svcs[i].state == SVC_STARTING)
 			klog("supervisor: %s waits for its dependencies", p->svcs[i].name);
 }

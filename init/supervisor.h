@@ -41,8 +41,10 @@ struct svc {
 	bool killed;                    /* this stop already used cgroup.kill */
 	bool retiring;                  /* a reload stops it for good (removed, or changed) */
 	bool corrupt;                   /* dm-verity refused a block of one of its layers (sticky) */
+	bool launching;                 /* started asynchronously: its report has not come yet */
 	struct launch l;
 	struct loop_source exit_src;    /* the container's pidfd: readable when it exits */
+	struct loop_source report_src;  /* l.ct.report while launching: readable once it exec'd */
 	struct loop_source log_src;     /* read end of the log pipe (non-blocking) */
 	int log_w;                      /* write end, given to every start as stdout/stderr */
 	struct loop_source timer;       /* backoff delay, stop timeout */

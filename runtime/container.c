@@ -200,9 +200,10 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	reaper_run(pid, &fwd);
 }
 
-int container_start(const struct container_spec *s, struct container *c, struct err *e)
+int container_begin(const struct container_spec *s, struct container *c, struct err *e)
 {
 	const struct cfg_service *svc = s->svc;
+	c->report = -1;
 	if (!(svc->namespaces & CFG_NS_MOUNT))
 		return err_set(e, EINVAL, "namespaces: a container needs its own mount namespace");
 	int sv[2];
@@ -241,16 +242,29 @@ int container_start(const struct container_spec *s, struct container *c, struct 
 		err_sys(e, errno, "releasing the child");
 		goto kill;
 	}
+	c->report = sv[0];
+	return 0;
+kill:
+	close(sv[0]);
+	container_kill(c);
+	return -1;
+}
+
+int container_report(struct container *c, struct err *e)
+{
 	char msg[ERR_MSG_MAX];
 	ssize_t n;
 	do
-		n = read(sv[0], msg, sizeof msg - 1);
+		n = read(c->report, msg, sizeof msg - 1);
 	while (n < 0 && errno == EINTR);
+	int saved = errno;
+	close(c->report);
+	c->report = -1;
 	if (n < 0) {
-		err_sys(e, errno, "reading the child's status");
-		goto kill;
+		err_sys(e, saved, "reading the child's status");
+		container_kill(c);
+		return -1;
 	}
-	close(sv[0]);
 	if (n > 0) {
 		msg[n] = '\0';
 		err_set(e, 0, "%s", msg);
@@ -258,10 +272,11 @@ int container_start(const struct container_spec *s, struct container *c, struct 
 		return -1;
 	}
 	return 0;
-kill:
-	close(sv[0]);
-	container_kill(c);
-	return -1;
+}
+
+int container_start(const struct container_spec *s, struct container *c, struct err *e)
+{
+	return container_begin(s, c, e) < 0 ? -1 : container_report(c, e);
 }
 
 void container_kill(struct container *c)

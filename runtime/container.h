@@ -39,6 +39,7 @@ struct container_spec {
 struct container {
 	pid_t pid;                      /* in our pid namespace */
 	int pidfd;                      /* O_CLOEXEC; -1 once closed */
+	int report;                     /* container_begin: the child's report socket; -1: read */
 };
 
 /* Start the service: returns once it has exec'd (or failed to). On failure nothing is left
@@ -46,6 +47,12 @@ struct container {
  * The child unblocks every signal and marks every fd but stdio close-on-exec; ignored signals
  * (SIG_IGN survives execve) are the caller's to avoid. */
 int container_start(const struct container_spec *s, struct container *c, struct err *e);
+/* The same in two steps, so a caller need not wait for the child's exec: container_begin clones
+ * and releases the child (maps, network) and leaves c->report, which turns readable when the child
+ * has exec'd (EOF) or failed (its one line); container_report then reads it, closes it and, on a
+ * failure, reaps the child and returns -1 with the line in e. */
+int container_begin(const struct container_spec *s, struct container *c, struct err *e);
+int container_report(struct container *c, struct err *e);
 
 /* Kill the container's first process (and with it a pid namespace's others) and reap it
  * (container_wait: the pidfd is closed). */

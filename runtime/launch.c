@@ -30,7 +30,18 @@ static int attach_layer(const struct launch_opts *o, const struct cfg *c, const 
 }
 
 
-int launch_start(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
+/* What a start took, given back (the container itself is gone or was never made). */
+static void undo(struct launch *l)
+{
+	cgroup_remove(&l->cg, &(struct err){0});
+	network_detach(&l->net, &(struct err){0});
+	if (l->root[0])
+		rmdir(l->root);
+	l->root[0] = '\0';
+	l->net.net = NULL;
+}
+
+int launch_begin(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
 		 const char *name, struct launch *l, struct err *e)
 {
 	char lowers[LAUNCH_MAX_LAYERS][512]; /* <run-dir>/layers/<64 hex>: mount data is one page anyway */
@@ -89,22 +100,40 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 		.log_fd = o->log_fd,
 		.notify_dir = o->notify_dir,
 	};
-	if (container_start(&spec, &l->ct, e) < 0)
+	if (container_begin(&spec, &l->ct, e) < 0)
 		goto out_cgroup;
-	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_RATES, e) < 0) {
-		container_kill(&l->ct);
-		goto out_cgroup;
-	}
 	return 0;
 out_cgroup:
-	cgroup_remove(&l->cg, &(struct err){0});
-	network_detach(&l->net, &(struct err){0});
+	undo(l);
+	return -1;
 out_root:
 	rmdir(root);
 out_none:
 	l->root[0] = '\0';
 	l->net.net = NULL;
 	return -1;
+}
+
+int launch_finish(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
+		  const char *name, struct launch *l, struct err *e)
+{
+	int warn_fd = o->log_fd > 2 ? o->log_fd : STDERR_FILENO;
+	if (container_report(&l->ct, e) < 0) {
+		undo(l);
+		return -1;
+	}
+	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_RATES, e) < 0) {
+		container_kill(&l->ct);
+		undo(l);
+		return -1;
+	}
+	return 0;
+}
+
+int launch_start(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
+		 const char *name, struct launch *l, struct err *e)
+{
+	return launch_begin(o, c, svc, name, l, e) < 0 ? -1 : launch_finish(o, c, svc, name, l, e);
 }
 
 int launch_cleanup(struct launch *l, struct err *e)
