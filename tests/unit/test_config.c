@@ -193,8 +193,8 @@ static void test_valid(void)
 		return;
 	}
 	const struct cfg_system *sys = c.system;
-	CHECK("config_full_system", !strcmp(cfg_str(&c, sys->hostname), "full-appliance") && sys->modules.count == 6 &&
-		!strcmp(cfg_strlist(&c, sys->modules, 5), "softdog") && sys->watchdog_timeout_s == 10 &&
+	CHECK("config_full_system", !strcmp(cfg_str(&c, sys->hostname), "full-appliance") && sys->modules.count == 5 &&
+		!strcmp(cfg_strlist(&c, sys->modules, 4), "softdog") && sys->watchdog_timeout_s == 10 &&
 		sys->ctrl_alt_del == CFG_ACT_POWEROFF && sys->log_buffer == 128 * 1024 &&
 		(sys->flags & CFG_SYS_IP_FORWARD) && !(sys->flags & CFG_SYS_CONSOLE_SHELL) && sys->console_log_level == 3,
 	      "system fields wrong");
