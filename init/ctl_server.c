@@ -390,7 +390,10 @@ static void on_accept(struct pid1 *p, struct loop_source *src, uint32_t events)
 		if (loop_add(p, &c->src, &e) < 0) {
 			klog("ctl: %s", e.msg);
 			conn_close(c);
+			continue;
 		}
+		/* The request usually came with the connection: answer in this turn of the loop. */
+		on_conn(p, &c->src, EPOLLIN);
 	}
 }
 

@@ -59,8 +59,12 @@ static _Noreturn void run(struct pid1 *p)
 		sink_loop(p->console, p->epfd); /* from now on the console is written when it is ready */
 	for (;;) {
 		between_waits(p);
-		/* no timeout unless a sink is paced, or starts wait for their slice */
-		if (loop_wait(p, p->starts_pending ? 0 : log_tick(p)) < 0 && errno != EINTR) {
+		/* no timeout unless a sink is paced, starts wait for their slice or the status file for
+		 * its turn */
+		int t = p->starts_pending ? 0 : log_tick(p), s = status_file_wait(p);
+		if (s >= 0 && (t < 0 || s < t))
+			t = s;
+		if (loop_wait(p, t) < 0 && errno != EINTR) {
 			/* Cannot happen with a valid epfd; never spin: reap and wait for a signal. */
 			klog("loop: epoll_wait: %s", strerror(errno));
 			reap_children(p);

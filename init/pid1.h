@@ -77,7 +77,8 @@ struct pid1 {
 	bool nets_up;                  /* the config's networks are up (after every module loaded) */
 	bool sync_starts;              /* keel_starts=sync: wait for each start's exec (the old way) */
 	bool starts_pending;           /* services whose turn to launch comes in the next loop turn */
-	int64_t slice_end;             /* boot_ms() until which this loop turn launches starts */
+	uint32_t slice_left;           /* launches this loop turn may still make */
+	uint32_t nlaunching, ncpu;     /* asynchronous starts whose report has not come; CPUs */
 	struct loop_source ctl;        /* the control socket /run/keel/ctl (ctl.c) */
 	struct ctl_conn *conns;        /* its connections, a fixed number allocated once */
 	struct pid1_ctl_hooks ctl_hooks;
@@ -86,6 +87,8 @@ struct pid1 {
 	struct loop_source wdt_tick;   /* timerfd: pet it at half its timeout */
 
 	uint64_t status_sum;           /* status_file.c: checksum of the rows last written */
+	int64_t status_due;            /* ... and boot_ms() before which it writes no other table */
+	bool status_late;              /* a changed table waits for status_due */
 
 	struct update_boot *upd;       /* update_boot.c: set when this boot runs an update on trial */
 	struct reload *reload;         /* reload.c: a live reload waiting for its stops; NULL: none */

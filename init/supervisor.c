@@ -3,6 +3,7 @@
 #include "supervisor.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -34,7 +35,7 @@
 #endif
 
 #define KILL_GRACE_MS 5000 /* after cgroup.kill, before saying the service is stuck */
-#define START_SLICE_MS 10  /* of a loop turn, for launching asynchronous starts */
+#define START_BURST 1      /* asynchronous starts launched per loop turn (a launch: ~10 ms TCG) */
 
 #define SVC_OF(ptr, member) ((struct svc *)((char *)(ptr) - offsetof(struct svc, member)))
 
@@ -155,10 +156,15 @@ static void schedule(struct pid1 *p)
 		for (uint32_t i = 0; i < p->nsvcs; i++) {
 			struct svc *s = &p->svcs[i];
 			if (s->state == SVC_STARTING && s->want && deps_met(p, s)) {
-				if (!p->sync_starts && boot_ms() >= p->slice_end) {
+				/* At most two launches a CPU in flight: a report's handler schedules the
+				 * next, and PID 1 is not one of a hundred runnable children. */
+				if (!p->sync_starts && p->nlaunching >= 2 * p->ncpu)
+					return;
+				if (!p->sync_starts && !p->slice_left) {
 					p->starts_pending = true;
 					return;
 				}
+				p->slice_left -= !p->sync_starts;
 				svc_start(p, s);
 				progress = true;
 			}
@@ -169,7 +175,7 @@ static void schedule(struct pid1 *p)
 void supervisor_schedule(struct pid1 *p)
 {
 	p->starts_pending = false;
-	p->slice_end = boot_ms() + START_SLICE_MS;
+	p->slice_left = START_BURST;
 	schedule(p);
 }
 
@@ -256,6 +262,7 @@ static void on_report(struct pid1 *p, struct loop_source *src, uint32_t events)
 	svc_opts(s, &o);
 	loop_del(p, src);
 	s->launching = false;
+	p->nlaunching--;
 	if (launch_finish(&o, &p->cfg, s->cfg, s->name, &s->l, &e) < 0) {
 		loop_del(p, &s->exit_src); /* reaped with it */
 		cgevents_stop(p, s);
@@ -308,6 +315,7 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	}
 	s->state = SVC_RUNNING;
 	s->launching = true;
+	p->nlaunching++;
 	s->report_src.fd = s->l.ct.report;
 	s->report_src.ready = on_report;
 	if (loop_add(p, &s->report_src, &e) < 0)
@@ -753,6 +761,8 @@ void supervisor_boot(struct pid1 *p)
 		}
 	}
 	p->sync_starts = getenv("keel_starts") && !strcmp(getenv("keel_starts"), "sync");
+	cpu_set_t cpus;
+	p->ncpu = sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 0 ? (uint32_t)CPU_COUNT(&cpus) : 1;
 	if (p->sync_starts)
 		klog("supervisor: keel_starts=sync: each start waits for its exec");
 	supervisor_schedule(p);
