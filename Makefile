@@ -154,7 +154,7 @@ CFLAGS_plain := $(HOST_CFLAGS)
 CC_san := $(HOST_CC)
 CFLAGS_san := $(HOST_CFLAGS) $(SAN)
 CC_fuzz := clang
-CFLAGS_fuzz := -std=gnu11 -O1 -g -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
+CFLAGS_fuzz := -std=gnu11 -O1 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
 
 define host_variant
 $(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed
@@ -213,7 +213,7 @@ $(HOST)/tests/%: tests/unit/%.c $(call host_libs,san,$(ALL_FLOORS)) | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< -Wl,--start-group $(call host_libs,san,$(ALL_FLOORS)) -Wl,--end-group \
 		-lbearssl -ljansson
--include $(wildcard $(HOST)/tests/*.d)
+-include $(wildcard $(HOST)/tests/*.d $(HOST)/fuzz/*.d)
 
 check:
 	@rm -rf $(B)/tests && mkdir -p $(B)/tests
@@ -271,7 +271,7 @@ image: all layers
 # (DEMO_PORT=N for another) is forwarded to the guest's 8080, which the demo publishes (DNAT) to
 # web's port 80.
 demo:
-	@$(MAKE) --no-print-directory image CONFIG=configs/demo.conf
+	@$(MAKE) --no-print-directory image CONFIG=$(CONFIG)
 	@echo
 	@echo "keel demo on $(BOARD): this terminal becomes the appliance's serial console (a root shell)."
 	@echo "  see it:    curl http://127.0.0.1:$(or $(DEMO_PORT),8080)/    (or a browser on this machine): web's page with PID 1's live service table"

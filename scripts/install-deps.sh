@@ -14,6 +14,9 @@ PKGS_HOST=(
   qemu-system-x86 qemu-system-arm
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross
   curl
+  umoci skopeo attr              # OCI images in the tests: built by umoci, copied/pushed/pulled by skopeo; getfattr
+                                 # (Debian's docker-registry is not installed: its package starts a system service;
+                                 # tests/lib/registry.sh unpacks its .deb into build/registry)
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
 )
 # Cross musl for aarch64 (multiarch).

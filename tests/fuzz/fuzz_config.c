@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "format/config.h"
+#include "redigest.h"
 
 static FILE *devnull;
 
@@ -56,17 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf = malloc(size ? size : 1);
 	memcpy(buf, data, size);
 	try_open(buf, size);
-	if (size >= sizeof(struct cfg_header)) {
-		struct cfg_header *h = (struct cfg_header *)buf;
-		if (h->total_size >= sizeof *h && h->total_size <= size) {
-			br_sha256_context sha;
-			br_sha256_init(&sha);
-			br_sha256_update(&sha, buf, offsetof(struct cfg_header, digest));
-			br_sha256_update(&sha, buf + sizeof *h, h->total_size - sizeof *h);
-			br_sha256_out(&sha, h->digest);
-			try_open(buf, size);
-		}
-	}
+	if (fuzz_redigest(buf, size))
+		try_open(buf, size);
 	free(buf);
 	return 0;
 }

@@ -26,14 +26,22 @@ static int compile_text(const char *text, size_t len, const struct layer_index *
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct layer_index ix;
-	static struct layer_index_entry names[4] = {{"base"}, {"busybox"}, {"worker-app"}, {"www"}}; /* sorted */
 	if (!ix.dir) {
-		/* the names the seed configs use */
+		/* the names the seed configs use, and an image for image =, args =, entrypoint =, user = */
+		static const char text[] =
+			"base sha256:0101010101010101010101010101010101010101010101010101010101010101\n"
+			"busybox sha256:0202020202020202020202020202020202020202020202020202020202020202\n"
+			"worker-app sha256:0303030303030303030303030303030303030303030303030303030303030303\n"
+			"www sha256:0404040404040404040404040404040404040404040404040404040404040404\n"
+			"app image sha256:0505050505050505050505050505050505050505050505050505050505050505\n"
+			"  entrypoint \"/usr/bin/app\"\n  cmd \"--serve\"\n  env \"PATH=/usr/bin:/bin\"\n"
+			"  workdir \"/srv\"\n  user \"app\"\n  stopsignal \"SIGINT\"\n"
+			"  passwd \"app\" 100 101 \"/srv\"\n  group \"app\" 101\n  group \"staff\" 50 \"app\"\n"
+			"  which \"app\" \"/usr/bin/app\"\n";
+		struct err e;
+		if (layer_index_parse(&ix, text, sizeof text - 1, "fuzz", &e))
+			abort();
 		ix.dir = "fuzz";
-		for (int i = 0; i < 4; i++)
-			memset(names[i].digest, i + 1, 32);
-		ix.v = names;
-		ix.n = 4;
 	}
 	uint8_t *bin = NULL, *bin2 = NULL;
 	size_t bin_len = 0, bin2_len = 0;

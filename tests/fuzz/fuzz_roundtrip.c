@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "tools/keelc/model.h"
+#include "tools/keelc/values.h"
 
 #include <bearssl.h>
 
 #include "format/config.h"
+#include "redigest.h"
 
 static char *print(const struct cfg *c, size_t *len)
 {
@@ -86,17 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf = malloc(size ? size : 1);
 	memcpy(buf, data, size);
 	roundtrip(buf, size);
-	if (size >= sizeof(struct cfg_header)) {
-		struct cfg_header *h = (struct cfg_header *)buf;
-		if (h->total_size >= sizeof *h && h->total_size <= size) {
-			br_sha256_context sha;
-			br_sha256_init(&sha);
-			br_sha256_update(&sha, buf, offsetof(struct cfg_header, digest));
-			br_sha256_update(&sha, buf + sizeof *h, h->total_size - sizeof *h);
-			br_sha256_out(&sha, h->digest);
-			roundtrip(buf, size);
-		}
-	}
+	if (fuzz_redigest(buf, size))
+		roundtrip(buf, size);
 	free(buf);
 	return 0;
 }

@@ -204,8 +204,14 @@ static void test_valid(void)
 		!strcmp(cfg_str(&c, lan->bridge), "br-lan") && !cfg_network_by_name(&c, "nope"),
 	      "network fields wrong");
 	const struct cfg_service *w = cfg_service_by_name(&c, "web");
-	CHECK("config_full_service_count", cfg_service_count(&c) == 4 && w == cfg_service(&c, 1), "count %u",
+	CHECK("config_full_service_count", cfg_service_count(&c) == 5 && w == cfg_service(&c, 1), "count %u",
 	      cfg_service_count(&c));
+	/* An image: its values where the service says nothing, the service's where it does. */
+	const struct cfg_service *ap = cfg_service_by_name(&c, "app");
+	CHECK("config_full_image_service", ap && ap->argv.count == 3 && !strcmp(cfg_strlist(&c, ap->argv, 2), "--verbose") &&
+		ap->uid == 100 && ap->gid == 50 && ap->layers.count == 2 && ap->stop_signal == 2 &&
+		!strcmp(cfg_str(&c, ap->workdir), "/srv") && ap->env.count == 3,
+	      "image service fields wrong");
 	if (!w) {
 		free(buf);
 		return;

@@ -1,4 +1,5 @@
-/* keel-pack: turn directories, tars and OCI image layouts into read-only layer images, by digest. */
+/* keel-pack: turn directories, tars, OCI layouts, docker archives and registry images into read-only
+ * layer images, by digest, and record what each image's config says for keelc. */
 #include "pack.h"
 
 #include <errno.h>
@@ -10,38 +11,57 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: keel-pack [--format erofs|squashfs] [--arch ARCH] -o OUTDIR NAME=SOURCE...\n"
+	"usage: keel-pack [--format erofs|squashfs] [--arch ARCH] [--insecure] -o OUTDIR NAME=SOURCE...\n"
 	"       keel-pack bundle -o OUT.kbu --layers STORE [--factory STORE] CONFIG.bin   (see bundle --help)\n"
 	"\n"
-	"Builds one read-only layer image per NAME=SOURCE into OUTDIR/layers/sha256/<hex>.img and its\n"
-	"dm-verity hash tree beside it (<hex>.verity), records NAME in OUTDIR/layers/index (lines\n"
-	"'NAME sha256:<hex> verity=BLOCKS:<root hex>', merged with what is there) and prints\n"
-	"'NAME sha256:<hex>' for each. SOURCE is one of:\n"
-	"  DIR               a directory, imaged as it is\n"
-	"  FILE              a tar (plain, gzip, xz, bzip2 or zstd); OCI whiteouts become overlayfs ones\n"
-	"  oci:DIR[:TAG]     an OCI image layout; its layers are applied bottom first into one image\n"
+	"Builds one read-only layer image per NAME=SOURCE into OUTDIR/layers/sha256/<hex>.img, its\n"
+	"dm-verity hash tree beside it (<hex>.verity; its root follows the digest in the index as\n"
+	"' verity=BLOCKS:<root hex>'), and records NAME in OUTDIR/layers/index (merged with what is\n"
+	"there): a layer as 'NAME sha256:<hex>',\n"
+	"an image as 'NAME image sha256:<hex>' with what its config says (Entrypoint, Cmd, Env,\n"
+	"WorkingDir, User, StopSignal) and its /etc/passwd and /etc/group; prints that first line for\n"
+	"each. keelc's `image = NAME` runs an image as Docker would. SOURCE is one of:\n"
+	"  DIR                       a directory, imaged as it is (a layer)\n"
+	"  FILE                      a tar (plain, gzip, xz, bzip2 or zstd): a `docker save`/`podman save`\n"
+	"                            archive or an OCI archive is an image; any other tar is one layer\n"
+	"                            diff whose OCI whiteouts become overlayfs ones\n"
+	"  oci:DIR[:TAG]             an OCI image layout (umoci, skopeo, buildah)\n"
+	"  docker-archive:FILE[:REF] a docker archive holding several images: the one tagged REF\n"
+	"  docker://HOST/REPO:TAG    pulled from a registry with skopeo (cached in OUTDIR/cache)\n"
+	"An image's layers are applied bottom first into one image holding no whiteouts: what its upper\n"
+	"layers deleted is gone, whatever a service stacks over it.\n"
 	"Options:\n"
 	"  --format F        erofs (default) or squashfs\n"
-	"  --arch ARCH       platform to pick from a multi-platform OCI image (default amd64)\n"
+	"  --arch ARCH[/VARIANT]  the platform an image must be for and that is picked from a\n"
+	"                    multi-platform one: amd64 (default), arm64, arm64/v8 (x86_64, aarch64 also)\n"
+	"  --insecure        docker:// registries may be plain HTTP or have unverified certificates\n"
 	"  -o OUTDIR         output directory (created if missing)\n"
 	"  -h, --help        this text\n"
-	"The same input always gives the same image and digest. Tar and OCI sources need root\n"
+	"The same input always gives the same image and digest. Tar, OCI and registry sources need root\n"
 	"(owners, device nodes, trusted.overlay.* xattrs). See keel-pack(1).\n";
 
 struct opts {
 	const char *format, *arch, *outdir;
+	int insecure;
 };
 
-/* Extract tar `tar` into a fresh <work>/<i> and merge it over <work>/<i-1> (if i > 0). */
-static int apply_tar(const char *work, size_t i, const char *tar, struct err *e)
+/* Extract tar `tar` into a fresh <work>/<i>. */
+static int extract_layer(const char *work, size_t i, const char *tar, struct err *e)
+{
+	char up[4096];
+	if (pathf(e, up, sizeof up, "%s/%zu", work, i) != 0)
+		return -1;
+	if (mkdir(up, 0755) != 0)
+		return err_sys(e, errno, "mkdir %s", up);
+	return tar_extract(tar, up, e);
+}
+
+/* Merge <work>/<i> over <work>/<i-1> (if i > 0): OCI whiteouts become overlayfs ones. */
+static int merge_layer(const char *work, size_t i, const char *where, struct err *e)
 {
 	char up[4096], low[4096];
 	if (pathf(e, up, sizeof up, "%s/%zu", work, i) != 0 ||
 	    pathf(e, low, sizeof low, "%s/%zu", work, i - 1) != 0)
-		return -1;
-	if (mkdir(up, 0755) != 0)
-		return err_sys(e, errno, "mkdir %s", up);
-	if (tar_extract(tar, up, e) != 0)
 		return -1;
 	int ufd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int lfd = i ? open(low, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
@@ -49,7 +69,7 @@ static int apply_tar(const char *work, size_t i, const char *tar, struct err *e)
 	if (ufd < 0 || (i && lfd < 0))
 		rc = err_sys(e, errno, "open %s", ufd < 0 ? up : low);
 	else
-		rc = wh_merge(ufd, lfd, tar, e);
+		rc = wh_merge(ufd, lfd, where, e);
 	if (ufd >= 0)
 		close(ufd);
 	if (lfd >= 0)
@@ -59,67 +79,208 @@ static int apply_tar(const char *work, size_t i, const char *tar, struct err *e)
 	return rc;
 }
 
-static int pack_one(const struct opts *o, const char *layers, const char *src,
-		    uint8_t digest[DIGEST_LEN], struct err *e)
+/* An image: its config read, its layers applied bottom first into <work>/<top>, whiteouts and
+ * overlay xattrs dropped (the merge applied them), mount points added, users and programs read,
+ * then imaged. ent->image gets it all. */
+static int pack_image(const struct opts *o, const char *layers, const char *work, const struct oci_layers *ls,
+		      struct layer_index_entry *ent, struct err *e)
+{
+	struct layer_image *im = calloc(1, sizeof *im);
+	if (!im)
+		return err_set(e, ENOMEM, "out of memory");
+	int rc = imgcfg_read(ls->config, o->arch, im, e);
+	for (size_t i = 0; i < ls->n && rc == 0; i++)
+		rc = extract_layer(work, i, ls->paths[i], e) || merge_layer(work, i, ls->paths[i], e) ? -1 : 0;
+	char tree[4096];
+	if (rc == 0)
+		rc = pathf(e, tree, sizeof tree, "%s/%zu", work, ls->n ? ls->n - 1 : 0);
+	if (rc == 0 && ls->n == 0 && mkdir(tree, 0755) != 0)
+		rc = err_sys(e, errno, "mkdir %s", tree);
+	if (rc == 0) {
+		int fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			rc = err_sys(e, errno, "open %s", tree);
+		else if (wh_strip(fd, tree, e) || rootfs_prepare(fd, im, e) || rootfs_users(fd, im, e) ||
+			 rootfs_which(fd, im, e))
+			rc = -1;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc == 0)
+		rc = image_build(o->format, tree, layers, ent->digest, e);
+	if (rc == 0)
+		rc = layer_image_add_layer(im, ent->digest, e);
+	if (rc == 0)
+		ent->image = im;
+	else
+		layer_image_free(im);
+	return rc;
+}
+
+/* SPEC is PATH or PATH:REF, where PATH exists (and may itself hold ':'): split it. */
+static int split_ref(char *spec, char **ref)
 {
 	struct stat st;
-	if (strncmp(src, "oci:", 4) != 0) {
+	*ref = NULL;
+	if (stat(spec, &st) == 0)
+		return 0;
+	for (char *c = strchr(spec, ':'); c; c = strchr(c + 1, ':')) {
+		*c = '\0';
+		if (stat(spec, &st) == 0) {
+			*ref = c + 1;
+			return 0;
+		}
+		*c = ':';
+	}
+	return -1;
+}
+
+enum kind { K_TAR, K_OCI, K_ARCHIVE, K_PULL };
+
+static int pack_in(const struct opts *o, const char *layers, const char *work, enum kind k, const char *src,
+		   struct layer_index_entry *ent, struct err *e)
+{
+	struct oci_layers ls = {0};
+	char *spec = strdup(src), *ref = NULL, *tag = NULL, arch_dir[4096], cache[4096];
+	int rc = -1;
+	if (!spec)
+		return err_set(e, ENOMEM, "out of memory");
+	if (pathf(e, arch_dir, sizeof arch_dir, "%s/archive", work) != 0)
+		goto out;
+	switch (k) {
+	case K_OCI:
+		split_ref(spec, &ref);
+		rc = oci_resolve(spec, ref, o->arch, &ls, e);
+		break;
+	case K_PULL:
+		rc = pathf(e, cache, sizeof cache, "%s/cache", o->outdir) || pull_image(src, o->arch, o->insecure, cache, &tag, e) ||
+			     oci_resolve(cache, tag, o->arch, &ls, e)
+			     ? -1
+			     : 0;
+		break;
+	case K_ARCHIVE:
+	case K_TAR:
+		if (k == K_ARCHIVE && split_ref(spec, &ref) != 0) {
+			rc = err_sys(e, ENOENT, "%s", spec);
+			break;
+		}
+		/* Extracted as it is first: a docker or OCI archive is an image, anything else a layer. */
+		if (mkdir(arch_dir, 0755) != 0) {
+			rc = err_sys(e, errno, "mkdir %s", arch_dir);
+			break;
+		}
+		if (tar_extract(spec, arch_dir, e) != 0)
+			break;
+		if (docker_is_archive(arch_dir)) {
+			rc = docker_resolve(arch_dir, ref, &ls, e);
+		} else {
+			char lay[4096];
+			struct stat st;
+			if (pathf(e, lay, sizeof lay, "%s/oci-layout", arch_dir) != 0)
+				break;
+			if (stat(lay, &st) == 0) {
+				rc = oci_resolve(arch_dir, ref, o->arch, &ls, e);
+			} else if (k == K_ARCHIVE) {
+				rc = err_set(e, EINVAL, "not a docker archive: no manifest.json");
+			} else {
+				/* One layer diff: converted in place, imaged as a layer. */
+				char zero[4096];
+				rc = pathf(e, zero, sizeof zero, "%s/0", work) || rename(arch_dir, zero) ||
+					     merge_layer(work, 0, src, e) || image_build(o->format, zero, layers, ent->digest, e)
+					     ? -1
+					     : 0;
+				goto out;
+			}
+		}
+		break;
+	}
+	if (rc == 0)
+		rc = pack_image(o, layers, work, &ls, ent, e);
+out:
+	oci_layers_free(&ls);
+	free(tag);
+	free(spec);
+	return rc;
+}
+
+/* The dm-verity tree of each layer image an entry names (a layer's, or an image's layers), built
+ * beside the image, and appended to *trees for the index. */
+static int trees_of(const char *layers, const struct layer_index_entry *ent, struct layer_tree **trees, size_t *n,
+		    struct err *e)
+{
+	uint32_t k = ent->image ? ent->image->nlayers : 1;
+	for (uint32_t i = 0; i < k; i++) {
+		struct layer_tree t;
+		memcpy(t.digest, ent->image ? ent->image->layers[i] : ent->digest, 32);
+		if (image_tree(layers, t.digest, &t.blocks, t.root, e) != 0)
+			return -1;
+		if (!t.blocks)
+			continue; /* not whole 4 KiB blocks: hashed whole on the device */
+		struct layer_tree *v = realloc(*trees, (*n + 1) * sizeof *v);
+		if (!v)
+			return err_set(e, ENOMEM, "out of memory");
+		v[(*n)++] = t;
+		*trees = v;
+	}
+	return 0;
+}
+
+static int pack_one(const struct opts *o, const char *layers, const char *src, struct layer_index_entry *ent,
+		    struct err *e)
+{
+	struct stat st;
+	enum kind k = K_TAR;
+	const char *s = src;
+	if (!strncmp(src, "oci:", 4)) {
+		k = K_OCI;
+		s = src + 4;
+	} else if (!strncmp(src, "docker-archive:", 15)) {
+		k = K_ARCHIVE;
+		s = src + 15;
+	} else if (!strncmp(src, "docker://", 9)) {
+		k = K_PULL;
+		s = src + 9;
+	} else {
 		if (stat(src, &st) != 0)
 			return err_sys(e, errno, "%s", src);
 		if (S_ISDIR(st.st_mode))
-			return image_build(o->format, src, layers, digest, e);
+			return image_build(o->format, src, layers, ent->digest, e);
 		if (!S_ISREG(st.st_mode))
-			return err_set(e, EINVAL, "%s: expected a directory, a tar file or oci:DIR[:TAG]", src);
+			return err_set(e, EINVAL, "%s: expected a directory, a tar file, oci:DIR[:TAG], "
+					      "docker-archive:FILE[:REF] or docker://REF", src);
 	}
 
 	/* Extracting as anyone else would silently lose owners, device nodes and overlay xattrs. */
 	if (geteuid() != 0)
-		return err_set(e, EPERM, "%s: tar and OCI sources need root (owners, device nodes, "
+		return err_set(e, EPERM, "%s: tar, OCI and registry sources need root (owners, device nodes, "
 				      "trusted.overlay.* xattrs)", src);
 	char work[4096];
 	if (pathf(e, work, sizeof work, "%s/.work-XXXXXX", layers) != 0)
 		return -1;
 	if (!mkdtemp(work))
 		return err_sys(e, errno, "mkdtemp %s", work);
-	int rc = -1;
-	size_t top = 0;
-	if (strncmp(src, "oci:", 4) != 0) {
-		rc = apply_tar(work, 0, src, e);
-	} else {
-		/* oci:DIR or oci:DIR:TAG; a DIR that itself holds ':' works when given without a tag. */
-		char *dir = strdup(src + 4), *tag = NULL, *colon;
-		if (!dir) {
-			rm_rf(work);
-			return err_set(e, ENOMEM, "out of memory");
-		}
-		if (stat(dir, &st) != 0 && (colon = strrchr(dir, ':'))) {
-			*colon = '\0';
-			tag = colon + 1;
-		}
-		struct oci_layers ls;
-		if (oci_resolve(dir, tag, o->arch, &ls, e) == 0) {
-			rc = 0;
-			for (size_t i = 0; i < ls.n && rc == 0; i++)
-				rc = apply_tar(work, i, ls.paths[i], e);
-			if (ls.n == 0) {
-				char empty[4096];
-				rc = pathf(e, empty, sizeof empty, "%s/0", work);
-				if (rc == 0 && mkdir(empty, 0755) != 0)
-					rc = err_sys(e, errno, "mkdir %s", empty);
-			}
-			top = ls.n ? ls.n - 1 : 0;
-			oci_layers_free(&ls);
-		}
-		free(dir);
-	}
-	if (rc == 0) {
-		char tree[4096];
-		rc = pathf(e, tree, sizeof tree, "%s/%zu", work, top);
-		if (rc == 0)
-			rc = image_build(o->format, tree, layers, digest, e);
-	}
+	int rc = pack_in(o, layers, work, k, s, ent, e);
 	rm_rf(work);
+	if (rc != 0 && k != K_TAR) {
+		if (k == K_OCI) {
+			char *spec = strdup(s), *ref;
+			if (spec)
+				split_ref(spec, &ref);
+			err_prefix(e, "oci:%.200s: ", spec ? spec : s);
+			free(spec);
+		} else {
+			err_prefix(e, "%s: ", src);
+		}
+	} else if (rc != 0 && strncmp(e->msg, src, strlen(src)) != 0) {
+		err_prefix(e, "%s: ", src);
+	}
 	return rc;
+}
+
+/* x86_64 and aarch64 (keel's ARCH names) are OCI's amd64 and arm64. */
+static const char *oci_arch(const char *a)
+{
+	return !strcmp(a, "x86_64") ? "amd64" : !strcmp(a, "aarch64") ? "arm64" : a;
 }
 
 int main(int argc, char **argv)
@@ -138,9 +299,11 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
 			o.format = argv[++i];
 		} else if (strncmp(a, "--arch=", 7) == 0) {
-			o.arch = a + 7;
+			o.arch = oci_arch(a + 7);
 		} else if (strcmp(a, "--arch") == 0 && i + 1 < argc) {
-			o.arch = argv[++i];
+			o.arch = oci_arch(argv[++i]);
+		} else if (strcmp(a, "--insecure") == 0) {
+			o.insecure = 1;
 		} else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
 			o.outdir = argv[++i];
 		} else if (strcmp(a, "--") == 0) {
@@ -161,6 +324,8 @@ int main(int argc, char **argv)
 	}
 	size_t n = (size_t)(argc - i);
 	struct layer_index_entry *ents = calloc(n, sizeof *ents);
+	struct layer_tree *trees = NULL; /* the dm-verity trees of what was packed, for the index */
+	size_t ntrees = 0;
 	if (!ents)
 		return 1;
 	umask(022); /* modes of the directories we create end up in the image */
@@ -192,21 +357,24 @@ int main(int argc, char **argv)
 			rc = 2;
 			break;
 		}
-		if (pack_one(&o, layers, eq + 1, ents[k].digest, &e) != 0 ||
-		    image_tree(layers, ents[k].digest, &ents[k].verity_blocks, ents[k].verity_root, &e) != 0) {
+		if (pack_one(&o, layers, eq + 1, &ents[k], &e) != 0 || trees_of(layers, &ents[k], &trees, &ntrees, &e) != 0) {
 			fprintf(stderr, "keel-pack: %s: %s\n", ents[k].name, e.msg);
 			rc = 1;
 			break;
 		}
 		char hex[DIGEST_HEX_LEN + 1];
 		digest_to_hex(ents[k].digest, hex);
-		printf("%s sha256:%s\n", ents[k].name, hex);
+		printf("%s %ssha256:%s\n", ents[k].name, ents[k].image ? "image " : "", hex);
 		fflush(stdout);
 	}
-	if (rc == 0 && index_update(layers, ents, n, &e) != 0) {
+	if (rc == 0 && index_update(layers, ents, n, trees, ntrees, &e) != 0) {
 		fprintf(stderr, "keel-pack: %s\n", e.msg);
 		rc = 1;
+	} else if (rc != 0) {
+		for (size_t k = 0; k < n; k++)
+			layer_image_free(ents[k].image); /* not handed to the index */
 	}
 	free(ents);
+	free(trees);
 	return rc;
 }

@@ -1,4 +1,5 @@
-/* An OCI image layout (oci-layout, index.json, blobs/sha256/...) to its layer tars, bottom first.
+/* An OCI image layout (oci-layout, index.json, blobs/sha256/...) to its config and its layer tars,
+ * bottom first.
  *
  * Every blob we use is checked against the digest and size its descriptor gives, so a layout
  * whose blobs were damaged or swapped is refused before anything is built from it. */
@@ -64,8 +65,7 @@ static char *blob_check(const char *dir, json_t *desc, const char *what, struct 
 	return path;
 }
 
-/* Errors name `what`; the caller prefixes the layout. */
-static json_t *json_file(const char *path, const char *what, struct err *e)
+json_t *json_file(const char *path, const char *what, struct err *e)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
@@ -113,7 +113,7 @@ static json_t *pick_by_tag(json_t *idx, const char *tag, const char *what, struc
 	return NULL;
 }
 
-/* Pick the linux/<arch> manifest of a multi-platform index. */
+/* Pick the linux/<arch>[/<variant>] manifest of a multi-platform index. */
 static json_t *pick_by_arch(json_t *idx, const char *arch, const char *what, struct err *e)
 {
 	json_t *ms = json_object_get(idx, "manifests");
@@ -122,15 +122,14 @@ static json_t *pick_by_arch(json_t *idx, const char *arch, const char *what, str
 	json_array_foreach(ms, i, m) {
 		json_t *p = json_object_get(m, "platform");
 		const char *os = json_string_value(json_object_get(p, "os"));
-		const char *a = json_string_value(json_object_get(p, "architecture"));
-		if (os && a && strcmp(os, "linux") == 0 && strcmp(a, arch) == 0)
+		if (os && strcmp(os, "linux") == 0 && platform_match(arch, p))
 			return m;
 	}
 	err_set(e, ENOENT, "%s: no manifest for linux/%s (see --arch)", what, arch);
 	return NULL;
 }
 
-static int add_path(struct oci_layers *out, char *path, struct err *e)
+int oci_add_layer(struct oci_layers *out, char *path, struct err *e)
 {
 	char **v = realloc(out->paths, (out->n + 1) * sizeof *v);
 	if (!v) {
@@ -148,10 +147,10 @@ int oci_resolve(const char *dir, const char *tag, const char *arch, struct oci_l
 	memset(out, 0, sizeof *out);
 	char path[4096];
 	if (pathf(e, path, sizeof path, "%s/oci-layout", dir) != 0)
-		return err_prefix(e, "oci:%.200s: ", dir);
+		return -1;
 	json_t *layout = json_file(path, "oci-layout", e);
 	if (!layout)
-		return err_prefix(e, "oci:%s: not an OCI image layout: ", dir);
+		return err_prefix(e, "not an OCI image layout: ");
 	json_decref(layout);
 
 	pathf(e, path, sizeof path, "%s/index.json", dir); /* shorter than oci-layout's */
@@ -186,11 +185,10 @@ int oci_resolve(const char *dir, const char *tag, const char *arch, struct oci_l
 	}
 	if (!man)
 		goto out;
-	/* keel does not use the config, but a layout without it (or with a bad one) is broken. */
-	char *cfg = blob_check(dir, json_object_get(man, "config"), "config", e);
-	if (!cfg)
+	/* The image's config: what it runs, as whom, where (imgcfg.c). */
+	out->config = blob_check(dir, json_object_get(man, "config"), "config", e);
+	if (!out->config)
 		goto out;
-	free(cfg);
 	json_t *layers = json_object_get(man, "layers");
 	if (!json_is_array(layers)) {
 		err_set(e, EINVAL, "manifest: no layers array");
@@ -208,17 +206,15 @@ int oci_resolve(const char *dir, const char *tag, const char *arch, struct oci_l
 			goto out;
 		}
 		char *p = blob_check(dir, l, what, e);
-		if (!p || add_path(out, p, e) != 0)
+		if (!p || oci_add_layer(out, p, e) != 0)
 			goto out;
 	}
 	rc = 0;
 out:
 	json_decref(man);
 	json_decref(idx);
-	if (rc != 0) {
+	if (rc != 0)
 		oci_layers_free(out);
-		err_prefix(e, "oci:%s: ", dir);
-	}
 	return rc;
 }
 
@@ -227,6 +223,8 @@ void oci_layers_free(struct oci_layers *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->paths[i]);
 	free(l->paths);
+	free(l->config);
 	l->paths = NULL;
+	l->config = NULL;
 	l->n = 0;
 }

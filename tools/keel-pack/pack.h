@@ -1,7 +1,9 @@
-/* keel-pack's modules: sources to layer images (whiteouts, OCI layouts, tar), the store, the index. */
+/* keel-pack's modules: sources to layer images (whiteouts, OCI layouts, docker archives, registry
+ * pulls, tar), image configs and users, the store, the index. */
 #ifndef KEEL_PACK_H
 #define KEEL_PACK_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,15 +23,42 @@ enum wh_kind wh_classify(const char *name, const char **target);
  * (trusted.overlay.opaque=y); entries of lower that upper neither replaces, whites out nor hides
  * behind an opaque dir are moved (renamed) into upper. `where` names upper in errors. */
 int wh_merge(int upper, int lower, const char *where, struct err *e);
+/* Remove every overlayfs whiteout (char 0:0) and trusted.overlay.* xattr of dirs and files from
+ * a merged image tree: what the image's upper layers deleted is already gone from it. */
+int wh_strip(int dirfd, const char *where, struct err *e);
 
-/* oci.c: an OCI image layout -> its layer blobs, bottom first, each digest-checked. */
+/* oci.c: an OCI image layout -> its config and layer blobs, bottom first, each digest-checked. */
 struct oci_layers {
 	size_t n;
 	char **paths;
+	char *config;           /* the image config blob; NULL: none (a bare layer tar) */
 };
+/* arch: the --arch value, "amd64" or "arm64/v8" (platform_match). */
 int oci_resolve(const char *dir, const char *tag, const char *arch, struct oci_layers *out,
 		struct err *e);
+int oci_add_layer(struct oci_layers *out, char *path, struct err *e); /* takes path (malloc'd) */
 void oci_layers_free(struct oci_layers *l);
+/* A JSON object from a file of at most 4 MiB; errors name `what`. */
+json_t *json_file(const char *path, const char *what, struct err *e);
+
+/* docker.c: an extracted `docker save` / `podman save` archive (manifest.json) -> its config and
+ * layer tars; ref picks one of several images by a RepoTags entry. */
+int docker_is_archive(const char *dir);
+int docker_resolve(const char *dir, const char *ref, struct oci_layers *out, struct err *e);
+
+/* pull.c: docker://REF through skopeo into the OCI layout cache_dir; *tag (malloc'd) names it there. */
+int pull_image(const char *ref, const char *arch, int insecure, const char *cache_dir, char **tag,
+	       struct err *e);
+
+/* imgcfg.c: the image config -> im (Entrypoint, Cmd, Env, WorkingDir, User, StopSignal, arch),
+ * refused when its platform is not `arch`. */
+int platform_match(const char *arch, json_t *platform); /* arch "ARCH[/VARIANT]" vs an OCI platform */
+int imgcfg_read(const char *path, const char *arch, struct layer_image *im, struct err *e);
+
+/* rootfs.c: what keel-pack reads from and adds to an image's merged tree (rootfd). */
+int rootfs_prepare(int rootfd, const struct layer_image *im, struct err *e); /* mount points, WorkingDir */
+int rootfs_users(int rootfd, struct layer_image *im, struct err *e);         /* /etc/passwd, /etc/group */
+int rootfs_which(int rootfd, struct layer_image *im, struct err *e);         /* programs along PATH */
 
 /* util.c */
 /* snprintf into a path buffer; -1 (and e filled) when it does not fit. */
@@ -49,7 +78,8 @@ int image_tree(const char *layers_dir, const uint8_t digest[DIGEST_LEN], uint64_
 
 /* index.c: put every entry of adds into <layers_dir>/index (format/layer_index.h; missing is
  * empty) under the store's lock, and write it back atomically. */
-int index_update(const char *layers_dir, const struct layer_index_entry *adds, size_t nadds, struct err *e);
+int index_update(const char *layers_dir, const struct layer_index_entry *adds, size_t nadds,
+		 const struct layer_tree *trees, size_t ntrees, struct err *e);
 
 /* bundle.c: `keel-pack bundle ...` (argv[0] is "bundle"); returns the exit status. */
 int bundle_main(int argc, char **argv);

@@ -1,8 +1,11 @@
-/* OCI layer whiteouts to overlayfs whiteouts, merging an extracted layer over the layers below it.
+/* OCI layer whiteouts to overlayfs whiteouts, merging an extracted layer over the layers below it;
+ * and, for a whole image, dropping them once merged.
  *
- * The result of merging OCI layers 1..k is itself a valid overlayfs lower layer: stacked over
- * anything it shows what the OCI image shows, so deletions stay visible as overlayfs whiteouts
- * (char device 0:0) and opaque directories (trusted.overlay.opaque=y) instead of being dropped. */
+ * The result of merging OCI layers 1..k is itself a valid overlayfs lower layer: deletions stay as
+ * overlayfs whiteouts (char device 0:0) and opaque directories (trusted.overlay.opaque=y), which is
+ * what a tar diff made to sit over other layers keeps. An image's merge starts from its base, so
+ * once all its layers are in nothing is left for those marks to hide: wh_strip drops them, and
+ * the image neither shows them (a one-layer root is a bind mount) nor hides another layer's files. */
 #include "pack.h"
 
 #include <dirent.h>
@@ -207,4 +210,56 @@ out:
 int wh_merge(int upper, int lower, const char *where, struct err *e)
 {
 	return merge_at(upper, lower, where, e);
+}
+
+/* Drop the trusted.overlay.* xattrs of an open dir or file: in an image they could only make
+ * overlayfs hide (opaque) or redirect something of the layers stacked with it. */
+static int strip_xattrs(int fd, const char *where, struct err *e)
+{
+	char names[4096];
+	ssize_t n = flistxattr(fd, names, sizeof names);
+	if (n < 0)
+		return errno == ENOTSUP ? 0 : err_sys(e, errno, "%s: list xattrs", where);
+	for (char *p = names; p < names + n; p += strlen(p) + 1)
+		if (!strncmp(p, "trusted.overlay.", 16) && fremovexattr(fd, p) != 0)
+			return err_sys(e, errno, "%s: remove %s", where, p);
+	return 0;
+}
+
+static int strip_at(int dirfd, const char *where, struct err *e)
+{
+	struct names l;
+	if (strip_xattrs(dirfd, where, e) != 0 || names_read(dirfd, &l, where, e) != 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		struct stat st;
+		char sub[4096];
+		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", where, l.v[i]) >= sizeof sub) {
+			rc = err_set(e, ENAMETOOLONG, "%s/%s: path too long", where, l.v[i]);
+			break;
+		}
+		if (fstatat(dirfd, l.v[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = err_sys(e, errno, "%s", sub);
+		} else if (is_whiteout(&st)) {
+			if (unlinkat(dirfd, l.v[i], 0) != 0)
+				rc = err_sys(e, errno, "%s: remove whiteout", sub);
+		} else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+			int fd = openat(dirfd, l.v[i], (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0) | O_RDONLY | O_NOFOLLOW |
+							       O_NONBLOCK | O_CLOEXEC);
+			if (fd < 0)
+				rc = err_sys(e, errno, "%s", sub);
+			else
+				rc = S_ISDIR(st.st_mode) ? strip_at(fd, sub, e) : strip_xattrs(fd, sub, e);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	names_free(&l);
+	return rc;
+}
+
+int wh_strip(int dirfd, const char *where, struct err *e)
+{
+	return strip_at(dirfd, where, e);
 }

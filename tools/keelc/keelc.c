@@ -22,7 +22,7 @@ static void usage(FILE *f)
 		"  -o FILE          where to write (replaced atomically)\n"
 		"  --sign KEY.pem   sign with an ECDSA P-256 private key (PEM, e.g. from\n"
 		"                   openssl ecparam -name prime256v1 -genkey -noout -out KEY.pem)\n"
-		"  --layers DIR     resolve layer names through keel-pack's index DIR/index\n"
+		"  --layers DIR     resolve layer and image names through keel-pack's index DIR/index\n"
 		"                   (lines 'NAME sha256:<hex>'); sha256: digests need no index\n"
 		"  --pubkey KEY.pem write KEY.pem's public key as the raw 65-byte point keel reads\n"
 		"                   from /etc/keel/keys/*.pub\n"

@@ -35,8 +35,17 @@ static void refvec_free(refvec *v)
 	free(v->v);
 }
 
+void svc_image_free(struct svc_image *si)
+{
+	free(si->name);
+	free(si->user);
+	strvec_free(&si->args);
+	strvec_free(&si->entrypoint);
+}
+
 static void service_free(struct h_service *s)
 {
+	svc_image_free(&s->img);
 	free(s->name);
 	free(s->workdir);
 	free(s->hostname);

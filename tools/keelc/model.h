@@ -55,8 +55,20 @@ struct h_iolimit { struct cfg_io_limit r; char *device; };
 struct h_device { struct cfg_device r; char *path; };
 struct digest { uint8_t b[32]; };
 
+/* What a service says about its image (`image =`, `args =`, `entrypoint =`, `user =`), resolved
+ * into the service's fields when its section ends (image.c). */
+struct svc_image {
+	const struct layer_image *im;   /* NULL: no image */
+	char *name;                     /* the image's name */
+	char *user;                     /* `user =` as written; NULL: not given */
+	struct loc at, user_at, args_at, entrypoint_at;
+	int has_args, has_entrypoint;
+	strvec args, entrypoint;
+};
+
 struct h_service {
 	struct cfg_service r;
+	struct svc_image img;
 	char *name, *workdir, *hostname, *cpuset_cpus;
 	struct nameref network;
 	struct loc at, address_at;
@@ -82,6 +94,14 @@ struct model {
 };
 
 /* Layer names resolve through keel-pack's index (format/layer_index.h; dir NULL: none given). */
+
+/* image.c: fill the service's argv, env, workdir, user, groups, stop signal and layers from its
+ * image wherever it did not say (given[] tells which keys it gave: exec, workdir, stop), and resolve
+ * `user =` by name. -1 with msg (one line) and where the error points (*at, *key). */
+enum { GIVEN_EXEC, GIVEN_WORKDIR, GIVEN_STOP, GIVEN_N };
+int image_apply(struct h_service *s, const int given[GIVEN_N], struct loc *at, const char **key, char *msg,
+		size_t msglen);
+void svc_image_free(struct svc_image *si);
 
 /* Parse the text config; errors are "FILE:LINE:COL: service 'web': key: message". */
 int model_parse(struct model *m, const char *file, const char *text, size_t len, const struct layer_index *ix,

@@ -292,6 +292,38 @@ static int svc_layers(struct pctx *p)
 	return 0;
 }
 
+static int svc_image(struct pctx *p)
+{
+	const char *s = TOK(0);
+	const struct layer_index_entry *x = p->ix->dir ? layer_index_find(p->ix, s) : NULL;
+	if (!p->ix->dir)
+		return perr(p, COL(0), "image '%s': give keel-pack's index with --layers DIR", s);
+	if (!x)
+		return perr(p, COL(0), "image '%s' is not in %s/index", s, p->ix->dir);
+	if (!x->image)
+		return perr(p, COL(0), "'%s' is a layer, not an image (packed from a directory or a layer tar): use layers = %s",
+			    s, s);
+	p->svc->img.im = x->image;
+	p->svc->img.name = xstrdup(s);
+	p->svc->img.at = (struct loc){p->l->line, COL(0)};
+	return 0;
+}
+
+/* args = / entrypoint =: what replaces the image's Cmd / Entrypoint; may be empty. */
+static int svc_strs(struct pctx *p, strvec *v, int *has, struct loc *at)
+{
+	for (uint32_t i = 0; i < NTOK; i++)
+		VEC_PUSH(*v, xstrdup(TOK(i)));
+	*has = 1;
+	*at = (struct loc){p->l->line, NTOK ? COL(0) : p->l->key_col};
+	return 0;
+}
+static int svc_args(struct pctx *p) { return svc_strs(p, &p->svc->img.args, &p->svc->img.has_args, &p->svc->img.args_at); }
+static int svc_entrypoint(struct pctx *p)
+{
+	return svc_strs(p, &p->svc->img.entrypoint, &p->svc->img.has_entrypoint, &p->svc->img.entrypoint_at);
+}
+
 static int svc_exec(struct pctx *p)
 {
 	if (cfg_rule_abspath(TOK(0)))
@@ -312,10 +344,19 @@ static int svc_env(struct pctx *p)
 static int svc_workdir(struct pctx *p) { return get_abspath(p, 0, &p->svc->workdir); }
 static int svc_hostname(struct pctx *p) { return get_hostname(p, 0, &p->svc->hostname); }
 
+/* UID or UID:GID here; a name (or a name part) waits for the section's end, where an image's
+ * /etc/passwd and /etc/group resolve it (image.c). */
 static int svc_user(struct pctx *p)
 {
 	char buf[32];
 	const char *s = TOK(0), *colon = strchr(s, ':');
+	p->svc->img.user = xstrdup(s);
+	p->svc->img.user_at = (struct loc){p->l->line, COL(0)};
+	for (const char *c = s; *c; c++)
+		if ((*c < '0' || *c > '9') && *c != ':')
+			return colon && (colon == s || !colon[1] || strchr(colon + 1, ':'))
+				       ? perr(p, COL(0), "expected USER or USER:GROUP, got '%s'", s)
+				       : 0;
 	size_t n = colon ? (size_t)(colon - s) : strlen(s);
 	int ok = n < sizeof buf;
 	if (ok) {
@@ -808,6 +849,9 @@ static const struct key network_keys[] = {
 
 static const struct key service_keys[] = {
 	{"layers", svc_layers, 1, MANY, REPEAT},
+	{"image", svc_image, 1, 1, 0},
+	{"args", svc_args, 0, MANY, 0},
+	{"entrypoint", svc_entrypoint, 0, MANY, 0},
 	{"exec", svc_exec, 1, MANY, 0},
 	{"env", svc_env, 1, 1, REPEAT},
 	{"workdir", svc_workdir, 1, 1, 0},
@@ -879,7 +923,7 @@ static int do_key(struct pctx *p)
 		return perr(p, COL(tab[i].max), "expected at most %u value%s, got %u (quote a value with spaces)",
 			    tab[i].max, tab[i].max == 1 ? "" : "s", n);
 	for (uint32_t k = 0; k < n; k++)
-		if (!TOK(k)[0] && tab[i].fn != svc_exec)
+		if (!TOK(k)[0] && tab[i].fn != svc_exec && tab[i].fn != svc_args && tab[i].fn != svc_entrypoint)
 			return perr(p, COL(k), "empty value");
 	int rc = tab[i].fn(p);
 	/* What one key sets together, by the device's rule: only this key can have broken it. */
@@ -892,6 +936,15 @@ static int do_key(struct pctx *p)
 
 /* ---- sections --------------------------------------------------------------------------------- */
 
+/* Whether the section gave `key` (its bit in p->seen, by its index in service_keys). */
+static int key_given(struct pctx *p, const char *key)
+{
+	for (int i = 0; service_keys[i].name; i++)
+		if (!strcmp(service_keys[i].name, key))
+			return !!(p->seen & (1ull << i));
+	return 0;
+}
+
 /* Checks that need the whole section: called when the next section starts and at the end. */
 static int end_section(struct pctx *p, struct loc at)
 {
@@ -903,7 +956,23 @@ static int end_section(struct pctx *p, struct loc at)
 		rc = perr(p, at.col, "missing bridge");
 	if (p->sect == S_LAYER && !p->ver->hash)
 		rc = perr(p, at.col, "missing verity");
-	if (p->sect == S_SERVICE) {
+	if (p->sect == S_SERVICE && !rc) {
+		/* The image fills in what the service did not say; then the device's rules see the result. */
+		int given[GIVEN_N] = {key_given(p, "exec"), key_given(p, "workdir"), key_given(p, "stop")};
+		struct loc eat;
+		const char *key, *field, *why;
+		char msg[300];
+		if (image_apply(s, given, &eat, &key, msg, sizeof msg)) {
+			p->l->line = line;
+			return err_set(p->e, 0, "%s:%d:%d: %s: %s: %s", p->l->file, eat.line, eat.col, p->where, key, msg);
+		}
+		if (s->img.im && (why = cfg_rule_service_values(&s->r, &field))) {
+			p->l->line = line;
+			return err_set(p->e, 0, "%s:%d:%d: %s: image '%s': %s", p->l->file, s->img.at.line, s->img.at.col,
+				       p->where, s->img.name, why);
+		}
+	}
+	if (p->sect == S_SERVICE && !rc) {
 		/* The device's rule reads counts and references; non-zero stands for "given". */
 		struct cfg_service probe = s->r;
 		probe.argv.count = s->argv.n;
@@ -934,6 +1003,8 @@ static int get_layer(struct pctx *p, int i, uint8_t d[32])
 	const struct layer_index_entry *x = layer_index_find(ix, s);
 	if (!x)
 		return perr(p, COL(i), "layer '%s' is not in %s/index", s, ix->dir);
+	if (x->image)
+		return perr(p, COL(i), "'%s' is an image: use image = %s (layers = stacks layers over it)", s, s);
 	memcpy(d, x->digest, 32);
 	return 0;
 }
@@ -1151,7 +1222,7 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 			const char *key = l ? "after" : "depends";
 			uint32_t k;
 			int why = cfg_rule_names(s->name, lists[l]->n, ref_name, lists[l], &k);
-			const struct nameref *r = &lists[l]->v[k];
+			const struct nameref *r = why ? &lists[l]->v[k] : NULL; /* v is NULL when the list is empty */
 			if (why == 1)
 				return ref_err(file, s, key, r, "a service cannot wait for itself", e);
 			if (why == 2) {
@@ -1204,27 +1275,25 @@ static void verity_from_index(struct model *m, const struct layer_index *ix)
 	for (uint32_t i = 0; i < m->services.n; i++)
 		for (uint32_t k = 0; k < m->services.v[i].layers.n; k++) {
 			const uint8_t *d = m->services.v[i].layers.v[k].b;
+			const struct layer_tree *t = layer_index_tree(ix, d);
 			uint32_t j = 0;
 			while (j < m->verity.n && memcmp(m->verity.v[j].digest, d, 32))
 				j++;
-			for (size_t x = 0; j == m->verity.n && x < ix->n; x++) {
-				const struct layer_index_entry *en = &ix->v[x];
-				if (memcmp(en->digest, d, 32) || !en->verity_blocks)
-					continue;
-				struct hashtree t;
-				struct cfg_verity v;
-				memset(&v, 0, sizeof v);
-				layer_index_verity(&t, d, en->verity_blocks);
-				memcpy(v.digest, d, 32);
-				memcpy(v.root, en->verity_root, 32);
-				memcpy(v.salt, t.salt, sizeof v.salt);
-				v.salt_len = t.salt_len;
-				v.data_block_size = t.data_block_size;
-				v.hash_block_size = t.hash_block_size;
-				v.hash = CFG_VERITY_SHA256;
-				v.data_blocks = t.data_blocks;
-				VEC_PUSH(m->verity, v);
-			}
+			if (j < m->verity.n || !t)
+				continue;
+			struct hashtree h;
+			struct cfg_verity v;
+			memset(&v, 0, sizeof v);
+			layer_index_verity(&h, d, t->blocks);
+			memcpy(v.digest, d, 32);
+			memcpy(v.root, t->root, 32);
+			memcpy(v.salt, h.salt, sizeof v.salt);
+			v.salt_len = h.salt_len;
+			v.data_block_size = h.data_block_size;
+			v.hash_block_size = h.hash_block_size;
+			v.hash = CFG_VERITY_SHA256;
+			v.data_blocks = h.data_blocks;
+			VEC_PUSH(m->verity, v);
 		}
 	if (m->verity.n)
 		qsort(m->verity.v, m->verity.n, sizeof *m->verity.v, verity_cmp);
