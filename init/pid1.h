@@ -18,6 +18,7 @@ struct update_boot;  /* update_boot.c */
 struct reload;       /* reload.c */
 struct sink;         /* logsink.h */
 struct modload;      /* modules.c */
+struct devices_cache; /* runtime/container.h */
 
 enum pid1_stop { STOP_NONE = 0, STOP_REBOOT, STOP_POWEROFF, STOP_HALT };
 
@@ -79,6 +80,7 @@ struct pid1 {
 	bool starts_pending;           /* services whose turn to launch comes in the next loop turn */
 	uint32_t slice_left;           /* launches this loop turn may still make */
 	uint32_t nlaunching, ncpu;     /* asynchronous starts whose report has not come; CPUs */
+	struct devices_cache *devcache; /* the device program the last start loaded */
 	struct loop_source ctl;        /* the control socket /run/keel/ctl (ctl.c) */
 	struct ctl_conn *conns;        /* its connections, a fixed number allocated once */
 	struct pid1_ctl_hooks ctl_hooks;

@@ -217,7 +217,7 @@ static void layer_note(void *ctx, const char *line)
 	klog("%s", line);
 }
 
-static void svc_opts(const struct svc *s, struct launch_opts *o)
+static void svc_opts(struct pid1 *p, const struct svc *s, struct launch_opts *o)
 {
 	*o = (struct launch_opts){
 		.stores = {KEEL_FACTORY_LAYERS, KEEL_DATA_LAYERS},
@@ -227,6 +227,7 @@ static void svc_opts(const struct svc *s, struct launch_opts *o)
 		.log_fd = s->log_w,
 		.notify_dir = s->notify_src.fd >= 0 ? s->notify_dir : NULL,
 		.note = layer_note,
+		.devcache = p->devcache,
 	};
 }
 
@@ -259,7 +260,7 @@ static void on_report(struct pid1 *p, struct loop_source *src, uint32_t events)
 	err_clear(&e);
 	if (!s->launching)
 		return; /* handled already through its exit, in this same turn of the loop */
-	svc_opts(s, &o);
+	svc_opts(p, s, &o);
 	loop_del(p, src);
 	s->launching = false;
 	p->nlaunching--;
@@ -287,7 +288,7 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	}
 	s->limit_count++;
 	struct launch_opts o;
-	svc_opts(s, &o);
+	svc_opts(p, s, &o);
 	struct err e;
 	err_clear(&e);
 	s->killed = false;
@@ -761,6 +762,8 @@ void supervisor_boot(struct pid1 *p)
 		}
 	}
 	p->sync_starts = getenv("keel_starts") && !strcmp(getenv("keel_starts"), "sync");
+	if ((p->devcache = calloc(1, sizeof *p->devcache)))
+		p->devcache->fd = -1;
 	cpu_set_t cpus;
 	p->ncpu = sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 0 ? (uint32_t)CPU_COUNT(&cpus) : 1;
 	if (p->sync_starts)

@@ -88,7 +88,14 @@ int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struc
 int seccomp_prog_load(const struct seccomp_prog *p, struct err *e);
 
 /* devices.c (host side): load the device program and attach it to the cgroup. */
-int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service *svc, struct err *e);
+struct devices_cache {           /* the last program loaded, for starts with the same rules */
+	int fd;                         /* -1: none */
+	size_t len;                     /* its instructions' bytes ... */
+	void *insn;                     /* ... and a copy of them (malloc'd) */
+};
+/* cache: NULL, or kept by the caller between starts (PID 1), which saves the verifier's run. */
+int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service *svc, struct devices_cache *cache,
+		   struct err *e);
 
 /* userns.c (host side): write the child's uid_map and gid_map from the config. */
 int userns_write_maps(pid_t pid, const struct cfg *c, const struct cfg_service *svc, struct err *e);

@@ -80,7 +80,7 @@ int launch_begin(const struct launch_opts *o, const struct cfg *c, const struct 
 		goto out_root;
 	if (cgroup_create(&l->cg, o->cgroup_root, name, e) < 0)
 		goto out_root;
-	if (devices_attach(l->cg.fd, c, svc, e) < 0)
+	if (devices_attach(l->cg.fd, c, svc, o->devcache, e) < 0)
 		goto out_cgroup;
 	/* Before the clone: the service's first instruction already runs within its memory, pids and
 	 * cpuset bounds. Its cpu and io rates follow its exec (cgroup.h says why). */

@@ -21,6 +21,7 @@ struct launch_opts {
 	                                   otherwise the caller's stdio is inherited */
 	const char *notify_dir;         /* container_spec.notify_dir (readiness socket); NULL: none */
 	void (*note)(void *ctx, const char *line); /* layer_store.note: a line worth logging; NULL: none */
+	struct devices_cache *devcache; /* devices_attach's; NULL: none (keel run starts one service) */
 	void *note_ctx;
 };
 
