@@ -42,7 +42,7 @@ DEV_LDFLAGS := $(DEV_OPT) -flto=auto -static -Wl,--gc-sections -Wl,-z,norelro $(
 DEV_LIBS := -L$(DEPS)/lib -lbearssl
 
 # A floor's sources; the two mains belong to their programs, not to a floor.
-MAINS := init/main.c cmd/main.c
+MAINS := init/main.c cmd/main.c helpers/keel-fetch.c helpers/keel-logd.c
 floor_srcs = $(filter-out $(MAINS),$(sort $(wildcard $(1)/*.c)))
 dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f))))
 # Generated at build time by tools/seccomp-gen for each arch: the default profile's BPF program
@@ -50,10 +50,23 @@ dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f)
 GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o
 KEEL_OBJS := $(OUT)/obj/init/main.o $(call dev_objs,init update runtime format lib) $(GEN_OBJS)
 KEEL_CMD_OBJS := $(OUT)/obj/cmd/main.o $(call dev_objs,cmd update runtime format lib) $(GEN_OBJS)
-DEVICE_PROGS := keel keel-cmd
+# Helpers (helpers/): small programs PID 1 starts as isolated processes, each its own budget.
+# The registry fetcher: TLS, HTTP and JSON live here, never in keel or keel-cmd.
+KEEL_FETCH_OBJS := $(OUT)/obj/helpers/keel-fetch.o $(call dev_objs,helpers format lib) $(OUT)/obj/gen/syscall_names.o
+# The log writer: its own files, the sandbox and the TLS client.
+KEEL_LOGD_OBJS := $(OUT)/obj/helpers/keel-logd.o $(patsubst %.c,$(OUT)/obj/%.o,$(wildcard helpers/logd_*.c) \
+	helpers/sandbox.c helpers/tls.c) $(call dev_objs,lib)
+DEVICE_PROGS := keel keel-cmd keel-fetch keel-logd
 # Stripped size budgets, bytes, the same on both arches (docs/architecture.md, "Size plan").
 BUDGET_keel := 262144
 BUDGET_keel-cmd := 524288
+BUDGET_keel-fetch := 262144
+BUDGET_keel-logd := 131072
+# The device clock never starts before the commit this tree was built from (lib/version.h):
+# only lib/version.c uses it, rebuilt when the commit changes.
+BUILD_TIME := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+BUILD_TIME_STAMP := $(B)/build-time
+$(shell mkdir -p $(B) && (echo $(BUILD_TIME) | cmp -s - $(BUILD_TIME_STAMP) || echo $(BUILD_TIME) > $(BUILD_TIME_STAMP)))
 SECCOMP_GEN := $(B)/host/seccomp-gen
 
 # ---- host tools (glibc, may use host libraries) -----------------------------------------------
@@ -61,20 +74,22 @@ HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all help deps host device size check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz \
+.PHONY: all help deps host device size man completion install check check-unit check-host check-host-v2 check-qemu qemu-prereqs fuzz powercut \
 	bench image demo layers clean distclean fmt install-deps
 .DEFAULT_GOAL := all
 
 all: device host
 
 help:
-	@echo "make [ARCH=x86_64|aarch64]   device binaries build/ARCH/{keel,keel-cmd} and host tools build/host/{keelc,keel-pack}"
+	@echo "make [ARCH=x86_64|aarch64]   device binaries build/ARCH/{keel,keel-cmd,keel-logd} and host tools build/host/{keelc,keel-pack}"
 	@echo "make check                   all tests (check-unit check-host check-host-v2 check-qemu); ends with 'N passed, N failed'"
 	@echo "make fuzz [FUZZ_SECONDS=60]  run every libFuzzer target"
 	@echo "make image BOARD=qemu-x86_64 CONFIG=configs/demo.conf   device image into build/images/BOARD/"
 	@echo "make demo                    boot the demo appliance in QEMU"
 	@echo "make bench                   side-by-side benchmarks (bench/*)"
 	@echo "make size                    stripped size of every device binary per arch, against its budget"
+	@echo "make powercut [COUNT=10] [SEED=1]   kill QEMU at random during keel update --from, check every boot"
+	@echo "make install [DESTDIR=] [PREFIX=/usr/local] [DEVICE_BINDIR=]   host tools, device binaries, man pages, completion"
 
 # Every target that needs Debian packages goes through the one list in scripts/install-deps.sh.
 install-deps:
@@ -90,8 +105,16 @@ $(DEPS)/.built: scripts/build-deps.sh | $(B)/.deps-installed
 	@scripts/build-deps.sh $(ARCH)
 endif
 
+# One usage text per command (docs/usage/*.txt, docs/usage/README.md): compiled into its --help,
+# put into its man page (make man) and read by the bash completion's generator.
+USAGE_TXT := $(wildcard docs/usage/*.txt)
+USAGE_INCS := $(patsubst docs/usage/%.txt,$(B)/gen/usage/%.inc,$(USAGE_TXT))
+$(B)/gen/usage/%.inc: docs/usage/%.txt scripts/gen-usage
+	@mkdir -p $(dir $@)
+	@scripts/gen-usage $< $@
+
 device: $(addprefix $(OUT)/,$(DEVICE_PROGS))
-$(OUT)/obj/%.o: %.c $(DEPS)/.built
+$(OUT)/obj/%.o: %.c $(DEPS)/.built | $(USAGE_INCS)
 	@mkdir -p $(dir $@)
 	$(DEV_CC) $(DEV_CFLAGS) -c $< -o $@
 
@@ -121,6 +144,15 @@ $(OUT)/keel.unstripped: $(KEEL_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
 $(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/keel-fetch.unstripped: $(KEEL_FETCH_OBJS)
+	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/keel-logd.unstripped: $(KEEL_LOGD_OBJS)
+	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/obj/lib/version.o $(HOST)/plain/obj/lib/version.o $(HOST)/san/obj/lib/version.o $(HOST)/fuzz/obj/lib/version.o: $(BUILD_TIME_STAMP)
+$(OUT)/obj/lib/version.o: DEV_CFLAGS += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/plain/obj/lib/version.o: CFLAGS_plain += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/san/obj/lib/version.o: CFLAGS_san += -DKEEL_BUILD_TIME=$(BUILD_TIME)
+$(HOST)/fuzz/obj/lib/version.o: CFLAGS_fuzz += -DKEEL_BUILD_TIME=$(BUILD_TIME)
 
 $(OUT)/%: $(OUT)/%.unstripped
 	$(DEV_STRIP) -o $@ $<
@@ -133,13 +165,14 @@ host: $(HOST)/keelc $(HOST)/keel-pack $(SECCOMP_GEN)
 # Each floor (and each tool without its main) is a static archive in three builds: plain (the host
 # tools), san (ASan/UBSan: unit tests and build/host/asan/{keel,keel-cmd}) and fuzz (clang, for the
 # libFuzzer targets). Tests and fuzzers link archives; none includes a .c.
-HOST_FLOORS := lib format runtime update init cmd keelc keel-pack
+HOST_FLOORS := lib format runtime update init cmd helpers keelc keel-pack
 srcs_lib := $(call floor_srcs,lib)
 srcs_format := $(call floor_srcs,format)
 srcs_runtime := $(call floor_srcs,runtime)
 srcs_update := $(call floor_srcs,update)
 srcs_init := $(call floor_srcs,init)
 srcs_cmd := $(call floor_srcs,cmd)
+srcs_helpers := $(call floor_srcs,helpers)
 srcs_keelc := $(filter-out tools/keelc/keelc.c,$(sort $(wildcard tools/keelc/*.c)))
 srcs_keel-pack := $(filter-out tools/keel-pack/keel-pack.c,$(sort $(wildcard tools/keel-pack/*.c)))
 # keelc checks `syscall =` names against every device arch's names: the x86_64 table, which lists
@@ -157,7 +190,7 @@ CC_fuzz := clang
 CFLAGS_fuzz := -std=gnu11 -O1 -g $(WARN) -MMD -MP -I. -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
 
 define host_variant
-$(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed
+$(HOST)/$(1)/obj/%.o: %.c | $(B)/.deps-installed $(USAGE_INCS)
 	@mkdir -p $$(dir $$@)
 	$$(CC_$(1)) $$(CFLAGS_$(1)) -c $$< -o $$@
 $(HOST)/$(1)/obj/gen/%.o: $(B)/x86_64/gen/%.c | $(B)/.deps-installed
@@ -174,12 +207,12 @@ endef
 $(foreach v,plain san fuzz,$(eval $(call host_variant,$(v))))
 # The floors in link order, top first (a tool's archive before format and lib).
 host_libs = $(foreach f,$(2),$(HOST)/$(1)/libkeel-$(f).a)
-ALL_FLOORS := cmd init update runtime keelc keel-pack format lib
+ALL_FLOORS := cmd init update helpers runtime keelc keel-pack format lib
 
-$(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl
-$(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack format lib)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lbearssl -ljansson
+$(HOST)/keelc: tools/keelc/keelc.c $(call host_libs,plain,keelc format lib) $(B)/gen/usage/keelc.inc
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.a,$^) -lbearssl
+$(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack format lib) $(B)/gen/usage/keel-pack.inc
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.a,$^) -lbearssl -ljansson -lcurl
 
 # Both device programs built for the host with glibc under ASan/UBSan: proves they build clean with
 # sanitizers, and `keel check`/`keel run`/`keel update` run under them in the unit and host tests.
@@ -187,22 +220,50 @@ $(HOST)/keel-pack: tools/keel-pack/keel-pack.c $(call host_libs,plain,keel-pack 
 $(HOST)/asan/keel: init/main.c $(call host_libs,san,init update runtime format lib)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ -lbearssl
-$(HOST)/asan/keel-cmd: cmd/main.c $(call host_libs,san,cmd update runtime format lib)
+$(HOST)/asan/keel-cmd: cmd/main.c $(call host_libs,san,cmd update runtime format lib) $(B)/gen/usage/keel.inc
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(filter %.c %.a,$^) -lbearssl
 $(HOST)/keel-asan: $(HOST)/asan/keel $(HOST)/asan/keel-cmd
 	ln -sf asan/keel $@
 # keelc under ASan/UBSan: the unit tests feed it malformed texts.
-$(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib)
+$(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib) $(B)/gen/usage/keelc.inc
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ -lbearssl
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(filter %.c %.a,$^) -lbearssl
 
 # Every device program of each arch against its budget; fails when one is over.
 size:
 	@rc=0; for a in x86_64 aarch64; do $(MAKE) --no-print-directory ARCH=$$a device >/dev/null || exit 1; \
-	  for p in $(DEVICE_PROGS); do case $$p in keel) b=$(BUDGET_keel);; keel-cmd) b=$(BUDGET_keel-cmd);; esac; \
+	  for pb in $(foreach p,$(DEVICE_PROGS),$(p):$(BUDGET_$(p))); do p=$${pb%%:*} b=$${pb#*:}; \
 	    s=$$(stat -c %s $(B)/$$a/$$p); printf '%-8s %-10s %8d bytes stripped (budget %d, %d left)\n' $$a $$p $$s $$b $$((b - s)); \
 	    [ $$s -le $$b ] || { echo "size: $(B)/$$a/$$p is over its budget" >&2; rc=1; }; done; done; exit $$rc
+
+# ---- man pages, completion, install ---------------------------------------------------------------
+# Man pages from docs/*.N.md with go-md2man (scripts/gen-man puts each command's usage text in);
+# the bash completion from the usage texts (scripts/gen-completion). `make install` puts the host
+# tools in PREFIX/bin, the device programs of ARCH in DEVICE_BINDIR (default PREFIX/lib/keel/ARCH:
+# on a device they belong in /bin, where PID 1 looks for keel-cmd and keel-logd, so a device root
+# is `make install DESTDIR=ROOT PREFIX=/usr DEVICE_BINDIR=/bin`), man pages and the completion.
+PREFIX ?= /usr/local
+DEVICE_BINDIR ?= $(PREFIX)/lib/keel/$(ARCH)
+MAN_SRCS := $(wildcard docs/*.[1-8].md)
+MAN_PAGES := $(patsubst docs/%.md,$(B)/man/%,$(MAN_SRCS))
+$(B)/man/%: docs/%.md scripts/gen-man $(USAGE_TXT) | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	scripts/gen-man $< $@
+man: $(MAN_PAGES)
+$(B)/completion/keel: scripts/gen-completion $(USAGE_TXT)
+	@mkdir -p $(dir $@)
+	scripts/gen-completion docs/usage > $@.tmp && bash -n $@.tmp && mv $@.tmp $@
+completion: $(B)/completion/keel
+
+install: all man completion
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DEVICE_BINDIR) $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0755 $(HOST)/keelc $(HOST)/keel-pack $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(addprefix $(OUT)/,$(DEVICE_PROGS)) $(DESTDIR)$(DEVICE_BINDIR)/
+	for m in $(MAN_PAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && \
+	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/ || exit 1; done
+	install -m 0644 $(B)/completion/keel $(DESTDIR)$(PREFIX)/share/bash-completion/completions/keel
+	for c in keelc keel-pack; do ln -sf keel $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$c; done
 
 # ---- tests --------------------------------------------------------------------------------------
 # Each test prints "PASS name" / "FAIL name: why" lines; tests/lib/run-suite collects them into
@@ -212,7 +273,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST)/tests/%,$(UNIT_SRCS))
 $(HOST)/tests/%: tests/unit/%.c $(call host_libs,san,$(ALL_FLOORS)) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< -Wl,--start-group $(call host_libs,san,$(ALL_FLOORS)) -Wl,--end-group \
-		-lbearssl -ljansson
+		-lbearssl -ljansson -lcurl
 -include $(wildcard $(HOST)/tests/*.d $(HOST)/fuzz/*.d)
 
 check:
@@ -220,7 +281,7 @@ check:
 	@rc=0; for t in check-unit check-host check-host-v2 check-qemu; do $(MAKE) --no-print-directory $$t || rc=1; done; \
 	  tests/lib/summary $(B)/tests || rc=1; exit $$rc
 
-check-unit: all $(UNIT_BINS) $(HOST)/keel-asan $(HOST)/asan/keelc
+check-unit: all $(UNIT_BINS) $(HOST)/keel-asan $(HOST)/asan/keelc man completion
 	@tests/lib/run-suite unit $(UNIT_BINS) $(sort $(wildcard tests/unit/*.test))
 
 check-host: all
@@ -241,12 +302,19 @@ qemu-prereqs: all
 	@for b in board/qemu-*/; do $${b}fetch-kernel >/dev/null || exit 1; done
 	@for a in x86_64 aarch64; do scripts/make-layers.sh $$a >/dev/null || exit 1; done
 
+# The power-cut harness: COUNT random cuts during a registry pull and apply (tests/powercut/run);
+# make check runs a short one (tests/qemu/42-powercut.test).
+COUNT ?= 10
+SEED ?= 1
+powercut: qemu-prereqs
+	@tests/powercut/run $(COUNT) $(SEED)
+
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
-$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,keelc format lib) | $(B)/.deps-installed
+$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,init runtime helpers keelc format lib) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,keelc format lib) -lbearssl
+	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,init runtime helpers keelc format lib) -lbearssl
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \
@@ -287,7 +355,7 @@ bench: all
 
 fmt:
 	clang-format -i $(wildcard lib/*.[ch] format/*.[ch] runtime/*.[ch] update/*.[ch] init/*.[ch] cmd/*.[ch] \
-		tools/*/*.[ch]) $(UNIT_SRCS) $(FUZZ_SRCS)
+		helpers/*.[ch] tools/*/*.[ch]) $(UNIT_SRCS) $(FUZZ_SRCS)
 
 clean:
 	rm -rf $(B)/x86_64 $(B)/aarch64 $(B)/host $(B)/tests $(B)/images

@@ -13,17 +13,13 @@
 #include "../format/config.h"
 
 
+static const char usage_text[] =
+#include "build/gen/usage/keel-check.inc"
+	;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel check CONFIG.bin [--keys DIR]\n"
-		   "\n"
-		   "Validates a binary config as PID 1 would: structure, digest and, when DIR holds public keys\n"
-		   "(*.pub, from keelc --pubkey), the signature. Prints the config as text keelc accepts.\n"
-		   "Errors are one line on stderr and the exit status is 1.\n"
-		   "\n"
-		   "  --keys DIR   public keys to verify against (default " KEEL_KEYS_DIR "). As for PID 1, a\n"
-		   "               directory without *.pub (or no " KEEL_KEYS_DIR ") checks no signature;\n"
-		   "               a DIR given here that does not exist is an error\n");
+	fputs(usage_text, f);
 }
 
 int cmd_check(int argc, char **argv)

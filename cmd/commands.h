@@ -18,5 +18,12 @@ int cmd_update(int argc, char **argv);  /* cmd/update.c: install an update bundl
 /* cmd/ctl.c: one request line to PID 1's control socket, the answer's body on stdout; the
  * exit status as keel ctl's (0 OK, 1 refused with the reason on stderr, 3 not reached). */
 int ctl_call(const char *path, const char *req);
+/* The same, the body into buf (NUL-terminated; an error when it does not fit). */
+int ctl_fetch(const char *path, const char *req, char *buf, size_t cap);
+/* cmd/metrics.c: `keel ctl metrics` to stdout, or to textfile (atomically) every interval seconds
+ * (0: once). Returns the exit status. */
+int metrics_cmd(const char *sock, const char *textfile, unsigned interval);
+/* cmd/logs_boot.c: `keel ctl logs NAME --boot N` from the persistent files under dir; exit status. */
+int logs_boot(const char *dir, const char *name, int boot);
 
 #endif

@@ -11,20 +11,13 @@
 #include "bootchart.h"
 #include "commands.h"
 
+static const char usage_text[] =
+#include "build/gen/usage/keel-ctl.inc"
+	;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel ctl [--socket PATH] COMMAND\n"
-		   "  status [--json]           every service: state, pid, uptime, restarts, last exit\n"
-		   "  start|stop|restart NAME   change what a service is doing\n"
-		   "  logs NAME [-f]            the service's kept output (-f: then follow it)\n"
-		   "  reload                    choose the config again as at boot and apply it live:\n"
-		   "                            removed and changed services stop, changed and new ones\n"
-		   "                            start, unchanged ones keep running; prints what it did\n"
-		   "  poweroff|reboot|halt      stop every service in reverse dependency order, then that\n"
-		   "  bootchart [text]          the boot as an SVG picture on stdout (keel ctl bootchart >\n"
-		   "                            boot.svg); text: PID 1's records it is drawn from\n"
-		   "Talks to PID 1 over /run/keel/ctl (root only). Exits 0 on OK, 1 when PID 1 refused\n"
-		   "(the reason on stderr), 2 on a usage error, 3 when PID 1 could not be reached.\n");
+	fputs(usage_text, f);
 }
 
 static int send_all(int fd, const char *b, size_t n)
@@ -41,14 +34,13 @@ static int send_all(int fd, const char *b, size_t n)
 	return 0;
 }
 
+static const char bootchart_usage_text[] =
+#include "build/gen/usage/keel-ctl-bootchart.inc"
+	;
+
 static void bootchart_usage(FILE *f)
 {
-	fprintf(f, "usage: keel ctl [--socket PATH] bootchart [text]\n"
-		   "Draws this boot as an SVG on stdout: a time axis from PID 1's start in ms, a thin grey\n"
-		   "row per boot phase, a bar per service from its launch to started (exec confirmed) to\n"
-		   "ready; a service not ready yet has an open bar to now. keel ctl bootchart > boot.svg\n"
-		   "text: the records PID 1 keeps instead (boot-time ms, - for not yet):\n"
-		   "  now MS | phase NAME MS | svc NAME STATE LAUNCH STARTED READY STARTS\n");
+	fputs(bootchart_usage_text, f);
 }
 
 /* Where an answer's body goes: a stream, or a buffer (NUL-terminated, an error when full). */
@@ -143,6 +135,13 @@ int ctl_call(const char *path, const char *req)
 	return ctl_exchange(path, req, &(struct sink){.out = stdout});
 }
 
+int ctl_fetch(const char *path, const char *req, char *buf, size_t cap)
+{
+	struct sink k = {.buf = buf, .cap = cap};
+	buf[0] = '\0';
+	return ctl_exchange(path, req, &k);
+}
+
 /* keel ctl bootchart: PID 1's records into memory (a line per phase and per service, bounded
  * by the config's service limit), drawn as SVG on stdout. */
 static int bootchart(const char *path)
@@ -177,6 +176,65 @@ static int bootchart(const char *path)
 	return rc;
 }
 
+/* `metrics [--textfile PATH [--interval SECONDS]]` */
+static int metrics_args(const char *sock, int argc, char **argv)
+{
+	const char *file = NULL;
+	unsigned long interval = 0;
+	for (int k = 0; k < argc; k++) {
+		char *end = NULL;
+		if (!strcmp(argv[k], "--textfile") && k + 1 < argc)
+			file = argv[++k];
+		else if (!strcmp(argv[k], "--interval") && k + 1 < argc && (interval = strtoul(argv[++k], &end, 10)) > 0 &&
+			 !*end && interval <= 86400)
+			;
+		else {
+			fprintf(stderr, "keel ctl: metrics [--textfile PATH [--interval SECONDS]] (try keel ctl --help)\n");
+			return 2;
+		}
+	}
+	if (interval && !file) {
+		fprintf(stderr, "keel ctl: metrics: --interval needs --textfile\n");
+		return 2;
+	}
+	return metrics_cmd(sock, file, (unsigned)interval);
+}
+
+/* `logs NAME --boot N [--log-dir DIR]`: read from the files, not asked of PID 1. */
+static int logs_boot_args(int argc, char **argv)
+{
+	for (int k = 0; k < argc; k++)
+		if (!strcmp(argv[k], "--boot"))
+			return 1;
+	return 0;
+}
+
+static int logs_boot_cmd(int argc, char **argv)
+{
+	const char *name = NULL, *dir = KEEL_LOG_DIR;
+	long boot = 1;
+	for (int k = 0; k < argc; k++) {
+		char *end;
+		if (!strcmp(argv[k], "--boot") && k + 1 < argc) {
+			boot = strtol(argv[++k], &end, 10);
+			if (*end || !*argv[k] || boot > 0)
+				boot = 1;
+		} else if (!strcmp(argv[k], "--log-dir") && k + 1 < argc) {
+			dir = argv[++k];
+		} else if (!name && argv[k][0] != '-') {
+			name = argv[k];
+		} else {
+			name = NULL;
+			break;
+		}
+	}
+	if (!name || boot > 0 || boot < -100000) {
+		fprintf(stderr, "keel ctl: logs NAME --boot N: N is 0 (this boot), -1 (the one before), ... (try keel ctl --help)\n");
+		return 2;
+	}
+	return logs_boot(dir, name, (int)boot);
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	const char *path = KEEL_CTL_SOCKET;
@@ -203,7 +261,7 @@ int cmd_ctl(int argc, char **argv)
 	}
 	/* The request is the words as given, with the two options spelled as the protocol does;
 	 * PID 1 checks the rest (and says what is wrong). */
-	static const char verbs[] = " status start stop restart logs reload poweroff reboot halt debug-wedge ";
+	static const char verbs[] = " status start stop restart logs reload poweroff reboot halt metrics debug-wedge ";
 	char req[256], word[32];
 	size_t len = 0;
 	if (i >= argc) {
@@ -216,6 +274,10 @@ int cmd_ctl(int argc, char **argv)
 			argv[i]);
 		return 2;
 	}
+	if (!strcmp(argv[i], "metrics"))
+		return metrics_args(path, argc - i - 1, argv + i + 1);
+	if (!strcmp(argv[i], "logs") && i + 1 < argc && logs_boot_args(argc - i - 1, argv + i + 1))
+		return logs_boot_cmd(argc - i - 1, argv + i + 1);
 	/* `keel ctl VERB --help`: every verb's help is the one usage text. */
 	for (int k = i + 1; k < argc; k++)
 		if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {

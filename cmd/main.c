@@ -5,26 +5,21 @@
 
 #include "commands.h"
 
+/* Each command's usage is in docs/usage/keel-NAME.txt; the list of them in docs/usage/keel.txt. */
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
-	const char *usage;
 } commands[] = {
-	{"check", cmd_check, "check CONFIG.bin        validate a binary config and print it back as text"},
-	{"run", cmd_run, "run CONFIG.bin SERVICE  run one service in the foreground (like crun run)"},
-	{"ctl", cmd_ctl, "ctl COMMAND [ARGS]      talk to the running PID 1: status, start, stop, logs, bootchart, poweroff"},
-	{"update", cmd_update, "update FILE.kbu         install an update bundle and reboot into it (--status: the slots)"},
-	{"net-up", cmd_net_up, "net-up CONFIG.bin       bring up the config's networks in this network namespace"},
+	{"check", cmd_check}, {"run", cmd_run}, {"ctl", cmd_ctl}, {"update", cmd_update}, {"net-up", cmd_net_up},
 };
+
+static const char usage_text[] =
+#include "build/gen/usage/keel.inc"
+	;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel COMMAND [ARGS...]\n"
-		   "       keel              (as PID 1, started by the kernel: boot the appliance)\n\n"
-		   "commands:\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  keel %s\n", commands[i].usage);
-	fprintf(f, "\n`keel COMMAND --help` describes a command.\n");
+	fputs(usage_text, f);
 }
 
 int main(int argc, char **argv)

@@ -8,12 +8,13 @@
 #include "../runtime/network.h"
 #include "commands.h"
 
+static const char usage_text[] =
+#include "build/gen/usage/keel-net-up.inc"
+	;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel net-up CONFIG.bin\n"
-		   "Brings up, in the current network namespace: lo; each [network]'s bridge with its\n"
-		   "address and MTU; its uplink's address and default route when configured; and\n"
-		   "net.ipv4.ip_forward when [system] ip_forward = yes. Running it again changes nothing.\n");
+	fputs(usage_text, f);
 }
 
 int cmd_net_up(int argc, char **argv)

@@ -22,6 +22,9 @@ struct run_opts {
 	const char *service;
 };
 
+static const char usage_text[] =
+#include "build/gen/usage/keel-run.inc"
+	;
 /* A layer note (a hash tree built, no dm-verity): one line on stderr. */
 static void run_note(void *ctx, const char *line)
 {
@@ -31,13 +34,7 @@ static void run_note(void *ctx, const char *line)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: keel run [--layers DIR]... [--run-dir DIR] [--cgroup-root DIR] CONFIG.bin SERVICE\n"
-		   "  --layers DIR       layer images in DIR/sha256/<hex>.img (default /etc/keel/layers,\n"
-		   "                     then /data/keel/layers); repeatable, searched in order\n"
-		   "  --run-dir DIR      runtime state: verified layer mounts, root mount points (/run/keel)\n"
-		   "  --cgroup-root DIR  the service's cgroup is DIR/SERVICE (/sys/fs/cgroup/keel)\n"
-		   "Exits with the service's status (128+N if signal N ended it), %d if keel failed.\n",
-		EXIT_KEEL);
+	fputs(usage_text, f);
 }
 
 static int parse(int argc, char **argv, struct run_opts *o)

@@ -30,8 +30,11 @@ struct cfg {
 	uint32_t strings_size;
 	const struct cfg_system *system; /* never NULL after cfg_open */
 	const struct cfg_system_ext *system_ext; /* NULL in a 1.0 file: use the accessors below */
+	const struct cfg_ops *ops;      /* NULL when absent: use cfg_ops() */
 	struct cfg_list networks, services, strlist, u32list, digests, mounts, idmaps, rlimits,
-		syscalls, iolimits, ports, devices, verity;
+		syscalls, iolimits, ports, devices, update_hosts, service_ops, secrets, verity;
+	const struct cfg_release *release; /* NULL before 1.2: use cfg_serial, cfg_min_keel */
+	const struct cfg_update *update;   /* NULL: no [update] (no registry) */
 	const struct cfg_sig_trailer *sig; /* NULL when unsigned */
 	const uint8_t *sig_bytes;
 };
@@ -61,6 +64,29 @@ const char *cfg_compat_note(const struct cfg *c);
 /* The roots a volume's source lies under ([system] volume_roots; "/data" in a 1.0 file). */
 uint32_t cfg_volume_root_count(const struct cfg *c);
 const char *cfg_volume_root(const struct cfg *c, uint32_t i);
+
+/* 1.2's operations: the system's (all zero when the file has none) and service s's (all zero when
+ * the file has none for it): cfg_ops_* say what a zero means. */
+const struct cfg_ops *cfg_ops(const struct cfg *c);
+const struct cfg_service_ops *cfg_service_ops(const struct cfg *c, const struct cfg_service *s);
+const struct cfg_secret *cfg_secret(const struct cfg *c, struct cfg_range r, uint32_t i);
+/* The defaults a zero stands for (keel.conf(5)). */
+#define CFG_LOG_SERVICE_MAX_DEFAULT (1u << 20)
+#define CFG_LOG_TOTAL_MAX_DEFAULT (16u << 20)
+#define CFG_LOG_FLUSH_MS_DEFAULT 5000u
+#define CFG_HEALTH_INTERVAL_MS_DEFAULT 30000u
+#define CFG_HEALTH_TIMEOUT_MS_DEFAULT 30000u
+#define CFG_HEALTH_RETRIES_DEFAULT 3u
+/* The exit status (0..255) is listed in r (success_exit, prevent_exit). */
+int cfg_exit_listed(const struct cfg *c, struct cfg_range r, int code);
+/* The release ([update] serial, min_keel): 0 when the file has none. */
+uint64_t cfg_serial(const struct cfg *c);
+uint32_t cfg_min_keel(const struct cfg *c);
+/* This keel understands the config: its min_keel is not above KEEL_VERSION_CODE. Otherwise one
+ * line: "NAME: release.min_keel: needs keel 9.0.0 or newer (this is 0.2.0)". cfg_load checks it;
+ * keelc and keel-pack (host tools for any device) do not. */
+int cfg_check_keel_version(const struct cfg *c, const char *name, struct err *e);
+const struct cfg_update_host *cfg_update_host(const struct cfg *c, struct cfg_range r, uint32_t i);
 
 /* Accessors (infallible after cfg_open). */
 const char *cfg_str(const struct cfg *c, uint32_t ref);       /* "" for 0 */

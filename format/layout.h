@@ -1,4 +1,4 @@
-/* The binary config's on-disk layout (version 1.1): header, section table and fixed-size records.
+/* The binary config's on-disk layout (version 1.2): header, section table and fixed-size records.
  *
  * Little-endian only. Every multi-byte field is naturally aligned: sections start on 8-byte
  * boundaries and every entry_size is a multiple of 8, so a validated buffer that is itself 8-byte
@@ -32,7 +32,8 @@
 #define CFG_MAGIC_LEN 8
 #define CFG_VERSION_MAJOR 1
 #define CFG_VERSION_MINOR 2       /* 1.1: caps_add/caps_drop as podman's (keel.conf(5)), SYSTEM_EXT;
-                                     1.2: VERITY */
+                                     1.2: RELEASE, UPDATE, UPDATE_HOSTS (registry updates), OPS,
+                                     SERVICE_OPS, SECRETS (operations), VERITY (dm-verity) */
 #define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
 /* A whole config file: the config proper plus a P-256 signature trailer. */
 #define CFG_MAX_FILE_SIZE (CFG_MAX_SIZE + 16u + 64u)
@@ -76,6 +77,14 @@ enum cfg_section_type {
 	CFG_SEC_PORTS = 13,    /* struct cfg_port[] */
 	CFG_SEC_DEVICES = 14,  /* struct cfg_device[] */
 	CFG_SEC_SYSTEM_EXT = 15, /* 1.1: exactly one struct cfg_system_ext ("system, continued") */
+	/* 16-17: OCI images (#16); 18-20: registry updates (#17) */
+	CFG_SEC_RELEASE = 18,  /* 1.2: exactly one struct cfg_release: serial, oldest keel */
+	CFG_SEC_UPDATE = 19,   /* 1.2: exactly one struct cfg_update: where updates come from */
+	CFG_SEC_UPDATE_HOSTS = 20, /* 1.2: struct cfg_update_host[] ([update] host) */
+	/* 21..25: operations (#19) */
+	CFG_SEC_OPS = 21,        /* 1.2: at most one struct cfg_ops: persistent logs, syslog, metrics */
+	CFG_SEC_SERVICE_OPS = 22, /* 1.2: struct cfg_service_ops[], one per service, in service order */
+	CFG_SEC_SECRETS = 23,    /* 1.2: struct cfg_secret[] */
 	CFG_SEC_VERITY = 32,   /* 1.2: struct cfg_verity[], sorted by digest (types 32-35: issue 21) */
 };
 
@@ -128,6 +137,57 @@ struct cfg_system {                 /* 64 bytes */
 struct cfg_system_ext {             /* 32 bytes */
 	struct cfg_range volume_roots;  /* STRLIST: absolute paths a volume's source must lie under */
 	uint32_t flags;                 /* none defined yet */
+	uint32_t reserved[5];
+};
+
+/* 1.2: which release a config is. keelc always writes it (REQUIRED): a keel that does not know it
+ * refuses the config, and one that does refuses a min_keel above its own version and, for an
+ * update, a serial below the highest it has confirmed (docs/update.md). Absent: serial 0. */
+struct cfg_release {                /* 16 bytes */
+	uint64_t serial;                /* grows with each release; 0 = none */
+	uint32_t min_keel;              /* the oldest keel that understands the config (KEEL_VERSION_CODE_OF) */
+	uint32_t reserved;
+};
+
+/* 1.2: fleet updates from an OCI registry ([update]; docs/update.md). Absent: no registry. */
+#define CFG_UPD_PLAIN_HTTP 0x1u         /* http:// instead of https:// (a test or a closed network) */
+#define CFG_UPD_APPLY_LIVE 0x2u         /* a polled update is applied live (keel update --apply) */
+
+struct cfg_update {                 /* 40 bytes */
+	uint32_t source;                /* str: REGISTRY[:PORT]/REPO[:TAG|@sha256:HEX] */
+	uint32_t ca;                    /* str: PEM file of the CAs a registry's chain must end at */
+	uint32_t credentials;           /* str: file holding "user:password" for the registry; 0 = none */
+	uint32_t poll_s;                /* PID 1 runs keel update --from source this often; 0 = never */
+	uint32_t jitter_s;              /* plus a random 0..jitter_s each time */
+	uint32_t flags;                 /* CFG_UPD_* */
+	struct cfg_range hosts;         /* UPDATE_HOSTS: names resolved without DNS */
+	uint32_t reserved[2];
+};
+
+struct cfg_update_host {            /* 16 bytes */
+	uint32_t name;                  /* str: a host name */
+	uint32_t address;               /* IPv4 */
+	uint32_t reserved[2];
+};
+
+/* 1.2: operations. Absent: logs stay in RAM, no syslog, no metrics file. */
+#define CFG_OPS_LOG_PERSIST 0x1u     /* keep logs under /data/keel/log (keel-logd writes them) */
+#define CFG_OPS_LOG_STATUS 0x2u      /* each service's newest lines in /run/keel/status/logs/ */
+
+enum cfg_syslog { CFG_SYSLOG_OFF = 0, CFG_SYSLOG_UDP = 1, CFG_SYSLOG_TCP = 2, CFG_SYSLOG_TLS = 3 };
+
+struct cfg_ops {                    /* 64 bytes */
+	uint32_t flags;                 /* CFG_OPS_* */
+	uint32_t log_service_max;       /* bytes one service's files keep per boot; 0 = 1 MiB */
+	uint32_t log_total_max;         /* bytes all boots' files keep; 0 = 16 MiB */
+	uint32_t log_flush_ms;          /* written and synced at least this often; 0 = 5000 */
+	uint32_t syslog_proto;          /* enum cfg_syslog */
+	uint32_t syslog_address;        /* the collector, IPv4 host order (no name resolution) */
+	uint32_t syslog_port;           /* 0 = 514 (udp, tcp) or 6514 (tls) */
+	uint32_t syslog_ca;             /* str: CA certificates (PEM) for tls */
+	uint32_t syslog_server_name;    /* str: the name the collector's certificate must carry (tls) */
+	uint32_t metrics_interval_s;    /* metrics_file rewritten this often; 0 = no file */
+	uint32_t metrics_file;          /* str: the node_exporter textfile collector file */
 	uint32_t reserved[5];
 };
 
@@ -219,6 +279,28 @@ struct cfg_service {                /* 288 bytes */
 	uint32_t cpuset_cpus;           /* str, e.g. "0-1", 0 = unset */
 	struct cfg_range io_max;        /* IOLIMITS */
 	uint32_t reserved[8];
+};
+
+/* 1.2: what cfg_service could not grow to hold; record i belongs to service i. Absent (or all
+ * zero): no health check, no watchdog, exit status 0 is success, no env_file, no secrets. */
+struct cfg_service_ops {            /* 64 bytes */
+	struct cfg_range health;        /* STRLIST: the check's argv, run in the container; 0 = none */
+	uint32_t health_interval_ms;    /* 0 = 30 s */
+	uint32_t health_timeout_ms;     /* 0 = 30 s */
+	uint32_t health_start_ms;       /* start period: failures do not count; 0 = none */
+	uint32_t health_retries;        /* consecutive failures that make it unhealthy; 0 = 3 */
+	uint32_t watchdog_ms;           /* WATCHDOG=1 due this often; 0 = no watchdog */
+	uint32_t env_file;              /* str: KEY=value file read at each start; 0 = none */
+	struct cfg_range success_exit;  /* U32LIST: exit statuses (0..255) that are not failures */
+	struct cfg_range prevent_exit;  /* U32LIST: exit statuses after which it is not restarted */
+	struct cfg_range secrets;       /* SECRETS */
+	uint32_t flags;                 /* none defined yet */
+	uint32_t reserved[1];
+};
+
+struct cfg_secret {                 /* 8 bytes: a file copied into the service's /run/secrets */
+	uint32_t source;                /* str: host path under a volume root, not under /data/keel */
+	uint32_t target;                /* str: /run/secrets/NAME */
 };
 
 enum cfg_mount_kind { CFG_MOUNT_TMPFS = 1, CFG_MOUNT_BIND = 2 };
@@ -320,6 +402,9 @@ _Static_assert(sizeof(struct cfg_header) == 64, "header");
 _Static_assert(sizeof(struct cfg_section) == 24, "section");
 _Static_assert(sizeof(struct cfg_system) == 64, "system");
 _Static_assert(sizeof(struct cfg_system_ext) == 32, "system_ext");
+_Static_assert(sizeof(struct cfg_release) == 16, "release");
+_Static_assert(sizeof(struct cfg_update) == 40, "update");
+_Static_assert(sizeof(struct cfg_update_host) == 16, "update_host");
 _Static_assert(sizeof(struct cfg_network) == 48, "network");
 _Static_assert(sizeof(struct cfg_service) == 288, "service");
 _Static_assert(sizeof(struct cfg_mount) == 24, "mount");
@@ -331,5 +416,8 @@ _Static_assert(sizeof(struct cfg_port) == 8, "port");
 _Static_assert(sizeof(struct cfg_device) == 24, "device");
 _Static_assert(sizeof(struct cfg_verity) == 128, "verity");
 _Static_assert(sizeof(struct cfg_sig_trailer) == 16, "sig");
+_Static_assert(sizeof(struct cfg_ops) == 64, "ops");
+_Static_assert(sizeof(struct cfg_service_ops) == 64, "service_ops");
+_Static_assert(sizeof(struct cfg_secret) == 8, "secret");
 
 #endif

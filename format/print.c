@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/version.h"
 #include "config.h"
 #include "../lib/digest.h"
 #include "rules.h"
@@ -142,6 +143,87 @@ static void count(FILE *f, uint64_t v, const char *max)
 		fprintf(f, " %llu", (unsigned long long)v);
 }
 
+static void opt_size(FILE *f, const char *k, uint64_t v)
+{
+	if (v) {
+		key(f, k);
+		size(f, v);
+		fputc('\n', f);
+	}
+}
+
+static void opt_ms(FILE *f, const char *k, uint64_t v)
+{
+	if (v) {
+		key(f, k);
+		ms(f, v);
+		fputc('\n', f);
+	}
+}
+
+/* 1.2's [system] keys: persistent logs, the syslog collector, the metrics file. */
+static void print_ops(FILE *f, const struct cfg *c)
+{
+	const struct cfg_ops *o = cfg_ops(c);
+	static const char *const protos[] = {"off", "udp", "tcp", "tls"};
+	opt_bool(f, "log_persist", o->flags, CFG_OPS_LOG_PERSIST, 0);
+	opt_bool(f, "log_status", o->flags, CFG_OPS_LOG_STATUS, 0);
+	opt_size(f, "log_service_max", o->log_service_max);
+	opt_size(f, "log_total_max", o->log_total_max);
+	opt_ms(f, "log_flush", o->log_flush_ms);
+	if (o->syslog_proto) {
+		fprintf(f, "syslog = %s", protos[o->syslog_proto]);
+		ipv4(f, o->syslog_address);
+		if (o->syslog_port)
+			fprintf(f, ":%u", o->syslog_port);
+		fputc('\n', f);
+	}
+	if (o->syslog_ca) {
+		key(f, "syslog_tls");
+		tok(f, cfg_str(c, o->syslog_ca));
+		tok(f, cfg_str(c, o->syslog_server_name));
+		fputc('\n', f);
+	}
+	if (o->metrics_file) {
+		key(f, "metrics_file");
+		tok(f, cfg_str(c, o->metrics_file));
+		ms(f, (uint64_t)o->metrics_interval_s * 1000);
+		fputc('\n', f);
+	}
+}
+
+static void exits(FILE *f, const struct cfg *c, const char *k, struct cfg_range r)
+{
+	if (!r.count)
+		return;
+	key(f, k);
+	for (uint32_t i = 0; i < r.count; i++)
+		fprintf(f, " %u", cfg_u32list(c, r, i));
+	fputc('\n', f);
+}
+
+/* 1.2's [service] keys: health check, watchdog, exit statuses, env_file, secrets. */
+static void print_service_ops(FILE *f, const struct cfg *c, const struct cfg_service *s)
+{
+	const struct cfg_service_ops *o = cfg_service_ops(c, s);
+	list(f, c, "health", o->health);
+	opt_ms(f, "health_interval", o->health_interval_ms);
+	opt_ms(f, "health_timeout", o->health_timeout_ms);
+	opt_ms(f, "health_start_period", o->health_start_ms);
+	if (o->health_retries)
+		fprintf(f, "health_retries = %u\n", o->health_retries);
+	opt_ms(f, "watchdog", o->watchdog_ms);
+	exits(f, c, "success_exit", o->success_exit);
+	exits(f, c, "restart_prevent_exit", o->prevent_exit);
+	opt_str(f, c, "env_file", o->env_file);
+	for (uint32_t i = 0; i < o->secrets.count; i++) {
+		const struct cfg_secret *x = cfg_secret(c, o->secrets, i);
+		key(f, "secret");
+		tok2(f, cfg_str(c, x->source), ":", cfg_str(c, x->target));
+		fputc('\n', f);
+	}
+}
+
 static void print_system(FILE *f, const struct cfg *c)
 {
 	const struct cfg_system *s = c->system;
@@ -189,6 +271,7 @@ static void print_system(FILE *f, const struct cfg *c)
 			tok(f, cfg_volume_root(c, i));
 		fputc('\n', f);
 	}
+	print_ops(f, c);
 }
 
 static void print_network(FILE *f, const struct cfg *c, const struct cfg_network *n)
@@ -300,7 +383,8 @@ static void print_service_runtime(FILE *f, const struct cfg *c, const struct cfg
 		key(f, "device");
 		tok(f, cfg_str(c, x->path));
 		fprintf(f, " %c %u %u %s%s%s%s %04o\n", (char)x->type, x->major, x->minor, x->access & CFG_DEV_READ ? "r" : "",
-			x->access & CFG_DEV_WRITE ? "w" : "", x->access & CFG_DEV_MKNOD ? "m" : "", x->access ? "" : "-",
+			x->access & CFG_DEV_WRITE ? "w" : "", x->access & CFG_DEV_MKNOD ? "m" : "",
+			x->access & (CFG_DEV_READ | CFG_DEV_WRITE | CFG_DEV_MKNOD) ? "" : "-", /* bits of a newer minor: not ours to print */
 			x->mode);
 	}
 }
@@ -438,6 +522,7 @@ static void print_service(FILE *f, const struct cfg *c, const struct cfg_service
 	opt_bool(f, "allow_userns", s->flags, CFG_SVC_USERNS_ALLOW, d.flags);
 	print_service_runtime(f, c, s);
 	print_service_net_cgroup(f, c, s);
+	print_service_ops(f, c, s);
 }
 
 int cfg_print_service(const struct cfg *c, const struct cfg_service *s, FILE *out)
@@ -461,6 +546,46 @@ int cfg_print_system(const struct cfg *c, FILE *out)
 	return ferror(out) ? -1 : 0;
 }
 
+/* [update]: the release when it says more than keelc's defaults, the registry when there is one. */
+static void print_update(FILE *f, const struct cfg *c)
+{
+	const struct cfg_update *u = c->update;
+	if (!u && !cfg_serial(c) && (!c->release || cfg_min_keel(c) == KEEL_FORMAT_FLOOR))
+		return;
+	fputs("\n[update]\n", f);
+	if (u) {
+		opt_str(f, c, "source", u->source);
+		opt_str(f, c, "ca", u->ca);
+		opt_str(f, c, "credentials", u->credentials);
+		if (u->poll_s) {
+			key(f, "poll");
+			ms(f, (uint64_t)u->poll_s * 1000);
+			if (u->jitter_s)
+				ms(f, (uint64_t)u->jitter_s * 1000);
+			fputc('\n', f);
+		}
+		for (uint32_t i = 0; i < u->hosts.count; i++) {
+			const struct cfg_update_host *h = cfg_update_host(c, u->hosts, i);
+			key(f, "host");
+			tok(f, cfg_str(c, h->name));
+			ipv4(f, h->address);
+			fputc('\n', f);
+		}
+		opt_bool(f, "plain_http", u->flags, CFG_UPD_PLAIN_HTTP, 0);
+		if (u->flags & CFG_UPD_APPLY_LIVE)
+			fputs("apply = live\n", f);
+		if (!u->source && !u->ca && !u->credentials && !u->poll_s && !u->hosts.count && !u->flags)
+			fputs("plain_http = no\n", f); /* an [update] that names nothing but exists */
+	}
+	if (cfg_serial(c))
+		fprintf(f, "serial = %llu\n", (unsigned long long)cfg_serial(c));
+	if (c->release && cfg_min_keel(c) != KEEL_FORMAT_FLOOR) {
+		char v[12];
+		keel_version_str(cfg_min_keel(c), v);
+		fprintf(f, "min_keel = %s\n", v);
+	}
+}
+
 /* [layer sha256:<hex>]: its dm-verity parameters, in dm-verity's table order. */
 static void print_layer(FILE *f, const struct cfg_verity *v)
 {
@@ -479,6 +604,7 @@ int cfg_print(const struct cfg *c, FILE *out)
 	fprintf(out, "# keel config %u.%u, %u bytes%s\n", c->hdr->major, c->hdr->minor, c->hdr->total_size,
 		c->sig ? ", signed" : "");
 	print_system(out, c);
+	print_update(out, c);
 	for (uint32_t i = 0; i < cfg_network_count(c); i++)
 		print_network(out, c, cfg_network(c, i));
 	for (uint32_t i = 0; i < cfg_service_count(c); i++)

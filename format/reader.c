@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <bearssl.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "../lib/version.h"
 #include "rules.h"
 
 #define NO_INDEX UINT32_MAX
@@ -88,6 +90,12 @@ static const struct known_section known[] = {
 	SEC(CFG_SEC_PORTS, 0, 0, sizeof(struct cfg_port), ports, "ports"),
 	SEC(CFG_SEC_DEVICES, 0, 0, sizeof(struct cfg_device), devices, "devices"),
 	SEC(CFG_SEC_SYSTEM_EXT, 1, 0, sizeof(struct cfg_system_ext), system_ext, "system_ext"),
+	SEC(CFG_SEC_RELEASE, 2, 0, sizeof(struct cfg_release), release, "release"),
+	SEC(CFG_SEC_UPDATE, 2, 0, sizeof(struct cfg_update), update, "update"),
+	SEC(CFG_SEC_UPDATE_HOSTS, 2, 0, sizeof(struct cfg_update_host), update_hosts, "update_hosts"),
+	SEC(CFG_SEC_OPS, 2, 0, sizeof(struct cfg_ops), ops, "ops"),
+	SEC(CFG_SEC_SERVICE_OPS, 2, 0, sizeof(struct cfg_service_ops), service_ops, "service_ops"),
+	SEC(CFG_SEC_SECRETS, 2, 0, sizeof(struct cfg_secret), secrets, "secrets"),
 	SEC(CFG_SEC_VERITY, 2, 0, sizeof(struct cfg_verity), verity, "verity"),
 };
 
@@ -199,7 +207,8 @@ static int read_section(struct rd *r, const struct cfg_section *s, uint32_t i, c
 		return bad(r, &s->count, "section[%u] (%s): count %u x entry_size %u != size %u", i, k->name, s->count,
 			   s->entry_size, s->size);
 	void *slot = (uint8_t *)c + k->slot;
-	if (s->type == CFG_SEC_SYSTEM || s->type == CFG_SEC_SYSTEM_EXT) {
+	if (s->type == CFG_SEC_SYSTEM || s->type == CFG_SEC_SYSTEM_EXT || s->type == CFG_SEC_RELEASE ||
+	    s->type == CFG_SEC_UPDATE || s->type == CFG_SEC_OPS) {
 		if (s->count != 1)
 			return bad(r, &s->count, "section[%u] (%s): count %u, expected 1", i, k->name, s->count);
 		memcpy(slot, &base, sizeof base);
@@ -219,7 +228,7 @@ static int read_sections(struct rd *r)
 		return bad(r, &h->section_offset, "header.section_offset: table at %u with %u entries does not fit",
 			   h->section_offset, h->section_count);
 	const struct cfg_section *tab = (const void *)(c->buf + h->section_offset);
-	uint64_t seen = 0; /* bit per known type (all < 64) */
+	uint64_t seen = 0; /* bit per known type (types < 64; the table holds no other) */
 	int ext_required = 0;
 	for (uint32_t i = 0; i < h->section_count; i++) {
 		const struct cfg_section *s = &tab[i];
@@ -263,6 +272,9 @@ static int read_sections(struct rd *r)
 	if (c->networks.count > CFG_MAX_NETWORKS)
 		return bad(r, c->networks.base, "networks: %u records, more than the %u this keel reads", c->networks.count,
 			   CFG_MAX_NETWORKS);
+	if (c->service_ops.base && c->service_ops.count != c->services.count)
+		return bad(r, c->service_ops.base, "service_ops: %u records for %u services", c->service_ops.count,
+			   c->services.count);
 	return 0;
 }
 
@@ -355,9 +367,18 @@ static const char *root_at(const void *ctx, uint32_t i)
 
 static int check_system(struct rd *r)
 {
+	const struct cfg *c = r->c;
+	const struct at ar = {"release", NO_INDEX, NULL, NO_INDEX}, au = {"update", NO_INDEX, NULL, NO_INDEX};
+	if ((c->release && check_fields(r, CFG_REC_RELEASE, c->release, &ar)) ||
+	    (c->update && check_fields(r, CFG_REC_UPDATE, c->update, &au)))
+		return -1;
+	if (c->update && c->update->hosts.count > CFG_UPDATE_HOSTS_MAX)
+		return badf(r, &c->update->hosts, &au, "hosts", "%u entries, expected at most %u", c->update->hosts.count,
+			    CFG_UPDATE_HOSTS_MAX);
 	const struct cfg_system_ext *x = r->c->system_ext;
 	const struct at a = {"system", NO_INDEX, NULL, NO_INDEX}, ax = {"system_ext", NO_INDEX, NULL, NO_INDEX};
-	if (check_fields(r, CFG_REC_SYSTEM, r->c->system, &a) || (x && check_fields(r, CFG_REC_SYSTEM_EXT, x, &ax)))
+	if (check_fields(r, CFG_REC_SYSTEM, r->c->system, &a) || (x && check_fields(r, CFG_REC_SYSTEM_EXT, x, &ax)) ||
+	    (r->c->ops && check_fields(r, CFG_REC_OPS, r->c->ops, &(struct at){"ops", NO_INDEX, NULL, NO_INDEX})))
 		return -1;
 	if (x && (x->volume_roots.count < 1 || x->volume_roots.count > CFG_MAX_VOLUME_ROOTS))
 		return badf(r, &x->volume_roots, &ax, "volume_roots", "%u roots, expected 1..%u", x->volume_roots.count,
@@ -398,6 +419,50 @@ static const char *name_at(const void *ctx, uint32_t k)
 {
 	const struct names *n = ctx;
 	return cfg_strlist(n->c, n->r, k);
+}
+
+/* A service's operations (1.2): its fields by the table, then what the table cannot say: the
+ * health command's argv[0], exit statuses, the env_file and secrets' sources under a volume root,
+ * a secret's target once. */
+static int check_service_ops(struct rd *r, const struct cfg_service_ops *o, uint32_t i)
+{
+	const struct cfg *c = r->c;
+	struct at e = {"service_ops", i, NULL, NO_INDEX};
+	if (check_fields(r, CFG_REC_SERVICE_OPS, o, &e))
+		return -1;
+	e.list = "health";
+	e.sub = 0;
+	if (o->health.count && check_str(r, entry(&c->strlist, o->health.first), &e, NULL, CFG_R_ABSPATH, 1))
+		return -1;
+	const struct cfg_range *lists[2] = {&o->success_exit, &o->prevent_exit};
+	for (int l = 0; l < 2; l++) {
+		e.list = l ? "prevent_exit" : "success_exit";
+		if (lists[l]->count > CFG_MAX_EXIT_LIST)
+			return badf(r, lists[l], &e, NULL, "%u entries, more than %u", lists[l]->count, CFG_MAX_EXIT_LIST);
+		for (e.sub = 0; e.sub < lists[l]->count; e.sub++)
+			if (cfg_u32list(c, *lists[l], e.sub) > 255)
+				return badf(r, entry(&c->u32list, lists[l]->first + e.sub), &e, NULL,
+					    "%u, expected an exit status 0..255", cfg_u32list(c, *lists[l], e.sub));
+	}
+	e.list = NULL;
+	e.sub = NO_INDEX;
+	const char *why = o->env_file ? cfg_rule_volume_source(cfg_str(c, o->env_file), cfg_volume_root_count(c), root_at, c)
+				      : NULL;
+	if (why)
+		return badf(r, &o->env_file, &e, "env_file", "'%s': %s", cfg_str(c, o->env_file), why);
+	e.list = "secrets";
+	if (o->secrets.count > CFG_MAX_SECRETS)
+		return badf(r, &o->secrets, &e, NULL, "%u secrets, more than %u", o->secrets.count, CFG_MAX_SECRETS);
+	for (e.sub = 0; e.sub < o->secrets.count; e.sub++) {
+		const struct cfg_secret *x = cfg_secret(c, o->secrets, e.sub);
+		const char *src = cfg_str(c, x->source);
+		if ((why = cfg_rule_volume_source(src, cfg_volume_root_count(c), root_at, c)))
+			return badf(r, &x->source, &e, "source", "'%s': %s", src, why);
+		for (uint32_t k = 0; k < e.sub; k++)
+			if (!strcmp(cfg_str(c, cfg_secret(c, o->secrets, k)->target), cfg_str(c, x->target)))
+				return badf(r, &x->target, &e, "target", "'%s' is given twice", cfg_str(c, x->target));
+	}
+	return 0;
 }
 
 /* What the tables cannot say: argv[0], group ids, waits, one rlimit per resource, volumes, ports. */
@@ -448,7 +513,7 @@ static int check_service(struct rd *r, const struct cfg_service *s, uint32_t i, 
 	for (e.sub = 0; e.sub < s->ports.count; e.sub++)
 		if (cfg_rule_port_seen(ports, cfg_port(c, s->ports, e.sub)))
 			return badf(r, cfg_port(c, s->ports, e.sub), &e, "host_port", "published twice");
-	return 0;
+	return c->service_ops.base ? check_service_ops(r, entry(&c->service_ops, i), i) : 0;
 }
 
 static int service_index(const struct cfg *c, const char *name)
@@ -576,6 +641,58 @@ const char *cfg_compat_note(const struct cfg *c)
 		return "format 1.0: capabilities keep their 1.0 meaning (Docker's default set, ambient for a non-root "
 		       "user); recompile with keelc for 1.1";
 	return NULL;
+}
+
+const struct cfg_ops *cfg_ops(const struct cfg *c)
+{
+	static const struct cfg_ops none;
+	return c->ops ? c->ops : &none;
+}
+
+const struct cfg_service_ops *cfg_service_ops(const struct cfg *c, const struct cfg_service *s)
+{
+	static const struct cfg_service_ops none;
+	if (!c->service_ops.base)
+		return &none;
+	size_t i = (size_t)((const uint8_t *)s - c->services.base) / c->services.entry_size;
+	return entry(&c->service_ops, (uint32_t)i);
+}
+
+const struct cfg_secret *cfg_secret(const struct cfg *c, struct cfg_range r, uint32_t i)
+{
+	return entry(&c->secrets, r.first + i);
+}
+
+int cfg_exit_listed(const struct cfg *c, struct cfg_range r, int code)
+{
+	for (uint32_t i = 0; i < r.count; i++)
+		if ((int)cfg_u32list(c, r, i) == code)
+			return 1;
+	return 0;
+}
+
+uint64_t cfg_serial(const struct cfg *c)
+{
+	return c->release ? c->release->serial : 0;
+}
+
+uint32_t cfg_min_keel(const struct cfg *c)
+{
+	return c->release ? c->release->min_keel : 0;
+}
+
+int cfg_check_keel_version(const struct cfg *c, const char *name, struct err *e)
+{
+	if (cfg_min_keel(c) <= KEEL_VERSION_CODE)
+		return 0;
+	char need[12];
+	keel_version_str(cfg_min_keel(c), need);
+	return err_set(e, ENOTSUP, "%s: release.min_keel: needs keel %s or newer (this is " KEEL_VERSION ")", name, need);
+}
+
+const struct cfg_update_host *cfg_update_host(const struct cfg *c, struct cfg_range r, uint32_t i)
+{
+	return entry(&c->update_hosts, r.first + i);
 }
 
 uint32_t cfg_volume_root_count(const struct cfg *c)

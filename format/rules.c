@@ -49,6 +49,26 @@ static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG
 	FLAGS(cfg_system_ext, flags, 0)                                                                     \
 	RESERVED(cfg_system_ext, reserved)
 
+#define RELEASE_FIELDS                                                                                      \
+	BIG(cfg_release, serial, 0, 0, B_ANY)                                                               \
+	NUM(cfg_release, min_keel, 0, 0, 0xffffffu)                                                         \
+	RESERVED(cfg_release, reserved)
+
+#define UPDATE_FIELDS                                                                                       \
+	STR(cfg_update, source, CFG_R_SOURCE, 0)                                                            \
+	STR(cfg_update, ca, CFG_R_ABSPATH, 0)                                                               \
+	STR(cfg_update, credentials, CFG_R_ABSPATH, 0)                                                      \
+	NUM(cfg_update, poll_s, CFG_F_ZERO, CFG_POLL_MIN_S, CFG_POLL_MAX_S)                                 \
+	NUM(cfg_update, jitter_s, 0, 0, CFG_POLL_MAX_S)                                                     \
+	FLAGS(cfg_update, flags, CFG_UPD_PLAIN_HTTP | CFG_UPD_APPLY_LIVE)                                   \
+	RECS(cfg_update, hosts, CFG_SEC_UPDATE_HOSTS, CFG_REC_UPDATE_HOST)                                  \
+	RESERVED(cfg_update, reserved)
+
+#define UPDATE_HOST_FIELDS                                                                                  \
+	STR(cfg_update_host, name, CFG_R_HOSTNAME, 1)                                                       \
+	NUM(cfg_update_host, address, 0, 1, 0xffffffffu)                                                    \
+	RESERVED(cfg_update_host, reserved)
+
 #define NETWORK_FIELDS                                                                                      \
 	STR(cfg_network, name, CFG_R_NAME, 1)                                                               \
 	STR(cfg_network, bridge, CFG_R_IFNAME, 1)                                                           \
@@ -103,6 +123,39 @@ static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG
 	STR(cfg_service, cpuset_cpus, CFG_R_CPUS, 0)                                                        \
 	RECS(cfg_service, io_max, CFG_SEC_IOLIMITS, CFG_REC_IOLIMIT)                                        \
 	RESERVED(cfg_service, reserved)
+
+/* 1.2: operations. 0 is "the default" in most of them (keel.conf(5) says which). */
+#define OPS_FIELDS                                                                                          \
+	FLAGS(cfg_ops, flags, CFG_OPS_LOG_PERSIST | CFG_OPS_LOG_STATUS)                                                          \
+	NUM(cfg_ops, log_service_max, CFG_F_ZERO, 4096, 1u << 30)                                           \
+	NUM(cfg_ops, log_total_max, CFG_F_ZERO, 4096, 0xffffffffu)                                          \
+	NUM(cfg_ops, log_flush_ms, CFG_F_ZERO, 100, 3600000)                                                \
+	NUM(cfg_ops, syslog_proto, 0, 0, CFG_SYSLOG_TLS)                                                    \
+	NUM(cfg_ops, syslog_address, 0, 0, 0xffffffffu)                                                     \
+	NUM(cfg_ops, syslog_port, CFG_F_ZERO, 1, 65535)                                                     \
+	STR(cfg_ops, syslog_ca, CFG_R_ABSPATH, 0)                                                           \
+	STR(cfg_ops, syslog_server_name, CFG_R_HOSTNAME, 0)                                                 \
+	NUM(cfg_ops, metrics_interval_s, CFG_F_ZERO, 1, 86400)                                              \
+	STR(cfg_ops, metrics_file, CFG_R_OUTFILE, 0)                                                        \
+	RESERVED(cfg_ops, reserved)
+
+#define SERVICE_OPS_FIELDS                                                                                  \
+	STRS(cfg_service_ops, health, CFG_R_NONE)                                                           \
+	NUM(cfg_service_ops, health_interval_ms, CFG_F_ZERO, 100, 86400000)                                 \
+	NUM(cfg_service_ops, health_timeout_ms, CFG_F_ZERO, 100, 3600000)                                   \
+	NUM(cfg_service_ops, health_start_ms, 0, 0, 86400000)                                               \
+	NUM(cfg_service_ops, health_retries, CFG_F_ZERO, 1, 1000)                                           \
+	NUM(cfg_service_ops, watchdog_ms, CFG_F_ZERO, 100, 86400000)                                        \
+	STR(cfg_service_ops, env_file, CFG_R_NONE, 0)                                                       \
+	LIST(cfg_service_ops, success_exit, CFG_SEC_U32LIST)                                                \
+	LIST(cfg_service_ops, prevent_exit, CFG_SEC_U32LIST)                                                \
+	RECS(cfg_service_ops, secrets, CFG_SEC_SECRETS, CFG_REC_SECRET)                                     \
+	FLAGS(cfg_service_ops, flags, 0)                                                                    \
+	RESERVED(cfg_service_ops, reserved)
+
+#define SECRET_FIELDS                                                                                       \
+	STR(cfg_secret, source, CFG_R_NONE, 1)                                                              \
+	STR(cfg_secret, target, CFG_R_SECRET, 1)
 
 #define MOUNT_FIELDS                                                                                        \
 	NUM(cfg_mount, kind, 0, CFG_MOUNT_TMPFS, CFG_MOUNT_BIND)                                            \
@@ -166,6 +219,9 @@ static const struct cfg_field system_f[] = {SYSTEM_FIELDS}, system_ext_f[] = {SY
 			      network_f[] = {NETWORK_FIELDS}, service_f[] = {SERVICE_FIELDS}, mount_f[] = {MOUNT_FIELDS},
 			      idmap_f[] = {IDMAP_FIELDS}, rlimit_f[] = {RLIMIT_FIELDS}, syscall_f[] = {SYSCALL_FIELDS},
 			      iolimit_f[] = {IOLIMIT_FIELDS}, port_f[] = {PORT_FIELDS}, device_f[] = {DEVICE_FIELDS},
+			      release_f[] = {RELEASE_FIELDS}, update_f[] = {UPDATE_FIELDS},
+			      update_host_f[] = {UPDATE_HOST_FIELDS}, ops_f[] = {OPS_FIELDS},
+			      service_ops_f[] = {SERVICE_OPS_FIELDS}, secret_f[] = {SECRET_FIELDS},
 			      verity_f[] = {VERITY_FIELDS};
 #undef X
 #define X NAME
@@ -177,6 +233,9 @@ static const char *rule_syscall(const void *rec, const char **field);
 static const char *rule_iolimit(const void *rec, const char **field);
 static const char *rule_port(const void *rec, const char **field);
 static const char *rule_verity(const void *rec, const char **field);
+static const char *rule_ops(const void *rec, const char **field);
+static const char *rule_service_ops(const void *rec, const char **field);
+static const char *rule_update(const void *rec, const char **field);
 
 #define KIND(t, fields, rule) {t, sizeof t / sizeof t[0], fields, rule}
 const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
@@ -190,7 +249,13 @@ const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
 	[CFG_REC_SYSCALL] = KIND(syscall_f, SYSCALL_FIELDS, rule_syscall),
 	[CFG_REC_IOLIMIT] = KIND(iolimit_f, IOLIMIT_FIELDS, rule_iolimit),
 	[CFG_REC_PORT] = KIND(port_f, PORT_FIELDS, rule_port),
+	[CFG_REC_RELEASE] = KIND(release_f, RELEASE_FIELDS, NULL),
+	[CFG_REC_UPDATE] = KIND(update_f, UPDATE_FIELDS, rule_update),
+	[CFG_REC_UPDATE_HOST] = KIND(update_host_f, UPDATE_HOST_FIELDS, NULL),
 	[CFG_REC_DEVICE] = KIND(device_f, DEVICE_FIELDS, NULL),
+	[CFG_REC_OPS] = KIND(ops_f, OPS_FIELDS, rule_ops),
+	[CFG_REC_SERVICE_OPS] = KIND(service_ops_f, SERVICE_OPS_FIELDS, rule_service_ops),
+	[CFG_REC_SECRET] = KIND(secret_f, SECRET_FIELDS, NULL),
 	[CFG_REC_VERITY] = KIND(verity_f, VERITY_FIELDS, rule_verity),
 };
 #undef X
@@ -385,6 +450,23 @@ const char *cfg_rule_device_path(const char *s)
 	return clean_path(s) && !strncmp(s, "/dev/", 5) ? NULL : "expected a clean path under /dev/";
 }
 
+const char *cfg_rule_secret_target(const char *s)
+{
+	size_t n = sizeof CFG_SECRETS_DIR; /* with its '/' */
+	if (strncmp(s, CFG_SECRETS_DIR "/", n) || !word(s + n, 1, "._-", 64) || s[n] == '.')
+		return "expected " CFG_SECRETS_DIR "/NAME (1..64 of letters, digits, '.', '_', '-'; not starting with '.')";
+	return NULL;
+}
+
+const char *cfg_rule_out_file(const char *s)
+{
+	if (!clean_path(s) || !s[1])
+		return clean_why;
+	if (under(s, KEEL_DATA_DIR) || under(s, "/proc") || under(s, "/sys") || under(s, "/dev"))
+		return "expected a file outside " KEEL_DATA_DIR ", /proc, /sys and /dev";
+	return NULL;
+}
+
 const char *cfg_rule_volume_source(const char *s, uint32_t n, const char *(*root)(const void *ctx, uint32_t i),
 				   const void *ctx)
 {
@@ -406,7 +488,8 @@ const char *cfg_rule_str(unsigned rule, const char *s)
 		[CFG_R_ABSPATH] = cfg_rule_abspath, [CFG_R_MODULE] = cfg_rule_module, [CFG_R_SYSCTL] = cfg_rule_sysctl,
 		[CFG_R_ENV] = cfg_rule_env,         [CFG_R_SYSCALL] = cfg_rule_syscall, [CFG_R_CPUS] = cfg_rule_cpus,
 		[CFG_R_ROOT] = cfg_rule_volume_root, [CFG_R_TARGET] = cfg_rule_mount_target,
-		[CFG_R_DEVPATH] = cfg_rule_device_path,
+		[CFG_R_DEVPATH] = cfg_rule_device_path, [CFG_R_SOURCE] = cfg_rule_source,
+		[CFG_R_SECRET] = cfg_rule_secret_target, [CFG_R_OUTFILE] = cfg_rule_out_file,
 	};
 	return rule && rule < sizeof rules / sizeof rules[0] ? rules[rule](s) : NULL;
 }
@@ -520,6 +603,47 @@ static const char *rule_port(const void *rec, const char **field)
 	const struct cfg_port *x = rec;
 	return x->proto == CFG_PROTO_TCP || x->proto == CFG_PROTO_UDP ? NULL
 								       : WHY("proto", "expected 6 (tcp) or 17 (udp)");
+}
+
+/* A collector is an address and a protocol together; TLS checks the collector's certificate, so
+ * it needs the CA and the name; a metrics file needs its interval. */
+static const char *rule_ops(const void *rec, const char **field)
+{
+	const struct cfg_ops *o = rec;
+	if (!o->syslog_proto != !o->syslog_address)
+		return WHY("syslog_address", "expected a protocol and an address, or neither");
+	if (!o->syslog_proto && (o->syslog_port || o->syslog_ca || o->syslog_server_name))
+		return WHY("syslog_port", "a port, CA or server name needs a syslog collector");
+	if ((o->syslog_proto == CFG_SYSLOG_TLS) != (o->syslog_ca && o->syslog_server_name))
+		return WHY("syslog_ca", "expected a CA and a server name with tls and only with it");
+	if (!o->metrics_interval_s != !o->metrics_file)
+		return WHY("metrics_file", "expected a file and an interval, or neither");
+	return NULL;
+}
+
+const char *cfg_rule_service_ops(const struct cfg_service_ops *o, const char **field)
+{
+	if (!o->health.count && (o->health_interval_ms || o->health_timeout_ms || o->health_start_ms || o->health_retries))
+		return WHY("health", "health_interval, health_timeout, health_start_period and health_retries need health");
+	return NULL;
+}
+
+static const char *rule_service_ops(const void *rec, const char **field)
+{
+	return cfg_rule_service_ops(rec, field);
+}
+
+/* A poll needs a source; an https registry needs the CAs to check its chain against. */
+static const char *rule_update(const void *rec, const char **field)
+{
+	const struct cfg_update *u = rec;
+	if (u->poll_s && !u->source)
+		return WHY("poll", "needs a source");
+	if (u->jitter_s > u->poll_s)
+		return WHY("poll", "the jitter is longer than the interval");
+	if (u->source && !u->ca && !(u->flags & CFG_UPD_PLAIN_HTTP))
+		return WHY("ca", "expected the CA file an https registry's certificate chain is checked against (or plain_http = yes)");
+	return NULL;
 }
 
 /* ---- between records ------------------------------------------------------------------------------ */

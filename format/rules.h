@@ -17,7 +17,8 @@
 
 enum cfg_rec {
 	CFG_REC_SYSTEM, CFG_REC_SYSTEM_EXT, CFG_REC_NETWORK, CFG_REC_SERVICE, CFG_REC_MOUNT, CFG_REC_IDMAP,
-	CFG_REC_RLIMIT, CFG_REC_SYSCALL, CFG_REC_IOLIMIT, CFG_REC_PORT, CFG_REC_DEVICE, CFG_REC_VERITY,
+	CFG_REC_RLIMIT, CFG_REC_SYSCALL, CFG_REC_IOLIMIT, CFG_REC_PORT, CFG_REC_DEVICE, CFG_REC_RELEASE,
+	CFG_REC_UPDATE, CFG_REC_UPDATE_HOST, CFG_REC_OPS, CFG_REC_SERVICE_OPS, CFG_REC_SECRET, CFG_REC_VERITY,
 	CFG_REC_KINDS
 };
 
@@ -70,7 +71,11 @@ const struct cfg_field *cfg_field_at(enum cfg_rec k, size_t off);
 #define CFG_MAX_VOLUME_ROOTS 16u
 
 enum { CFG_R_NONE, CFG_R_NAME, CFG_R_IFNAME, CFG_R_HOSTNAME, CFG_R_ABSPATH, CFG_R_MODULE, CFG_R_SYSCTL,
-       CFG_R_ENV, CFG_R_SYSCALL, CFG_R_CPUS, CFG_R_ROOT, CFG_R_TARGET, CFG_R_DEVPATH };
+       CFG_R_ENV, CFG_R_SYSCALL, CFG_R_CPUS, CFG_R_ROOT, CFG_R_TARGET, CFG_R_DEVPATH, CFG_R_SOURCE,
+       CFG_R_SECRET, CFG_R_OUTFILE };
+#define CFG_SECRETS_DIR "/run/secrets"  /* a service's secrets: a tmpfs of its own there */
+#define CFG_MAX_SECRETS 32u             /* per service */
+#define CFG_MAX_EXIT_LIST 256u          /* success_exit, restart_prevent_exit entries */
 const char *cfg_rule_str(unsigned rule, const char *s);   /* CFG_R_*: NULL or what was expected */
 
 const char *cfg_rule_name(const char *s);          /* service and network names: [a-z0-9_-]{1,32} */
@@ -86,6 +91,13 @@ const char *cfg_rule_cpus(const char *s);          /* a CPU list like 0-1,3 */
 const char *cfg_rule_volume_root(const char *s);
 const char *cfg_rule_mount_target(const char *s);  /* where a tmpfs or volume goes in the container */
 const char *cfg_rule_device_path(const char *s);   /* a device node, under /dev/ */
+const char *cfg_rule_secret_target(const char *s); /* /run/secrets/NAME, one file name */
+const char *cfg_rule_out_file(const char *s);      /* a file keel writes (metrics_file): clean, not in
+                                                      /data/keel, /proc, /sys or /dev */
+const char *cfg_rule_source(const char *s);        /* an image reference (format/ref.c) */
+#define CFG_UPDATE_HOSTS_MAX 16u                   /* [update] host entries */
+#define CFG_POLL_MIN_S 60u                         /* [update] poll: at most once a minute */
+#define CFG_POLL_MAX_S (30u * 86400u)
 /* A volume's source: a clean path under one of the n roots root(ctx, i), never under /data/keel. */
 const char *cfg_rule_volume_source(const char *s, uint32_t n, const char *(*root)(const void *ctx, uint32_t i),
 				   const void *ctx);
@@ -99,6 +111,9 @@ const char *cfg_rule_service_values(const struct cfg_service *s, const char **fi
 const char *cfg_rule_service_whole(const struct cfg_service *s, const char **field);
 /* A mount with its strings; a volume's source is checked with cfg_rule_volume_source. */
 const char *cfg_rule_mount(const struct cfg_mount *m, const char *source, const char *target, const char **field);
+/* The operations (format 1.2) a service's record holds together: a health option needs a health
+ * command, whose argv[0] the caller checks. */
+const char *cfg_rule_service_ops(const struct cfg_service_ops *o, const char **field);
 /* The other kinds' rules are cfg_rec_rules[k].rule. */
 
 /* ---- between records ---------------------------------------------------------------------------- */

@@ -52,13 +52,18 @@ bool config_select(struct pid1 *p)
 {
 	static const char *const paths[] = {KEEL_ACTIVE_CONFIG, KEEL_PREVIOUS_CONFIG};
 	struct update_choice ch = {0}; /* for keel update --status: what runs, and why not the others */
+	bool any = false;              /* an update's config was there (and rejected) */
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		struct err e;
 		err_clear(&e);
 		uint8_t *buf = NULL;
 		struct cfg c;
 		if (cfg_load(paths[i], paths[i], KEEL_KEYS_DIR, &buf, &c, &e) < 0) {
-			klog("config: %s rejected: %s", paths[i], e.msg);
+			/* A file that is not there was never installed: no fault to report on the console. */
+			if (e.code != ENOENT) {
+				klog("config: %s rejected: %s", paths[i], e.msg);
+				any = true;
+			}
 			update_choice_reject(&ch, paths[i], e.msg);
 			continue;
 		}
@@ -71,7 +76,11 @@ bool config_select(struct pid1 *p)
 		config_choice_record(&ch, paths[i]);
 		return true;
 	}
-	klog("config: using the factory config %s", KEEL_FACTORY_CONFIG);
+	if (any)
+		klog("config: using the factory config %s", KEEL_FACTORY_CONFIG);
+	else
+		klog("config: no update installed (%s absent): the factory config %s runs", KEEL_ACTIVE_CONFIG,
+		     KEEL_FACTORY_CONFIG);
 	config_choice_record(&ch, KEEL_FACTORY_CONFIG);
 	return false;
 }

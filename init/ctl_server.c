@@ -19,6 +19,8 @@
 #include "supervisor.h"
 #include "../lib/clock.h"
 #include "klog.h"
+#include "logd.h"
+#include "logsink.h"
 #include "loop.h"
 
 #define CTL_CONNS 8 /* at once; more are told "busy" */
@@ -180,6 +182,7 @@ static void out_add(struct ctl_conn *c, const char *fmt, ...)
 
 static void status(struct pid1 *p, struct ctl_conn *c, bool json)
 {
+	static const char *const health[] = {"none", "starting", "healthy", "unhealthy"};
 	int64_t now = boot_ms();
 	supervisor_check_layers(p);
 	if (json)
@@ -189,16 +192,21 @@ static void status(struct pid1 *p, struct ctl_conn *c, bool json)
 			"LAST-EXIT");
 	for (uint32_t i = 0; i < p->nsvcs; i++) {
 		struct svc *s = &p->svcs[i];
-		char last[48], state[32], pid[16], up[24];
+		char last[48], state[80], pid[16], up[24];
 		svc_last_text(s, last, sizeof last);
-		snprintf(state, sizeof state, "%s%s", svc_state_name(s),
-			 s->state == SVC_FAILED && s->last == LAST_START_LIMIT ? " (start-limit)" : "");
+		/* The state, then why it failed (start limit, an exit in restart_prevent_exit) or what
+		 * its health check says: "failed (exit 2)", "ready (unhealthy)". */
+		const char *why = s->state == SVC_FAILED && s->last == LAST_START_LIMIT ? "start-limit"
+				  : s->state == SVC_FAILED && s->prevented			 ? last
+				  : !json && s->health && s->up && s->state != SVC_STOPPING ? health[s->health & 3]
+												 : NULL;
+		snprintf(state, sizeof state, "%s%s%s%s", svc_state_name(s), why ? " (" : "", why ? why : "", why ? ")" : "");
 		long long upt = s->up ? (long long)((now - s->started_ms) / 1000) : -1;
 		if (json) {
 			out_add(c, "%s{\"service\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_s\":%lld,"
-				   "\"restarts\":%u,\"last_exit\":\"%s\"}",
+				   "\"restarts\":%u,\"last_exit\":\"%s\",\"health\":\"%s\"}",
 				i ? "," : "", s->name, state, s->up ? (int)s->l.ct.pid : 0, upt < 0 ? 0 : upt,
-				s->restarts, last);
+				s->restarts, last, health[s->health & 3]);
 			continue;
 		}
 		snprintf(pid, sizeof pid, "%d", (int)s->l.ct.pid);
@@ -232,6 +240,42 @@ static void bootchart(struct pid1 *p, struct ctl_conn *c)
 	}
 }
 
+/* `keel ctl metrics`: PID 1's raw values, one record a line (keel-cmd reads the services' cgroup
+ * files itself and writes the Prometheus text: cmd/metrics.c):
+ * "now MS", "rss BYTES", "phase NAME MS", "sink NAME LINES DROPPED", "logd WRITTEN SENT DROPPED
+ * RAMONLY RESTARTS", "svc NAME STATE RESTARTS LAST HEALTH UP_MS OOM_KILLS" (LAST: the last exit
+ * status as a shell gives it, -1 none; HEALTH: - starting healthy unhealthy). */
+static void metrics(struct pid1 *p, struct ctl_conn *c)
+{
+	static const char *const phases[] = {"pid1", "root", "mounts", "config", "modules",
+					     "data", "networks", "services", "done"};
+	static const char *const health[] = {"-", "starting", "healthy", "unhealthy"};
+	char statm[64];
+	long pages = file_read_small(AT_FDCWD, "/proc/self/statm", 0, statm, sizeof statm) > 0 ? atol(strchr(statm, ' ') ? strchr(statm, ' ') + 1 : "0") : 0;
+	out_add(c, "OK\nnow %lld\nrss %lld\n", (long long)boot_ms(), (long long)pages * sysconf(_SC_PAGESIZE));
+	for (int i = 0; i < PHASE_COUNT; i++)
+		if (p->phase_ms[i] > 0)
+			out_add(c, "phase %s %lld\n", phases[i], (long long)p->phase_ms[i]);
+	struct sink *sinks[2] = {p->console, p->logd};
+	for (int i = 0; i < 2; i++)
+		if (sinks[i])
+			out_add(c, "sink %s %llu %llu\n", sinks[i]->name, (unsigned long long)sinks[i]->lines,
+				(unsigned long long)sinks[i]->dropped);
+	struct logd_stats ls;
+	if (logd_stats(p, &ls) == 0)
+		out_add(c, "logd %llu %llu %llu %d %u\n", (unsigned long long)ls.written, (unsigned long long)ls.syslog_sent,
+			(unsigned long long)ls.syslog_dropped, ls.ram_only, ls.restarts);
+	int64_t now = boot_ms();
+	for (uint32_t i = 0; i < p->nsvcs; i++) {
+		const struct svc *s = &p->svcs[i];
+		int last = s->last == LAST_NONE || s->last == LAST_START_LIMIT || s->last == LAST_START_FAILED ? -1
+													     : s->last_status;
+		out_add(c, "svc %s %s %u %d %s %lld %llu\n", s->name, svc_state_name(s), s->restarts, last,
+			health[s->health & 3], s->up ? (long long)(now - s->started_ms) : 0LL,
+			(unsigned long long)s->oom_kills);
+	}
+}
+
 /* The ring's oldest whole line: after the first newline once the ring has wrapped. */
 static uint64_t log_start(const struct svc_ring *r)
 {
@@ -258,7 +302,7 @@ static void handle(struct pid1 *p, struct ctl_conn *c)
 	int n = 0;
 	for (char *save = NULL, *w = strtok_r(c->in, " \t", &save); w && n < 4; w = strtok_r(NULL, " \t", &save))
 		words[n++] = w;
-	c->outcap = 512 + (size_t)p->nsvcs * 160;
+	c->outcap = 1024 + (size_t)p->nsvcs * 160;
 	c->out = malloc(c->outcap);
 	if (!c->out) {
 		conn_close(c);
@@ -272,6 +316,8 @@ static void handle(struct pid1 *p, struct ctl_conn *c)
 		status(p, c, n == 2);
 	} else if (!strcmp(verb, "bootchart") && n == 1) {
 		bootchart(p, c);
+	} else if (!strcmp(verb, "metrics") && n == 1) {
+		metrics(p, c);
 	} else if ((!strcmp(verb, "start") || !strcmp(verb, "stop") || !strcmp(verb, "restart")) && n == 2) {
 		struct svc *s = supervisor_find(p, words[1]);
 		if (!s)

@@ -5,10 +5,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "logd.h"
 #include "logsink.h"
 #include "../lib/clock.h"
 
@@ -21,6 +23,9 @@
  * CPU, so an unpaced flood took all of it (keel ctl status 1.6 s) and a framebuffer console draws
  * every glyph. */
 #define CONSOLE_RATE 32768
+/* PID 1's lines before keel-logd starts (the boot up to the config's choice), kept as its records:
+ * about 80 lines. */
+#define LOG_EARLY 8192
 
 /* klog is called from everywhere in PID 1 without the state; log_init points it there once. */
 static struct pid1 *log_pid1;
@@ -44,6 +49,7 @@ void log_init(struct pid1 *p)
 		return; /* klog then writes as it comes */
 	sink_init(k, "console", STDOUT_FILENO, (char *)(k + 1), CONSOLE_QUEUE, console_format, false, CONSOLE_RATE);
 	p->console = k;
+	p->log_early = malloc(LOG_EARLY); /* logd_start takes it, or frees it */
 	log_pid1 = p;
 }
 
@@ -51,6 +57,21 @@ void log_emit(struct pid1 *p, const struct log_line *l)
 {
 	if (p->console)
 		sink_put(p->console, l);
+	if (p->logd) {
+		sink_put(p->logd, l);
+	} else if (p->log_early) {
+		char rec[SINK_RECORD_MAX];
+		size_t n = logd_format(l, rec, sizeof rec);
+		if (n <= LOG_EARLY - p->log_early_len) { /* the first lines matter most: later ones go */
+			memcpy(p->log_early + p->log_early_len, rec, n);
+			p->log_early_len += (uint32_t)n;
+		}
+	}
+}
+
+bool log_every_line(const struct pid1 *p)
+{
+	return p->logd != NULL;
 }
 
 int log_tick(struct pid1 *p)
@@ -62,7 +83,7 @@ static void vklog(int64_t ms, const char *fmt, va_list ap)
 {
 	char text[1024];
 	int m = vsnprintf(text, sizeof text, fmt, ap);
-	struct log_line l = {.sev = LOG_INFO, .console = true, .ms = ms, .text = text,
+	struct log_line l = {.sev = LOG_INFO, .console = true, .ms = ms, .text = text, .pid = 1,
 			     .len = m < 0 ? 0 : (size_t)m < sizeof text ? (size_t)m : sizeof text - 1};
 	if (log_pid1 && log_pid1->console) {
 		log_emit(log_pid1, &l);

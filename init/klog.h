@@ -4,6 +4,7 @@
 #ifndef KEEL_INIT_KLOG_H
 #define KEEL_INIT_KLOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "../lib/clock.h"
 
@@ -20,6 +21,8 @@ void klog_at(int64_t ms, const char *fmt, ...) __attribute__((format(printf, 2, 
 void log_init(struct pid1 *p);
 /* One line to every sink. */
 void log_emit(struct pid1 *p, const struct log_line *l);
+/* A sink takes every line (keel-logd), not only the console's: services' output is split into lines. */
+bool log_every_line(const struct pid1 *p);
 /* Before the loop waits: sinks write what their pace allows by now; returns the ms until one may
  * write more of its queue (the loop's timeout), -1 when none waits for its pace. */
 int log_tick(struct pid1 *p);

@@ -23,6 +23,8 @@ struct log_line {
 	int64_t ms;       /* boot_ms() when PID 1 had it */
 	const char *text; /* without its newline */
 	size_t len;
+	int pid;          /* the process it came from (syslog's PROCID): a service's container, 1 for
+	                     PID 1's own; 0: unknown */
 };
 
 /* One record for `l` into out (at most `size` bytes, ending in '\n'); its length, 0 when the line

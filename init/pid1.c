@@ -16,6 +16,8 @@
 #include "ctl_server.h"
 #include "data.h"
 #include "klog.h"
+#include "logd.h"
+#include "metrics.h"
 #include "logsink.h"
 #include "modules.h"
 #include "reload.h"
@@ -25,6 +27,7 @@
 #include "status_file.h"
 #include "supervisor.h"
 #include "update_boot.h"
+#include "update_poll.h"
 #include "watchdog.h"
 #include "../lib/clock.h"
 #include "loop.h"
@@ -45,6 +48,7 @@ static void between_waits(struct pid1 *p)
 		 * hits count against it). */
 		update_boot_reloaded(p, applied == RELOAD_FROM_ACTIVE);
 		supervisor_schedule(p);
+		update_poll_arm(p); /* the new config's [update] */
 	}
 	if (p->stopping && supervisor_shutdown(p)) {
 		watchdog_close(p); /* a clean shutdown from here: no reset half-way */
@@ -57,6 +61,8 @@ static _Noreturn void run(struct pid1 *p)
 {
 	if (p->console && p->epfd >= 0)
 		sink_loop(p->console, p->epfd); /* from now on the console is written when it is ready */
+	if (p->logd && p->epfd >= 0)
+		sink_loop(p->logd, p->epfd);
 	for (;;) {
 		between_waits(p);
 		/* no timeout unless a sink is paced, starts wait for their slice or the status file for
@@ -83,6 +89,7 @@ _Noreturn void pid1_main(void)
 	p->shell_timer.fd = -1;
 	p->epfd = p->sig.fd = -1;
 	p->wdt_fd = p->wdt_tick.fd = -1;
+	p->poll_timer.fd = -1;
 
 	umask(022);
 	boot_console();
@@ -112,6 +119,7 @@ _Noreturn void pid1_main(void)
 		p->phase_ms[PHASE_MODULES] = boot_ms();
 		/* The factory config names the data partition, which may hold a newer config. */
 		data_mount(p);
+		update_clock_floor(); /* certificates need a sane clock: a board without an RTC starts in 1970 */
 		update_boot_begin(p); /* a trial boot is counted, or rolled back, before the choice */
 		if (config_select(p)) {
 			settings_apply(p);
@@ -121,13 +129,18 @@ _Noreturn void pid1_main(void)
 		update_boot_loaded(p, p->cfg_from_active);
 		p->phase_ms[PHASE_DATA] = boot_ms();
 		p->shell_wanted = (p->cfg.system->flags & CFG_SYS_CONSOLE_SHELL) != 0;
+		logd_start(p); /* before the services: their first lines are kept too */
 		watchdog_start(p);
 		ctl_init(p);
+		metrics_start(p); /* asks the control socket: after it */
 		status_file_update(p); /* the status dir exists before a service's volume names it */
 		supervisor_boot(p);
 		update_boot_watch(p);
+		update_poll_arm(p);
 	} else {
 		data_mount(p);
+		update_clock_floor();
+		logd_start(p); /* no config: none asks for it; the lines kept so far go */
 		p->phase_ms[PHASE_DATA] = boot_ms();
 		klog("config: no valid config; staying up with a rescue shell on the console");
 		p->shell_wanted = true;

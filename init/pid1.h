@@ -19,6 +19,8 @@ struct reload;       /* reload.c */
 struct sink;         /* logsink.h */
 struct modload;      /* modules.c */
 struct devices_cache; /* runtime/container.h */
+struct helper;       /* helpers.h */
+struct logd;         /* logd.c */
 
 enum pid1_stop { STOP_NONE = 0, STOP_REBOOT, STOP_POWEROFF, STOP_HALT };
 
@@ -59,6 +61,13 @@ struct pid1 {
 	struct cfg cfg;
 
 	struct sink *console;          /* log.c: PID 1's lines and log_console copies, queued */
+	struct sink *logd;             /* logd.c: every line, to keel-logd's pipe; NULL: none */
+	struct logd *logd_state;       /* logd.c: keel-logd's pipes and counters; NULL: none */
+	char *log_early;               /* klog.c: lines before keel-logd, as its records; NULL: none */
+	uint32_t log_early_len;
+	struct helper *helpers;        /* helpers.c: keel-logd, the metrics writer */
+	/* health.c tells the supervisor a service became unhealthy (set by supervisor_boot) */
+	void (*svc_unhealthy)(struct pid1 *p, struct svc *s);
 
 	/* event loop */
 	int epfd;
@@ -91,6 +100,9 @@ struct pid1 {
 	uint64_t status_sum;           /* status_file.c: checksum of the rows last written */
 	int64_t status_due;            /* ... and boot_ms() before which it writes no other table */
 	bool status_late;              /* a changed table waits for status_due */
+
+	struct loop_source poll_timer; /* update_poll.c: [update] poll; fd -1: none */
+	pid_t poll_pid;                /* its keel update --from while it runs */
 
 	struct update_boot *upd;       /* update_boot.c: set when this boot runs an update on trial */
 	struct reload *reload;         /* reload.c: a live reload waiting for its stops; NULL: none */

@@ -14,6 +14,7 @@
 #include "update_boot.h"
 #include "../update/choice.h"
 #include "config_load.h"
+#include "health.h"
 #include "klog.h"
 #include "svclog.h"
 
@@ -182,7 +183,8 @@ static void svc_release(struct pid1 *p, struct svc *s)
 {
 	svclog_drain(p, s);
 	moved(p, s, NULL);
-	int fds[] = {s->timer.fd, s->log_src.fd, s->log_w, s->l.ct.pidfd, s->cg_src.fd};
+	health_release(p, s);
+	int fds[] = {s->timer.fd, s->log_src.fd, s->log_w, s->err_src.fd, s->err_w, s->l.ct.pidfd, s->cg_src.fd};
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -202,7 +204,8 @@ static void svc_moved(struct pid1 *p, struct svc *s, uint32_t i)
 {
 	s->cfg = cfg_service(&p->cfg, i);
 	s->name = cfg_str(&p->cfg, s->cfg->name);
-	struct loop_source *src[] = {&s->timer, &s->log_src, s->notify_src.fd >= 0 ? &s->notify_src : NULL,
+	struct loop_source *src[] = {&s->timer, &s->log_src, &s->err_src, s->notify_src.fd >= 0 ? &s->notify_src : NULL,
+				     s->hc_timer.fd >= 0 ? &s->hc_timer : NULL, s->hc_proc.fd >= 0 ? &s->hc_proc : NULL,
 				     s->up ? &s->exit_src : NULL, s->cg_src.fd >= 0 ? &s->cg_src : NULL,
 				     s->launching ? &s->report_src : NULL};
 	for (size_t k = 0; k < sizeof src / sizeof src[0]; k++)

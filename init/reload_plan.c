@@ -61,7 +61,8 @@ static int key_same(const char *t, const char *u, const char *k)
 static void system_diff(const struct cfg *old, const struct cfg *new, struct reload_plan *pl)
 {
 	static const char *const keys[] = {"hostname", "modules", "sysctl", "console_shell", "console_log_level",
-					   "watchdog", "data", "log_buffer", "ip_forward"};
+					   "watchdog", "data", "log_buffer", "ip_forward", "log_persist", "log_service_max",
+					   "log_total_max", "log_flush", "syslog", "syslog_tls", "metrics_file"};
 	char *a = text_of(old, NULL, NULL), *b = text_of(new, NULL, NULL);
 	size_t len = 0;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

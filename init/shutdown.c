@@ -18,6 +18,7 @@
 #include "logsink.h"
 #include "../lib/clock.h"
 #include "klog.h"
+#include "logd.h"
 
 #define TERM_WAIT_MS 2000 /* after SIGTERM, before SIGKILL */
 #define KILL_WAIT_MS 1000 /* after SIGKILL; a process stuck in D state is left behind */
@@ -122,6 +123,7 @@ _Noreturn void shutdown_run(struct pid1 *p)
 	if (p->console)
 		sink_loop(p->console, -1); /* the loop is done: lines go out as they come, bounded */
 	klog("shutdown: %s: stopping all processes", what);
+	logd_stop(p); /* its files written and synced before the kill and the unmount */
 
 	/* An interactive shell ignores SIGTERM but leaves on SIGHUP; stopped processes need SIGCONT
 	 * to act on the SIGTERM they got. kill(-1) reaches everything but PID 1. */

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "console_shell.h"
+#include "helpers.h"
 #include "klog.h"
+#include "update_poll.h"
 #include "pid1.h"
 #include "modules.h"
 #include "supervisor.h"
@@ -40,6 +42,9 @@ void reap_children(struct pid1 *p)
 			return;
 		if (pid == p->shell_pid)
 			console_shell_reaped(p, pid, status);
+		else
+			if (!helpers_reaped(p, pid, status))
+				update_poll_reaped(p, pid, status);
 	}
 }
 

@@ -46,8 +46,50 @@ static uint64_t text_sum(const char *d, size_t n)
 	return h | 1; /* never 0: 0 means "nothing written yet" */
 }
 
+#define TAIL_BYTES 2048  /* of each service's log ring, from a line's start */
+#define TAIL_EVERY_MS 1000
+
+/* log_status = yes: each service's newest lines in logs/NAME.log beside the table, rewritten at
+ * most once a second while it writes (tmpfs: memory, never a disk PID 1 could wait on). */
+static void tails(struct pid1 *p)
+{
+	if (!(cfg_ops(&p->cfg)->flags & CFG_OPS_LOG_STATUS))
+		return;
+	int64_t now = boot_ms();
+	int dfd = -1;
+	struct err e;
+	err_clear(&e);
+	for (uint32_t i = 0; i < p->nsvcs; i++) {
+		struct svc *s = &p->svcs[i];
+		const struct svc_ring *r = &s->log;
+		if (!r->buf || r->total == s->tail_total || now - s->tail_ms < TAIL_EVERY_MS)
+			continue;
+		if (dfd < 0 && (mkdir_p(KEEL_STATUS_DIR "/logs", 0755, &e) < 0 ||
+				(dfd = open(KEEL_STATUS_DIR "/logs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)) {
+			klog("status: %s/logs: %s", KEEL_STATUS_DIR, e.msg[0] ? e.msg : strerror(errno));
+			return;
+		}
+		char out[TAIL_BYTES], name[48];
+		uint64_t have = r->total < r->size ? r->total : r->size, n = have < TAIL_BYTES ? have : TAIL_BYTES;
+		for (uint64_t k = 0; k < n; k++)
+			out[k] = r->buf[(r->total - n + k) % r->size];
+		size_t skip = 0;
+		if (n < r->total) /* cut: start at the first whole line */
+			while (skip < n && out[skip++] != '\n')
+				;
+		snprintf(name, sizeof name, "%s.log", s->name);
+		if (file_put_at(dfd, KEEL_STATUS_DIR "/logs", name, out + skip, (size_t)(n - skip), 0644, &e) < 0)
+			klog("status: %s", e.msg);
+		s->tail_total = r->total;
+		s->tail_ms = now;
+	}
+	if (dfd >= 0)
+		close(dfd);
+}
+
 void status_file_update(struct pid1 *p)
 {
+	tails(p);
 	struct text t;
 	t.len = 0;
 	int64_t now = boot_ms();

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "klog.h"
 #include "modules.h"
 #include "loop.h"
+#include "health.h"
 #include "svclog.h"
 
 #ifndef P_PIDFD
@@ -78,6 +80,8 @@ const char *svc_last_text(const struct svc *s, char *buf, size_t size)
 	case LAST_START_FAILED: snprintf(buf, size, "start-failed"); break;
 	case LAST_OOM: snprintf(buf, size, "oom-killed (%llu)", (unsigned long long)s->oom_kills); break;
 	case LAST_LAYER_CORRUPT: snprintf(buf, size, "layer-corrupt"); break;
+	case LAST_WATCHDOG: snprintf(buf, size, "watchdog"); break;
+	case LAST_UNHEALTHY: snprintf(buf, size, "unhealthy"); break;
 	default: snprintf(buf, size, "-"); break;
 	}
 	return buf;
@@ -225,6 +229,7 @@ static void svc_opts(struct pid1 *p, const struct svc *s, struct launch_opts *o)
 		.run_dir = KEEL_RUN_DIR,
 		.cgroup_root = KEEL_CGROUP_ROOT,
 		.log_fd = s->log_w,
+		.err_fd = s->err_w,
 		.notify_dir = s->notify_src.fd >= 0 ? s->notify_dir : NULL,
 		.note = layer_note,
 		.devcache = p->devcache,
@@ -238,7 +243,12 @@ static void svc_started(struct pid1 *p, struct svc *s)
 	if (s->bc_started_ms < 0)
 		s->bc_started_ms = started;
 	svc_note_at(p, s, started, "started (pid %d)", (int)s->l.ct.pid);
-	s->state = s->notify_src.fd >= 0 ? SVC_RUNNING : SVC_READY;
+	/* readiness notify: ready once it sends READY=1 (on_notify); started: ready now. */
+	s->state = s->cfg->readiness == CFG_READY_NOTIFY ? SVC_RUNNING : SVC_READY;
+	health_start(p, s);
+	uint32_t wd = cfg_service_ops(&p->cfg, s->cfg)->watchdog_ms;
+	if (wd)
+		timer_set(p, s, wd); /* the first WATCHDOG=1 is due within one interval of the start */
 	if (s->state == SVC_READY)
 		svc_became_ready(p, s, "ready");
 }
@@ -292,6 +302,8 @@ static void svc_start(struct pid1 *p, struct svc *s)
 	struct err e;
 	err_clear(&e);
 	s->killed = false;
+	s->fault = LAST_NONE;
+	s->prevented = false;
 	s->corrupt = false; /* asked again at its end: the target's word is sticky while it lives */
 	s->started_ms = now;
 	if (s->bc_launch_ms < 0)
@@ -336,9 +348,14 @@ static void on_notify(struct pid1 *p, struct loop_source *src, uint32_t events)
 		if (n < 0)
 			return;
 		buf[n] = '\0';
-		bool ready = false;
-		for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		bool ready = false, alive = false;
+		for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			ready |= !strcmp(l, "READY=1");
+			alive |= !strcmp(l, "WATCHDOG=1");
+		}
+		uint32_t wd = cfg_service_ops(&p->cfg, s->cfg)->watchdog_ms;
+		if (alive && wd && s->up && (s->state == SVC_RUNNING || s->state == SVC_READY))
+			timer_set(p, s, wd);
 		if (ready && s->state == SVC_RUNNING) {
 			s->state = SVC_READY;
 			svc_became_ready(p, s, "ready (notified)");
@@ -400,6 +417,11 @@ static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_m
 		svc_note(p, s, "failed (a layer is corrupt: not restarted)");
 		return;
 	}
+	if (s->prevented) {
+		char how[48];
+		svc_note(p, s, "not restarted: %s is in restart_prevent_exit", svc_last_text(s, how, sizeof how));
+		restart = false;
+	}
 	if (!restart) {
 		s->state = failure ? SVC_FAILED : SVC_EXITED;
 		return;
@@ -440,7 +462,10 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 		return false;
 	int64_t ran = boot_ms() - s->started_ms;
 	loop_del(p, &s->exit_src);
+	timer_off(s); /* a watchdog's, or a stop's */
+	health_stop(p, s);
 	bool failure;
+	int status; /* as a shell reports it: the code, or 128+signal */
 	if (si.si_code == CLD_EXITED) {
 		int code = si.si_status;
 		/* keel's reaper reports a service killed by signal N as 128+N, as shells do. */
@@ -451,23 +476,34 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 			s->last = LAST_EXIT;
 			s->last_code = code;
 		}
-		failure = code != 0;
+		status = code;
 	} else {
 		s->last = LAST_SIGNAL;
 		s->last_code = si.si_status;
-		failure = true;
+		status = 128 + si.si_status;
 	}
+	s->last_status = status;
+	const struct cfg_service_ops *ops = cfg_service_ops(&p->cfg, s->cfg);
+	failure = status != 0 && !cfg_exit_listed(&p->cfg, ops->success_exit, status);
+	s->prevented = cfg_exit_listed(&p->cfg, ops->prevent_exit, status);
 	/* Reads this start's memory.events a last time: an OOM kill that ended it is in oom_seen (the
 	 * memory controller absent, the file is too and this says no). */
 	cgevents_stop(p, s);
 	if (s->last == LAST_SIGNAL && s->last_code == SIGKILL && s->oom_seen > 0)
 		s->last = LAST_OOM;
-	/* A stop by our own signal is not a failure of the service. */
-	if (s->state == SVC_STOPPING)
+	/* A stop by our own signal is not a failure of the service; one for a missed watchdog or a
+	 * failed health check is, and goes through the restart policy as a crash would. */
+	if (s->fault) {
+		s->last = s->fault;
+		failure = true;
+		s->prevented = false;
+	} else if (s->state == SVC_STOPPING) {
 		failure = false;
+		s->prevented = false;
+	}
 	svclog_drain(p, s);
 	char how[48];
-	svc_note(p, s, "%s (%s) after %lld ms", s->state == SVC_STOPPING ? "stopped" : "exited",
+	svc_note(p, s, "%s (%s) after %lld ms", s->state == SVC_STOPPING && !s->fault ? "stopped" : "exited",
 		 svc_last_text(s, how, sizeof how), (long long)ran);
 	svc_layers_corrupt(p, s, NULL, 0);
 	struct err e;
@@ -475,6 +511,9 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 	if (launch_cleanup(&s->l, &e) < 0)
 		svc_note(p, s, "cleanup: %s", e.msg);
 	s->up = false;
+	if (s->fault && s->state == SVC_STOPPING && s->want && !p->stopping)
+		s->state = SVC_RUNNING; /* not our stop: after_end applies the restart policy */
+	s->fault = LAST_NONE;
 	after_end(p, s, failure, ran);
 	schedule(p);
 	return true;
@@ -532,6 +571,8 @@ static void on_exit_ready(struct pid1 *p, struct loop_source *src, uint32_t even
 
 bool supervisor_child_exited(struct pid1 *p, pid_t pid)
 {
+	if (health_child_exited(p, pid))
+		return true;
 	for (uint32_t i = 0; i < p->nsvcs; i++) {
 		struct svc *s = &p->svcs[i];
 		if (s->up && s->l.ct.pid == pid)
@@ -565,6 +606,7 @@ static void svc_stop(struct pid1 *p, struct svc *s)
 	if (!s->up || s->state == SVC_STOPPING)
 		return;
 	s->state = SVC_STOPPING;
+	health_stop(p, s);
 	int sig = s->cfg->stop_signal ? (int)s->cfg->stop_signal : SIGTERM;
 	const char *name = cfg_signal_name((unsigned)sig);
 	svc_note(p, s, "stopping (%s, %u ms)", name ? name : "?", s->cfg->stop_timeout_ms);
@@ -574,6 +616,24 @@ static void svc_stop(struct pid1 *p, struct svc *s)
 		return;
 	}
 	timer_set(p, s, s->cfg->stop_timeout_ms);
+}
+
+/* A missed watchdog or a failed health check: stop it as `keel ctl stop` would (its stop signal,
+ * cgroup.kill after its timeout), then, unlike a stop, apply its restart policy as to a crash. */
+static void svc_fault(struct pid1 *p, struct svc *s, enum svc_last why, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void svc_fault(struct pid1 *p, struct svc *s, enum svc_last why, const char *fmt, ...)
+{
+	if (!s->up || s->state == SVC_STOPPING)
+		return;
+	char msg[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	svc_note(p, s, "%s", msg);
+	s->fault = why;
+	svc_stop(p, s);
 }
 
 static void on_timer(struct pid1 *p, struct loop_source *src, uint32_t events)
@@ -587,6 +647,9 @@ static void on_timer(struct pid1 *p, struct loop_source *src, uint32_t events)
 		s->restarts++;
 		svc_start(p, s);
 		schedule(p);
+	} else if (s->up && (s->state == SVC_RUNNING || s->state == SVC_READY)) {
+		svc_fault(p, s, LAST_WATCHDOG, "watchdog: no WATCHDOG=1 within %u ms",
+			  cfg_service_ops(&p->cfg, s->cfg)->watchdog_ms);
 	} else if (s->state == SVC_STOPPING && !s->killed) {
 		svc_note(p, s, "still running after %u ms: cgroup.kill", s->cfg->stop_timeout_ms);
 		svc_kill(p, s);
@@ -676,11 +739,22 @@ static void cgroup_leaf(void)
 	}
 	if (file_write(AT_FDCWD, KEEL_CGROUP_INIT "/cgroup.procs", "0", 1) < 0)
 		klog("cgroup: move PID 1 into %s: %s", KEEL_CGROUP_INIT, strerror(errno));
+	/* Memory and process accounting for every service (keel ctl metrics: memory.current and
+	 * .peak, pids.current), as systemd's MemoryAccounting= and TasksAccounting= default to:
+	 * counting only, no limit unless the config sets one. A kernel without them just says no. */
+	if (mkdir(KEEL_CGROUP_ROOT, 0755) < 0 && errno != EEXIST)
+		return;
+	static const char *const levels[] = {"/sys/fs/cgroup/cgroup.subtree_control",
+					     KEEL_CGROUP_ROOT "/cgroup.subtree_control"};
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 2; k++)
+			file_write(AT_FDCWD, levels[i], k ? "+pids" : "+memory", k ? 5 : 7);
 }
 
 int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e)
 {
-	s->log_src.fd = s->log_w = s->timer.fd = -1;
+	s->log_src.fd = s->log_w = s->err_src.fd = s->err_w = s->timer.fd = -1;
+	s->hc_timer.fd = s->hc_proc.fd = -1;
 	s->cfg = cfg_service(&p->cfg, i);
 	s->name = cfg_str(&p->cfg, s->cfg->name);
 	s->bc_launch_ms = s->bc_started_ms = s->bc_ready_ms = -1;
@@ -699,7 +773,10 @@ int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e
 		return err_sys(e, errno, "service '%s': timerfd_create", s->name);
 	if (loop_add(p, &s->timer, e) < 0)
 		return err_prefix(e, "service '%s': ", s->name);
-	if (s->cfg->readiness == CFG_READY_NOTIFY && notify_open(p, s, e) < 0)
+	if ((s->cfg->readiness == CFG_READY_NOTIFY || cfg_service_ops(&p->cfg, s->cfg)->watchdog_ms) &&
+	    notify_open(p, s, e) < 0)
+		return -1;
+	if (health_init(p, s, e) < 0)
 		return -1;
 	return svclog_init(p, s, e);
 }
@@ -726,8 +803,14 @@ void supervisor_modules_loaded(struct pid1 *p)
 	}
 }
 
+static void on_unhealthy(struct pid1 *p, struct svc *s)
+{
+	svc_fault(p, s, LAST_UNHEALTHY, "unhealthy: %u health checks failed in a row", s->hc_fails);
+}
+
 void supervisor_boot(struct pid1 *p)
 {
+	p->svc_unhealthy = on_unhealthy;
 	/* Four descriptors per service (pidfd, timer, log pipe): the kernel's 1024 is too few. */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

@@ -20,8 +20,11 @@ enum svc_state {
 	SVC_BACKOFF,     /* waiting for its restart */
 };
 
-enum svc_last { LAST_NONE = 0, LAST_EXIT, LAST_SIGNAL, LAST_START_LIMIT, LAST_START_FAILED, LAST_OOM,
-		LAST_LAYER_CORRUPT };
+enum svc_last { LAST_NONE = 0, LAST_EXIT, LAST_SIGNAL, LAST_START_LIMIT, LAST_START_FAILED, LAST_OOM, LAST_WATCHDOG,
+	LAST_UNHEALTHY, LAST_LAYER_CORRUPT };
+
+/* A health check's verdict (health.c); HEALTH_NONE without a `health` command. */
+enum svc_health { HEALTH_NONE = 0, HEALTH_STARTING, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
 
 /* The newest `size` bytes a service wrote, each line stamped with the time since boot. */
 struct svc_ring {
@@ -45,14 +48,17 @@ struct svc {
 	struct launch l;
 	struct loop_source exit_src;    /* the container's pidfd: readable when it exits */
 	struct loop_source report_src;  /* l.ct.report while launching: readable once it exec'd */
-	struct loop_source log_src;     /* read end of the log pipe (non-blocking) */
-	int log_w;                      /* write end, given to every start as stdout/stderr */
+	struct loop_source log_src;     /* read end of the stdout pipe (non-blocking) */
+	struct loop_source err_src;     /* read end of the stderr pipe: its lines are warnings */
+	int log_w, err_w;               /* write ends, given to every start as stdout and stderr */
 	struct loop_source timer;       /* backoff delay, stop timeout */
 	struct loop_source notify_src;  /* readiness notify: datagram socket <notify_dir>/notify */
 	char notify_dir[64];            /* /run/keel/notify/<service> */
 	struct svc_ring log;
-	char con_part[128];             /* log_console: a line cut by the end of a read, until its rest */
-	uint8_t con_part_len;
+	uint64_t tail_total;            /* status_file.c: log.total when its tail file was written */
+	int64_t tail_ms;
+	char con_part[2][128];          /* per stream: a line cut by the end of a read, until its rest */
+	uint8_t con_part_len[2];
 	int64_t started_ms;             /* boot_ms() of the last start */
 	uint32_t restarts;
 	uint32_t backoff_ms;            /* the next restart's delay */
@@ -60,6 +66,15 @@ struct svc {
 	uint32_t limit_count;
 	enum svc_last last;
 	int last_code;                  /* exit code or signal number */
+	int last_status;                /* the last exit as a shell gives it (code, or 128+signal) */
+	enum svc_last fault;            /* LAST_WATCHDOG, LAST_UNHEALTHY: PID 1 is stopping it for that */
+	bool prevented;                 /* its last exit status is in restart_prevent_exit */
+	uint8_t health;                 /* enum svc_health */
+	struct loop_source hc_timer;    /* health.c: the next check, or the running one's timeout */
+	struct loop_source hc_proc;     /* the running check's pidfd */
+	pid_t hc_pid;                   /* the running check; 0: none */
+	uint32_t hc_fails;              /* failed checks in a row */
+	bool hc_timed_out;
 	struct loop_source cg_src;      /* cgevents.c: inotify on this start's cgroup counters */
 	uint64_t oom_kills;             /* processes the OOM killer took, over every start */
 	uint64_t pids_limited;          /* forks refused at pids.max, over every start */

@@ -1,5 +1,7 @@
-/* Each service's output: a pipe into PID 1, kept in a ring of the newest bytes (each line stamped
- * with the time since boot) and, when the config asks, handed line by line to the console's sink. */
+/* Each service's output: two pipes into PID 1 (stdout, stderr), kept in one ring of the newest
+ * bytes (each line stamped with the time since boot) and handed line by line to PID 1's sinks:
+ * the console's copy (log_console) and keel-logd (persistent files, syslog), stderr's lines as
+ * warnings. */
 #include "svclog.h"
 
 #include <errno.h>
@@ -62,17 +64,18 @@ void svclog_append(struct pid1 *p, struct svc *s, const char *d, size_t n)
 		p->ctl_hooks.log_appended(p, s);
 }
 
-/* One line of the service's output to the sinks, with what waited in con_part before it. */
-static void emit(struct pid1 *p, struct svc *s, const char *d, size_t n, int64_t ms)
+/* One line of stream `st` (0 stdout, 1 stderr) to the sinks, with what waited in con_part. */
+static void emit(struct pid1 *p, struct svc *s, int st, const char *d, size_t n, int64_t ms)
 {
-	char line[sizeof s->con_part + LINE_MAX_OUT];
+	char line[sizeof s->con_part[0] + LINE_MAX_OUT];
 	if (n > LINE_MAX_OUT)
 		n = LINE_MAX_OUT;
-	memcpy(line, s->con_part, s->con_part_len);
-	memcpy(line + s->con_part_len, d, n);
-	struct log_line l = {.src = s->name, .sev = LOG_INFO, .console = (s->cfg->flags & CFG_SVC_LOG_CONSOLE) != 0,
-			     .ms = ms, .text = line, .len = s->con_part_len + n};
-	s->con_part_len = 0;
+	memcpy(line, s->con_part[st], s->con_part_len[st]);
+	memcpy(line + s->con_part_len[st], d, n);
+	struct log_line l = {.src = s->name, .sev = st ? LOG_WARNING : LOG_INFO,
+			     .console = (s->cfg->flags & CFG_SVC_LOG_CONSOLE) != 0, .ms = ms, .text = line,
+			     .len = s->con_part_len[st] + n, .pid = s->up ? s->l.ct.pid : 0};
+	s->con_part_len[st] = 0;
 	log_emit(p, &l);
 }
 
@@ -84,8 +87,9 @@ static void vnote(struct pid1 *p, struct svc *s, int64_t ms, const char *fmt, va
 	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
-	if (s->con_part_len)
-		emit(p, s, "", 0, ms);
+	for (int st = 0; st < 2; st++)
+		if (s->con_part_len[st])
+			emit(p, s, st, "", 0, ms);
 	klog_at(ms, "svc %s: %s", s->name, line + n);
 	/* A half line the service left unterminated ends here, so keel's line stands alone. */
 	if (s->log.mid_line)
@@ -115,43 +119,77 @@ void svc_note_at(struct pid1 *p, struct svc *s, int64_t ms, const char *fmt, ...
  * of a read waits in con_part for its rest (a pipe hands over 4 KB at a time, not lines); one
  * longer than that goes out in pieces, and svc_note ends a half line the service left
  * unterminated. */
-static void to_sinks(struct pid1 *p, struct svc *s, const char *d, size_t n)
+static void to_sinks(struct pid1 *p, struct svc *s, int st, const char *d, size_t n)
 {
 	int64_t ms = boot_ms(); /* as the ring's stamp: one per read */
 	while (n > 0) {
 		const char *nl = memchr(d, '\n', n);
-		if (!nl && s->con_part_len + n <= sizeof s->con_part) {
-			memcpy(s->con_part + s->con_part_len, d, n);
-			s->con_part_len = (uint8_t)(s->con_part_len + n);
+		if (!nl && s->con_part_len[st] + n <= sizeof s->con_part[st]) {
+			memcpy(s->con_part[st] + s->con_part_len[st], d, n);
+			s->con_part_len[st] = (uint8_t)(s->con_part_len[st] + n);
 			return;
 		}
 		size_t k = nl ? (size_t)(nl - d) : n;
-		emit(p, s, d, k, ms);
+		emit(p, s, st, d, k, ms);
 		k += nl ? 1 : 0;
 		d += k;
 		n -= k;
 	}
 }
 
-void svclog_drain(struct pid1 *p, struct svc *s)
+static void drain(struct pid1 *p, struct svc *s, int st)
 {
 	char buf[4096];
-	for (int i = 0; i < READS_PER_EVENT; i++) {
-		ssize_t n = read(s->log_src.fd, buf, sizeof buf);
+	int fd = st ? s->err_src.fd : s->log_src.fd;
+	/* Without a sink that takes every line, only log_console services' lines are split. */
+	bool lines = log_every_line(p) || (s->cfg->flags & CFG_SVC_LOG_CONSOLE);
+	for (int i = 0; fd >= 0 && i < READS_PER_EVENT; i++) {
+		ssize_t n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return; /* EAGAIN; EOF cannot happen: we hold the write end */
 		svclog_append(p, s, buf, (size_t)n);
-		if (s->cfg->flags & CFG_SVC_LOG_CONSOLE) /* the only sink today takes these lines alone */
-			to_sinks(p, s, buf, (size_t)n);
+		if (lines)
+			to_sinks(p, s, st, buf, (size_t)n);
 	}
 }
 
-static void on_log(struct pid1 *p, struct loop_source *src, uint32_t events)
+void svclog_drain(struct pid1 *p, struct svc *s)
+{
+	drain(p, s, 0);
+	drain(p, s, 1);
+}
+
+static void on_out(struct pid1 *p, struct loop_source *src, uint32_t events)
 {
 	(void)events;
-	svclog_drain(p, SVC_OF(src, log_src));
+	drain(p, SVC_OF(src, log_src), 0);
+}
+
+static void on_err(struct pid1 *p, struct loop_source *src, uint32_t events)
+{
+	(void)events;
+	drain(p, SVC_OF(src, err_src), 1);
+}
+
+/* One pipe for the whole boot: every start gets the same write end, so nothing written by a dying
+ * instance is lost and the loop never sees EOF. */
+static int log_pipe(struct pid1 *p, struct svc *s, struct loop_source *src, int *w,
+		    void (*ready)(struct pid1 *, struct loop_source *, uint32_t), struct err *e)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return err_sys(e, errno, "service '%s': log pipe", s->name);
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return err_sys(e, errno, "service '%s': log pipe: O_NONBLOCK", s->name);
+	}
+	src->fd = fds[0];
+	src->ready = ready;
+	*w = fds[1];
+	return loop_add(p, src, e);
 }
 
 int svclog_init(struct pid1 *p, struct svc *s, struct err *e)
@@ -163,18 +201,6 @@ int svclog_init(struct pid1 *p, struct svc *s, struct err *e)
 	s->log.buf = malloc(size);
 	if (!s->log.buf)
 		return err_sys(e, ENOMEM, "service '%s': log buffer of %u bytes", s->name, size);
-	/* One pipe for the whole boot: every start gets the same write end, so nothing written by a
-	 * dying instance is lost and the loop never sees EOF. */
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return err_sys(e, errno, "service '%s': log pipe", s->name);
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return err_sys(e, errno, "service '%s': log pipe: O_NONBLOCK", s->name);
-	}
-	s->log_src.fd = fds[0];
-	s->log_src.ready = on_log;
-	s->log_w = fds[1];
-	return loop_add(p, &s->log_src, e);
+	return log_pipe(p, s, &s->log_src, &s->log_w, on_out, e) < 0 ? -1
+	       : log_pipe(p, s, &s->err_src, &s->err_w, on_err, e);
 }

@@ -22,10 +22,17 @@
 #define KEEL_ACTIVE_CONFIG KEEL_DATA_DIR "/active/config.bin"
 #define KEEL_PREVIOUS_CONFIG KEEL_DATA_DIR "/previous/config.bin"
 #define KEEL_DATA_LAYERS KEEL_DATA_DIR "/layers"
+#define KEEL_LOG_DIR KEEL_DATA_DIR "/log"              /* BOOT/NAME.log: keel-logd's files */
+#define KEEL_LOG_INIT_NAME "keel.init"                 /* PID 1's own lines: BOOT/keel.init.log */
 
 /* cgroup v2: every service's cgroup under KEEL_CGROUP_ROOT, PID 1 in its own leaf. */
 #define KEEL_CGROUP_ROOT "/sys/fs/cgroup/keel"
 #define KEEL_CGROUP_INIT "/sys/fs/cgroup/keel.init"
+
+/* keel's programs beside PID 1 (make-image installs them there). */
+#define KEEL_CMD_PATH "/bin/keel-cmd"                  /* the commands; the metrics file's writer */
+#define KEEL_LOGD_PATH "/bin/keel-logd"                /* the log writer */
+#define KEEL_LOGD_ROOT KEEL_RUN_DIR "/logd"            /* keel-logd's tmpfs root, in its namespace */
 
 /* The console shell and the rescue shell. */
 #define KEEL_SHELL "/bin/sh"
@@ -37,6 +44,9 @@
  * image as STORE/sha256/<64 hex>.img, named by its SHA-256. Writes that path into buf (lib/paths.c);
  * -1 with errno ENAMETOOLONG when it does not fit. */
 #define LAYER_PATH_MAX 4096
+/* KEEL_LOG_DIR holds a directory per boot named by its number (1, 2, ...: digits, no leading 0);
+ * the number of such a name, 0 for any other. keel-logd writes them, keel ctl logs --boot reads. */
+unsigned log_boot_number(const char *name);
 int layer_path(char *buf, size_t size, const char *store, const uint8_t digest[32]);
 /* Its dm-verity hash tree beside it, STORE/sha256/<64 hex>.verity (the device builds it when
  * missing; keel-pack writes it, so factory images ship it). */

@@ -1,5 +1,7 @@
-/* The cgroup v2 device program: a BPF_PROG_TYPE_CGROUP_DEVICE program, assembled here by hand,
- * that lets the service's cgroup open only the standard /dev nodes and those the config grants.
+/* The cgroup v2 device program: a BPF_PROG_TYPE_CGROUP_DEVICE program, assembled here by hand
+ * from a rule list (the first rule that matches decides), that lets a keel service's cgroup open
+ * only the standard /dev nodes and those the config grants, and an OCI container what its
+ * linux.resources.devices allow.
  *
  * Nodes on a mount without nodev are otherwise openable by anyone with CAP_MKNOD (or a volume that
  * carries one); this is what refuses them, as runc and crun do. mknod itself stays allowed so
@@ -15,29 +17,25 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define ANY UINT32_MAX
-#define MAX_INSNS 512
+#define MAX_INSNS 1024
 
-struct dev_rule {
-	uint32_t type;          /* BPF_DEVCG_DEV_CHAR or _BLOCK */
-	uint32_t major, minor;  /* ANY = wildcard */
-	uint32_t access;        /* BPF_DEVCG_ACC_* */
+#define RWM (DEV_READ | DEV_WRITE | DEV_MKNOD)
+_Static_assert(DEV_READ == BPF_DEVCG_ACC_READ && DEV_WRITE == BPF_DEVCG_ACC_WRITE && DEV_MKNOD == BPF_DEVCG_ACC_MKNOD,
+	       "DEV_* are the kernel's access bits");
+const struct dev_rule devices_std_rules[] = {
+	{'c', true, DEV_ANY, DEV_ANY, DEV_MKNOD},
+	{'b', true, DEV_ANY, DEV_ANY, DEV_MKNOD},
+	{'c', true, 1, 3, RWM},   /* null */
+	{'c', true, 1, 5, RWM},   /* zero */
+	{'c', true, 1, 7, RWM},   /* full */
+	{'c', true, 1, 8, RWM},   /* random */
+	{'c', true, 1, 9, RWM},   /* urandom */
+	{'c', true, 5, 0, RWM},   /* tty */
+	{'c', true, 5, 1, RWM},   /* console */
+	{'c', true, 5, 2, RWM},   /* ptmx */
+	{'c', true, 136, DEV_ANY, RWM}, /* pts/N */
 };
-
-#define RWM (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)
-static const struct dev_rule std_rules[] = {
-	{BPF_DEVCG_DEV_CHAR, ANY, ANY, BPF_DEVCG_ACC_MKNOD},
-	{BPF_DEVCG_DEV_BLOCK, ANY, ANY, BPF_DEVCG_ACC_MKNOD},
-	{BPF_DEVCG_DEV_CHAR, 1, 3, RWM},   /* null */
-	{BPF_DEVCG_DEV_CHAR, 1, 5, RWM},   /* zero */
-	{BPF_DEVCG_DEV_CHAR, 1, 7, RWM},   /* full */
-	{BPF_DEVCG_DEV_CHAR, 1, 8, RWM},   /* random */
-	{BPF_DEVCG_DEV_CHAR, 1, 9, RWM},   /* urandom */
-	{BPF_DEVCG_DEV_CHAR, 5, 0, RWM},   /* tty */
-	{BPF_DEVCG_DEV_CHAR, 5, 1, RWM},   /* console */
-	{BPF_DEVCG_DEV_CHAR, 5, 2, RWM},   /* ptmx */
-	{BPF_DEVCG_DEV_CHAR, 136, ANY, RWM}, /* pts/N */
-};
+const unsigned devices_std_count = sizeof devices_std_rules / sizeof devices_std_rules[0];
 
 struct prog {
 	struct bpf_insn insn[MAX_INSNS];
@@ -52,20 +50,23 @@ static void emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t
 	p->n++;
 }
 
-/* r3 = type, r4 = access, r5 = major, r6 = minor. A rule: every test that fails jumps past the
- * rule's "return 1". */
+/* r3 = type, r4 = access, r5 = major, r6 = minor. A rule matches when every access asked for is
+ * one it names; every test that fails jumps past the rule's return. */
 static void emit_rule(struct prog *p, const struct dev_rule *r)
 {
-	int len = 4 + (r->major != ANY) + (r->minor != ANY); /* tests + mov + exit */
+	int tests = (r->type != 'a') + (r->major != DEV_ANY) + (r->minor != DEV_ANY) + 1;
+	int len = tests + 2; /* tests + mov + exit */
 	int at = 0;
-	emit(p, BPF_JMP | BPF_JNE | BPF_K, 3, 0, (int16_t)(len - ++at), (int32_t)r->type);
-	if (r->major != ANY)
+	if (r->type != 'a')
+		emit(p, BPF_JMP | BPF_JNE | BPF_K, 3, 0, (int16_t)(len - ++at),
+		     r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+	if (r->major != DEV_ANY)
 		emit(p, BPF_JMP | BPF_JNE | BPF_K, 5, 0, (int16_t)(len - ++at), (int32_t)r->major);
-	if (r->minor != ANY)
+	if (r->minor != DEV_ANY)
 		emit(p, BPF_JMP | BPF_JNE | BPF_K, 6, 0, (int16_t)(len - ++at), (int32_t)r->minor);
-	/* any access bit the rule does not grant: no match */
+	/* any access bit the rule does not name: no match */
 	emit(p, BPF_JMP | BPF_JSET | BPF_K, 4, 0, (int16_t)(len - ++at), (int32_t)(~r->access & RWM));
-	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, r->allow);
 	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
@@ -84,10 +85,15 @@ static const char *verifier_reason(char *log, size_t size)
 	return last ? last + 1 : log;
 }
 
-int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service *svc, struct devices_cache *cache,
-		   struct err *e)
+int devices_attach(int cgroup_fd, const struct dev_rule *rules, unsigned n, bool default_allow, struct err *e)
 {
-	struct prog p; /* 4 KiB on the stack */
+	return devices_attach_cached(cgroup_fd, rules, n, default_allow, NULL, e);
+}
+
+int devices_attach_cached(int cgroup_fd, const struct dev_rule *rules, unsigned n, bool default_allow,
+			  struct devices_cache *cache, struct err *e)
+{
+	struct prog p; /* 8 KiB on the stack */
 	p.n = 0;
 	/* struct bpf_cgroup_dev_ctx { u32 access_type (access << 16 | type); u32 major, minor; } */
 	emit(&p, BPF_LDX | BPF_MEM | BPF_W, 2, 1, 0, 0);
@@ -97,21 +103,9 @@ int devices_attach(int cgroup_fd, const struct cfg *c, const struct cfg_service 
 	emit(&p, BPF_ALU64 | BPF_RSH | BPF_K, 4, 0, 0, 16);
 	emit(&p, BPF_LDX | BPF_MEM | BPF_W, 5, 1, 4, 0);
 	emit(&p, BPF_LDX | BPF_MEM | BPF_W, 6, 1, 8, 0);
-	for (size_t i = 0; i < sizeof std_rules / sizeof std_rules[0]; i++)
-		emit_rule(&p, &std_rules[i]);
-	for (uint32_t i = 0; i < svc->devices.count; i++) {
-		const struct cfg_device *d = cfg_device(c, svc->devices, i);
-		struct dev_rule r = {
-			.type = d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR,
-			.major = d->major,
-			.minor = d->minor,
-			.access = ((d->access & CFG_DEV_READ) ? BPF_DEVCG_ACC_READ : 0) |
-				  ((d->access & CFG_DEV_WRITE) ? BPF_DEVCG_ACC_WRITE : 0) |
-				  ((d->access & CFG_DEV_MKNOD) ? BPF_DEVCG_ACC_MKNOD : 0),
-		};
-		emit_rule(&p, &r);
-	}
-	emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	for (unsigned i = 0; i < n && p.n <= MAX_INSNS; i++)
+		emit_rule(&p, &rules[i]);
+	emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, default_allow);
 	emit(&p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	if (p.n > MAX_INSNS)
 		return err_set(e, E2BIG, "device program: more than %d instructions", MAX_INSNS);

@@ -12,6 +12,7 @@
 #include "../lib/file.h"
 #include "../lib/paths.h"
 #include "layers.h"
+#include "svc_spec.h"
 
 /* The first store that holds the image; the last one if none does (its error names the path). */
 static int attach_layer(const struct launch_opts *o, const struct cfg *c, const char *layer_run, const uint8_t *digest,
@@ -62,9 +63,13 @@ int launch_begin(const struct launch_opts *o, const struct cfg *c, const struct 
 		return err_set(e, ENAMETOOLONG, "%s: run dir path too long", o->run_dir);
 	}
 	char *root = l->root;
-	/* First, as it is cheap: a rule naming an unknown syscall refuses the start before any mount. */
-	struct seccomp_prog filter; /* 32 KiB on the stack, filled only as far as len */
+	/* First, as it is cheap: a rule naming an unknown syscall or a volume outside the volume
+	 * roots refuses the start before any mount. Both on the stack (32 KiB and about 30). */
+	struct seccomp_prog filter;
+	struct svc_spec ss;
 	if (svc->seccomp == CFG_SECCOMP_DEFAULT && seccomp_prog_build(c, svc, &filter, e) < 0)
+		goto out_none;
+	if (svc_spec_build(c, svc, name, o->notify_dir, &ss, e) < 0)
 		goto out_none;
 	for (uint32_t i = 0; i < svc->layers.count; i++) {
 		if (attach_layer(o, c, layer_run, cfg_digest(c, svc->layers, i), lowers[i], sizeof lowers[i], e) < 0)
@@ -80,27 +85,29 @@ int launch_begin(const struct launch_opts *o, const struct cfg *c, const struct 
 		goto out_root;
 	if (cgroup_create(&l->cg, o->cgroup_root, name, e) < 0)
 		goto out_root;
-	if (devices_attach(l->cg.fd, c, svc, o->devcache, e) < 0)
+	if (devices_attach_cached(l->cg.fd, ss.rules, ss.nrules, false, o->devcache, e) < 0)
 		goto out_cgroup;
 	/* Before the clone: the service's first instruction already runs within its memory, pids and
 	 * cpuset bounds. Its cpu and io rates follow its exec (cgroup.h says why). */
 	int warn_fd = o->log_fd > 2 ? o->log_fd : STDERR_FILENO;
 	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_BOUNDS, e) < 0)
 		goto out_cgroup;
-	struct container_spec spec = {
-		.cfg = c,
-		.svc = svc,
-		.name = name,
-		.lowers = lower_ptrs,
-		.nlowers = svc->layers.count,
-		.root_dir = root,
-		.cgroup_fd = l->cg.fd,
-		.filter = svc->seccomp == CFG_SECCOMP_DEFAULT ? &filter : NULL,
-		.net = &l->net,
-		.log_fd = o->log_fd,
-		.notify_dir = o->notify_dir,
-	};
-	if (container_begin(&spec, &l->ct, e) < 0)
+	ss.proc.p.filter = svc->seccomp == CFG_SECCOMP_DEFAULT ? &filter : NULL;
+	ss.spec.lowers = lower_ptrs;
+	ss.spec.nlowers = svc->layers.count;
+	ss.spec.root_dir = root;
+	ss.spec.cgroup_fd = l->cg.fd;
+	ss.spec.net = l->net.net ? &l->net : NULL;
+	ss.spec.log_fd = o->log_fd;
+	ss.spec.err_fd = o->err_fd;
+	/* Host side: the child may be in a user namespace, where root's files are nobody's. */
+	struct secret_files sf;
+	if (secrets_open(c, svc, &sf, e) < 0)
+		goto out_cgroup;
+	ss.proc.p.files = &sf;
+	int started = container_begin(&ss.spec, &l->ct, e);
+	secrets_close(&sf); /* the child has its own copies */
+	if (started < 0)
 		goto out_cgroup;
 	return 0;
 out_cgroup:

@@ -19,6 +19,7 @@ struct launch_opts {
 	const char *cgroup_root;        /* /sys/fs/cgroup/keel: the service's cgroup is a child */
 	int log_fd;                     /* > 2: the service's stdout and stderr (stdin /dev/null);
 	                                   otherwise the caller's stdio is inherited */
+	int err_fd;                     /* > 2 with log_fd: its stderr instead; otherwise log_fd's */
 	const char *notify_dir;         /* container_spec.notify_dir (readiness socket); NULL: none */
 	void (*note)(void *ctx, const char *line); /* layer_store.note: a line worth logging; NULL: none */
 	struct devices_cache *devcache; /* devices_attach's; NULL: none (keel run starts one service) */

@@ -1,5 +1,7 @@
-/* The container's file system: a read-only root from the layers, /proc, /sys, a minimal /dev,
- * the service's tmpfs paths and volumes, masked and read-only paths, then pivot_root. */
+/* The container's file system: its root, the spec's mount list in order, /dev's standard nodes and
+ * links, the granted devices, pivot_root, then the read-only root, masked and read-only paths.
+ * Every target is resolved beneath the root (openat2 RESOLVE_IN_ROOT), so a symlink in an image
+ * never leads a mount out of it. */
 #include "container.h"
 
 #include <errno.h>
@@ -23,17 +25,21 @@
 #endif
 #ifndef MOUNT_ATTR_RDONLY /* glibc 2.36's <sys/mount.h> has these */
 #define MOVE_MOUNT_F_EMPTY_PATH 0x4
+#define MOVE_MOUNT_T_EMPTY_PATH 0x40
 #define MOUNT_ATTR_RDONLY 0x1
 #define MOUNT_ATTR_NOSUID 0x2
 #define MOUNT_ATTR_NODEV 0x4
 #define MOUNT_ATTR_NOEXEC 0x8
+#define MOUNT_ATTR_NOATIME 0x10
+#define MOUNT_ATTR_STRICTATIME 0x20
+#define MOUNT_ATTR__ATIME 0x70
+#define MOUNT_ATTR_NODIRATIME 0x80
 #endif
 #ifndef RESOLVE_BENEATH
 #define RESOLVE_NO_SYMLINKS 0x04
 #define RESOLVE_BENEATH 0x08
+#define RESOLVE_IN_ROOT 0x10
 #endif
-_Static_assert(MS_NOSUID == MOUNT_ATTR_NOSUID && MS_NODEV == MOUNT_ATTR_NODEV && MS_NOEXEC == MOUNT_ATTR_NOEXEC,
-	       "a volume's MS_ flags are its MOUNT_ATTR_ flags");
 struct open_how_v0 {
 	uint64_t flags, mode, resolve;
 };
@@ -41,22 +47,7 @@ struct mount_attr_v0 {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 
-/* Paths a container must not see (the OCI runtime spec's defaults): files get /dev/null bound
- * over them, directories an empty read-only tmpfs. Kinds are fixed, so no stat is needed; what
- * this kernel lacks (ENOENT) is skipped. */
-static const struct {
-	const char *path;
-	int dir;
-} masked[] = {
-	{"/proc/acpi", 1}, {"/proc/kcore", 0}, {"/proc/keys", 0}, {"/proc/latency_stats", 0},
-	{"/proc/timer_list", 0}, {"/proc/timer_stats", 0}, {"/proc/sched_debug", 0}, {"/proc/scsi", 1},
-	{"/sys/firmware", 1}, {"/sys/devices/virtual/powercap", 1},
-};
-static const char *const readonly[] = {
-	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-};
-
-/* The standard nodes (devices.c allows exactly these plus what the config grants). */
+/* The standard nodes (devices_std_rules allows exactly these and the pts ones). */
 static const struct {
 	const char *name;
 	unsigned major, minor;
@@ -70,23 +61,6 @@ static int path_in(char *buf, size_t len, const char *root, const char *p, struc
 	int n = snprintf(buf, len, "%s%s", root, p);
 	if (n < 0 || (size_t)n >= len)
 		return err_set(e, ENAMETOOLONG, "%s: path too long", p);
-	return 0;
-}
-
-/* dir + "/" + name into buf, refused if it does not fit. */
-static int join(char *buf, size_t len, const char *dir, const char *name, struct err *e)
-{
-	int n = snprintf(buf, len, "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= len)
-		return err_set(e, ENAMETOOLONG, "%s/%s: path too long", dir, name);
-	return 0;
-}
-
-static int do_mount(const char *src, const char *dst, const char *fs, unsigned long fl,
-		    const char *data, const char *what, struct err *e)
-{
-	if (mount(src, dst, fs, fl, data) < 0)
-		return err_sys(e, errno, "mount %s", what);
 	return 0;
 }
 
@@ -108,11 +82,11 @@ static int mount_root(const struct container_spec *s, struct err *e)
 {
 	const char *r = s->root_dir;
 	if (s->nlowers == 1) {
-		if (do_mount(s->lowers[0], r, NULL, MS_BIND | MS_REC, NULL, "root (bind)", e) < 0)
-			return -1;
-		return remount_bind(r, MS_RDONLY, "root read-only", e);
+		if (mount(s->lowers[0], r, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return err_sys(e, errno, "mount root (bind of %s)", s->lowers[0]);
+		return 0;
 	}
-	/* overlayfs lists the top layer first; the config lists the lowest first. No upper dir:
+	/* overlayfs lists the top layer first; the spec lists the lowest first. No upper dir:
 	 * a read-only overlay, which needs two or more lower layers. */
 	char opt[4096];
 	size_t o = (size_t)snprintf(opt, sizeof opt, "lowerdir=");
@@ -123,211 +97,239 @@ static int mount_root(const struct container_spec *s, struct err *e)
 		o += (size_t)n;
 	}
 	/* nodev,nosuid as the layers themselves are mounted (and so a one-layer root is). */
-	return do_mount("overlay", r, "overlay", MS_RDONLY | MS_NODEV | MS_NOSUID, opt, "root (overlay)", e);
-}
-
-static int make_node(const char *path, mode_t mode, unsigned type, unsigned maj, unsigned min,
-		     const char *host, int in_userns, struct err *e)
-{
-	/* A user namespace may not mknod: bind the host's node onto an empty file instead. */
-	if (in_userns) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return err_sys(e, errno, "create %s", path);
-		close(fd);
-		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
-			return err_sys(e, errno, "bind %s", host);
-		return 0;
-	}
-	if (mknod(path, (mode_t)(type == 'b' ? S_IFBLK : S_IFCHR) | (mode & 07777), makedev(maj, min)) < 0)
-		return err_sys(e, errno, "mknod %s", host);
+	if (mount("overlay", r, "overlay", MS_RDONLY | MS_NODEV | MS_NOSUID, opt) < 0)
+		return err_sys(e, errno, "mount root (overlay)");
 	return 0;
 }
 
-static int setup_dev(const struct container_spec *s, int in_userns, struct err *e)
-{
-	const struct cfg *c = s->cfg;
-	char dev[4096], p[4096];
-	if (path_in(dev, sizeof dev, ".", "/dev", e) < 0)
-		return -1;
-	if (do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=755,size=64k",
-		     "/dev (tmpfs)", e) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof std_devs / sizeof std_devs[0]; i++) {
-		char host[64];
-		snprintf(host, sizeof host, "/dev/%s", std_devs[i].name);
-		if (join(p, sizeof p, dev, std_devs[i].name, e) < 0 ||
-		    make_node(p, 0666, 'c', std_devs[i].major, std_devs[i].minor, host, in_userns, e) < 0)
-			return -1;
-	}
-	static const char *const links[][2] = {
-		{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-		{"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
-	};
-	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-		if (join(p, sizeof p, dev, links[i][1], e) < 0)
-			return -1;
-		if (symlink(links[i][0], p) < 0)
-			return err_sys(e, errno, "symlink /dev/%s", links[i][1]);
-	}
-	static const char *const dirs[] = {"pts", "shm"};
-	for (size_t i = 0; i < 2; i++) {
-		if (join(p, sizeof p, dev, dirs[i], e) < 0)
-			return -1;
-		if (mkdir(p, 0755) < 0)
-			return err_sys(e, errno, "mkdir /dev/%s", dirs[i]);
-	}
-	/* A private devpts instance; gid 5 (tty) exists only outside a user namespace for sure. */
-	if (join(p, sizeof p, dev, "pts", e) < 0)
-		return -1;
-	if (do_mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
-		     in_userns ? "newinstance,ptmxmode=0666,mode=0620"
-			       : "newinstance,ptmxmode=0666,mode=0620,gid=5",
-		     "/dev/pts (devpts)", e) < 0)
-		return -1;
-	if (join(p, sizeof p, dev, "shm", e) < 0)
-		return -1;
-	if (do_mount("shm", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
-		     "/dev/shm (tmpfs)", e) < 0)
-		return -1;
-	/* Devices the config grants: a node in /dev (devices.c lets the cgroup allow it). */
-	for (uint32_t i = 0; i < s->svc->devices.count; i++) {
-		const struct cfg_device *d = cfg_device(c, s->svc->devices, i);
-		const char *path = cfg_str(c, d->path);
-		if (strncmp(path, "/dev/", 5) || strstr(path, "/../") || strchr(path + 5, '/'))
-			return err_set(e, EINVAL, "device %s: expected /dev/NAME", path);
-		if (path_in(p, sizeof p, ".", path, e) < 0 ||
-		    make_node(p, d->mode ? d->mode : 0660, d->type, d->major, d->minor, path, in_userns, e) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int mkdir_target(const char *p, const char *target, struct err *e)
-{
-	struct stat st;
-	if (stat(p, &st) == 0)
-		return 0;
-	if (errno != ENOENT || mkdir(p, 0755) < 0)
-		return err_sys(e, errno, "mount point %s (the root is read-only: the image must have it)", target);
-	return 0;
-}
-
-/* openat2 with O_PATH: resolve flags only, no following of any symlink. */
+/* openat2 with O_PATH and the given resolve flags. */
 static int open_path(int dfd, const char *path, uint64_t resolve)
 {
-	struct open_how_v0 how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | resolve};
+	struct open_how_v0 how = {.flags = O_PATH | O_CLOEXEC, .resolve = resolve};
 	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
 }
 
-/* A volume, from descriptors: its source is opened beneath the volume root it lies under, with
- * no symlink followed and no '..' out of that root, then that very directory is cloned
- * (open_tree), given its flags (mount_setattr, the whole tree) and moved onto dst. Nothing is
- * looked up by path twice, so nothing can be swapped in between. */
-static int bind_volume(const struct cfg *c, const char *src, const char *target, const char *dst,
-		       uint64_t attr, struct err *e)
+/* The target (absolute, inside) opened O_PATH beneath the root (our working directory), its
+ * missing directories made (0755) and, when `file`, a missing last component made as an empty
+ * file. A symlink on the way resolves as if the root were "/". */
+static int target_open(const char *target, int file, struct err *e)
 {
-	const char *root = NULL, *rest = src;
-	for (uint32_t i = 0; !root && i < cfg_volume_root_count(c); i++) {
-		const char *r = cfg_volume_root(c, i);
-		size_t n = strlen(r);
-		if (!strncmp(src, r, n) && (src[n] == '/' || !src[n]))
-			root = r, rest = src + n;
+	if (target[0] != '/' || strlen(target) >= 4096)
+		return err_set(e, EINVAL, "mount %s: expected an absolute path", target);
+	int fd = open_path(AT_FDCWD, target + 1, RESOLVE_IN_ROOT);
+	if (fd >= 0 || errno != ENOENT) {
+		if (fd < 0)
+			err_sys(e, errno, "mount point %s", target);
+		return fd;
 	}
-	if (!root)
-		return err_set(e, EINVAL, "volume %s:%s: the source is under no volume_roots", src, target);
-	rest += strspn(rest, "/");
-	int rfd = open_path(AT_FDCWD, root, 0), tree = -1, rc = -1;
-	int fd = rfd < 0 ? -1 : open_path(rfd, *rest ? rest : ".", RESOLVE_BENEATH);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			err_set(e, ELOOP, "volume %s:%s: a symlink in the source (none is followed)", src, target);
+	char p[4096];
+	strcpy(p, target);
+	int dir = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return err_sys(e, errno, "open the root");
+	for (char *c = p + 1; *c;) {
+		char *end = strchr(c, '/');
+		int last = !end || !end[strspn(end, "/")];
+		if (end)
+			*end = '\0';
+		int next = -1;
+		if (*c) {
+			/* Resolved from the root each time: a component that is a symlink stays inside. */
+			next = open_path(AT_FDCWD, p + 1, RESOLVE_IN_ROOT);
+			if (next < 0 && errno == ENOENT) {
+				if (last && file) {
+					int f = openat(dir, c, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+					if (f >= 0)
+						close(f);
+				} else {
+					mkdirat(dir, c, 0755);
+				}
+				next = open_path(AT_FDCWD, p + 1, RESOLVE_IN_ROOT);
+			}
+			if (next < 0) {
+				err_sys(e, errno, "mount point %s: make %s", target, p);
+				close(dir);
+				return -1;
+			}
+			close(dir);
+			dir = next;
+		}
+		if (!end)
+			break;
+		*end = '/';
+		c = end + 1;
+	}
+	return dir;
+}
+
+static uint64_t mount_attrs(unsigned long fl)
+{
+	uint64_t a = 0;
+	if (fl & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+	if (fl & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+	if (fl & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+	if (fl & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+	if (fl & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+	if (fl & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
+	else if (fl & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
+	return a;
+}
+
+/* A bind, from descriptors: the source opened (beneath m->beneath with no symlink followed, or
+ * as given), that very tree cloned (open_tree), given exactly its flags (mount_setattr) and
+ * moved onto the target. Nothing is looked up by path twice, so nothing can be swapped in
+ * between. */
+static int mount_bind(const struct ctr_mount *m, struct err *e)
+{
+	int rfd = -1, sfd, tfd = -1, tree = -1, rc = -1;
+	const char *src = m->source;
+	if (m->beneath) {
+		const char *rest = src + strlen(m->beneath);
+		rest += strspn(rest, "/");
+		rfd = open_path(AT_FDCWD, m->beneath, RESOLVE_NO_SYMLINKS);
+		sfd = rfd < 0 ? -1 : open_path(rfd, *rest ? rest : ".", RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	} else {
+		sfd = open(src, O_PATH | O_CLOEXEC);
+	}
+	if (sfd < 0) {
+		if (errno == ELOOP && m->beneath)
+			err_set(e, ELOOP, "volume %s:%s: a symlink in the source (none is followed)", src, m->target);
 		else if (errno == EXDEV)
-			err_set(e, EXDEV, "volume %s:%s: the source leaves its root %s", src, target, root);
+			err_set(e, EXDEV, "volume %s:%s: the source leaves its root %s", src, m->target, m->beneath);
 		else
-			err_sys(e, errno, "volume %s:%s: open", src, target);
+			err_sys(e, errno, "bind %s:%s: open the source", src, m->target);
 		goto out;
 	}
+	struct stat st;
+	if (fstat(sfd, &st) < 0) {
+		err_sys(e, errno, "bind %s: stat", src);
+		goto out;
+	}
+	if ((tfd = target_open(m->target, !S_ISDIR(st.st_mode), e)) < 0)
+		goto out;
+	unsigned rec = (m->flags & MS_REC) ? AT_RECURSIVE : 0;
+	uint64_t set = mount_attrs(m->flags);
 	struct mount_attr_v0 ma = {
-		.attr_set = attr,
-		.attr_clr = ~attr & (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC),
+		.attr_set = set,
+		.attr_clr = ~set & (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC),
+		.propagation = m->propagation & (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE),
 	};
-	tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-	if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma, sizeof ma) < 0 ||
-	    syscall(SYS_move_mount, tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-		err_sys(e, errno, "volume %s:%s", src, target);
+	if (set & MOUNT_ATTR__ATIME)
+		ma.attr_clr |= MOUNT_ATTR__ATIME;
+	tree = (int)syscall(SYS_open_tree, sfd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | rec);
+	if (tree < 0) {
+		err_sys(e, errno, "bind %s:%s", src, m->target);
+		goto out;
+	}
+	int r = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &ma, sizeof ma);
+	if (r < 0 && errno == EPERM) {
+		/* Flags the kernel locked on a mount of a more privileged namespace stay as they are. */
+		ma.attr_clr = 0;
+		r = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &ma, sizeof ma);
+	}
+	if (r < 0 || syscall(SYS_move_mount, tree, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		err_sys(e, errno, "bind %s:%s", src, m->target);
 		goto out;
 	}
 	rc = 0;
 out:
 	if (tree >= 0)
 		close(tree);
-	if (fd >= 0)
-		close(fd);
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
 	if (rfd >= 0)
 		close(rfd);
 	return rc;
 }
 
-static int setup_service_mounts(const struct container_spec *s, struct err *e)
+static int mount_fs(const struct ctr_mount *m, struct err *e)
 {
-	const struct cfg *c = s->cfg;
-	char p[4096];
-	for (uint32_t i = 0; i < s->svc->mounts.count; i++) {
-		const struct cfg_mount *m = cfg_mount(c, s->svc->mounts, i);
-		const char *target = cfg_str(c, m->target);
-		if (target[0] != '/' || strstr(target, ".."))
-			return err_set(e, EINVAL, "mount %s: expected an absolute path without '..'", target);
-		if (path_in(p, sizeof p, ".", target, e) < 0 || mkdir_target(p, target, e) < 0)
-			return -1;
-		unsigned long fl = 0;
-		if (!(m->flags & CFG_MOUNT_DEV))
-			fl |= MS_NODEV;
-		if (!(m->flags & CFG_MOUNT_SUID))
-			fl |= MS_NOSUID;
-		if (!(m->flags & CFG_MOUNT_EXEC))
-			fl |= MS_NOEXEC;
-		if (m->kind == CFG_MOUNT_TMPFS) {
-			char opt[64];
-			int n = snprintf(opt, sizeof opt, "mode=%o", m->mode ? m->mode : 01777);
-			if (m->size)
-				snprintf(opt + n, sizeof opt - (size_t)n, ",size=%uk", m->size);
-			if (mount("tmpfs", p, "tmpfs", fl, opt) < 0)
-				return err_sys(e, errno, "mount tmpfs %s", target);
-		} else if (bind_volume(c, cfg_str(c, m->source), target, p,
-				       fl | ((m->flags & CFG_MOUNT_RO) ? MOUNT_ATTR_RDONLY : 0), e) < 0) {
-			return -1;
-		}
+	int tfd = target_open(m->target, 0, e);
+	if (tfd < 0)
+		return -1;
+	char at[32];
+	snprintf(at, sizeof at, "/proc/self/fd/%d", tfd);
+	int rc = 0;
+	if (mount(m->source, at, m->fstype, m->flags, m->data) < 0) {
+		int err = errno;
+		/* sysfs is mounted afresh only by the network namespace's owner: without a network
+		 * namespace of its own, a container in a user namespace gets the host's, read-only. */
+		if (err == EPERM && !strcmp(m->fstype, "sysfs") &&
+		    mount("/sys", at, NULL, MS_BIND | MS_REC, NULL) == 0)
+			rc = remount_bind(at, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, m->target, e);
+		else
+			rc = err_sys(e, err, "mount %s on %s", m->fstype, m->target);
 	}
+	if (rc == 0 && m->propagation && mount(NULL, at, NULL, m->propagation, NULL) < 0)
+		rc = err_sys(e, errno, "mount %s: propagation", m->target);
+	close(tfd);
+	return rc;
+}
+
+static int make_node(const char *path, mode_t mode, char type, unsigned maj, unsigned min, uid_t uid,
+		     gid_t gid, int in_userns, struct err *e)
+{
+	/* A user namespace may not mknod: bind the host's node onto an empty file instead. */
+	if (in_userns && type != 'p') {
+		const char *host = path + (path[0] == '.');
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return err_sys(e, errno, "create %s", host);
+		close(fd);
+		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
+			return err_sys(e, errno, "bind %s", host);
+		return 0;
+	}
+	mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+	if (mknod(path, kind | (mode & 07777), makedev(maj, min)) < 0)
+		return err_sys(e, errno, "mknod %s", path + (path[0] == '.'));
+	if ((uid || gid) && lchown(path, uid, gid) < 0)
+		return err_sys(e, errno, "chown %s", path + (path[0] == '.'));
 	return 0;
 }
 
-static int mask_paths(struct err *e)
+static int setup_dev(const struct container_spec *s, int in_userns, struct err *e)
 {
-	char p[4096], null[4096];
-	if (path_in(null, sizeof null, ".", "/dev/null", e) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
-		if (path_in(p, sizeof p, ".", masked[i].path, e) < 0)
+	char p[4096];
+	for (size_t i = 0; s->dev_defaults && i < sizeof std_devs / sizeof std_devs[0]; i++) {
+		snprintf(p, sizeof p, "./dev/%s", std_devs[i].name);
+		if (make_node(p, 0666, 'c', std_devs[i].major, std_devs[i].minor, 0, 0, in_userns, e) < 0)
 			return -1;
-		int r = masked[i].dir ? mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-					      "size=0")
-				      : mount(null, p, NULL, MS_BIND, NULL);
-		if (r < 0 && errno != ENOENT)
-			return err_sys(e, errno, "mask %s", masked[i].path);
 	}
-	for (size_t i = 0; i < sizeof readonly / sizeof readonly[0]; i++) {
-		if (path_in(p, sizeof p, ".", readonly[i], e) < 0)
-			return -1;
-		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
-			if (errno == ENOENT)
-				continue;
-			return err_sys(e, errno, "bind %s", readonly[i]);
+	static const char *const links[][2] = {
+		{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
+	};
+	for (size_t i = 0; s->dev_defaults && i < sizeof links / sizeof links[0]; i++) {
+		snprintf(p, sizeof p, "./dev/%s", links[i][1]);
+		if (symlink(links[i][0], p) < 0 && errno != EEXIST)
+			return err_sys(e, errno, "symlink /dev/%s", links[i][1]);
+	}
+	/* The granted devices: a node in /dev (the cgroup's device program allows it). */
+	for (unsigned i = 0; i < s->ndevices; i++) {
+		const struct ctr_device *d = &s->devices[i];
+		if (strncmp(d->path, "/dev/", 5) || strstr(d->path, "/../") ||
+		    !strcmp(d->path + strlen(d->path) - 3, "/.."))
+			return err_set(e, EINVAL, "device %s: expected a path under /dev", d->path);
+		const char *slash = strrchr(d->path, '/');
+		if (slash > d->path + 4) {
+			/* /dev/net/tun: its directory first. */
+			char dir[4096];
+			snprintf(dir, sizeof dir, "%.*s", (int)(slash - d->path), d->path);
+			int fd = target_open(dir, 0, e);
+			if (fd < 0)
+				return -1;
+			close(fd);
 		}
-		/* Part of the /proc we mounted ourselves: no locked flags to keep. */
-		if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  NULL) < 0)
-			return err_sys(e, errno, "remount %s read-only", readonly[i]);
+		if (path_in(p, sizeof p, ".", d->path, e) < 0)
+			return -1;
+		/* A node the image or an earlier entry already has is replaced, as runc does. */
+		if (unlink(p) < 0 && errno != ENOENT)
+			return err_sys(e, errno, "device %s: unlink", d->path);
+		if (make_node(p, d->mode, d->type, d->major, d->minor, d->uid, d->gid, in_userns, e) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -336,8 +338,12 @@ static int mask_paths(struct err *e)
  * in a user namespace: the path to the root dir and the layers is root-only on the host. */
 int mounts_root(const struct container_spec *s, struct err *e)
 {
-	/* Nothing we mount may propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	/* Nothing we mount may propagate back to the host (pivot_root also needs an unshared root);
+	 * a shared root asked for is made so after the pivot. */
+	unsigned long prop = s->root_propagation ? s->root_propagation : MS_PRIVATE | MS_REC;
+	if (prop & MS_SHARED)
+		prop = (prop & ~(unsigned long)MS_SHARED) | MS_SLAVE;
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return err_sys(e, errno, "make mounts private");
 	if (mount_root(s, e) < 0)
 		return -1;
@@ -347,33 +353,26 @@ int mounts_root(const struct container_spec *s, struct err *e)
 	return 0;
 }
 
-static int finish(const struct container_spec *s, int in_userns, struct err *e)
+int mounts_finish(const struct container_spec *s, int in_userns, struct err *e)
 {
-	if (do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e) < 0)
-		return -1;
-	/* sysfs can be mounted afresh only by the owner of the network namespace. */
-	if (s->svc->namespaces & CFG_NS_NET) {
-		if (do_mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-			     "/sys", e) < 0)
-			return -1;
-	} else {
-		if (do_mount("/sys", "sys", NULL, MS_BIND | MS_REC, NULL, "/sys (bind)", e) < 0 ||
-		    remount_bind("sys", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "/sys", e) < 0)
-			return -1;
+	/* Nodes and directories get exactly the modes we give them; the caller's umask comes back
+	 * for the process. */
+	mode_t umask_saved = umask(0);
+	int rc = 0;
+	for (unsigned i = 0; rc == 0 && i < s->nmounts; i++) {
+		const struct ctr_mount *m = &s->mounts[i];
+		rc = m->fstype ? mount_fs(m, e) : mount_bind(m, e);
 	}
-	if (setup_dev(s, in_userns, e) < 0 || setup_service_mounts(s, e) < 0 || mask_paths(e) < 0)
-		return -1;
-	/* The supervisor's readiness socket, bound by its directory onto our own tmpfs /dev: the
-	 * image is read-only and need not have a mount point for it. */
-	if (s->notify_dir) {
-		char p[4096];
-		if (path_in(p, sizeof p, ".", CONTAINER_NOTIFY_DIR, e) < 0)
-			return -1;
-		if (mkdir(p, 0755) < 0 || mount(s->notify_dir, p, NULL, MS_BIND, NULL) < 0)
-			return err_sys(e, errno, "readiness socket %s on %s", s->notify_dir, CONTAINER_NOTIFY_DIR);
-	}
+	if (rc == 0)
+		rc = setup_dev(s, in_userns, e);
+	umask(umask_saved);
+	return rc;
+}
+
+int mounts_pivot(struct err *e)
+{
 	/* pivot_root(".", "."): the old root ends up stacked under the new one, and detaching "."
-	 * then drops it; no put-old directory is needed in the read-only image. */
+	 * then drops it; no put-old directory is needed in a read-only image. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return err_sys(e, errno, "pivot_root");
 	if (umount2(".", MNT_DETACH) < 0)
@@ -383,12 +382,31 @@ static int finish(const struct container_spec *s, int in_userns, struct err *e)
 	return 0;
 }
 
-int mounts_finish(const struct container_spec *s, int in_userns, struct err *e)
+int mounts_after_pivot(const struct container_spec *s, struct err *e)
 {
-	/* Nodes and directories get exactly the modes we give them; the caller's umask comes back
-	 * for the service. */
-	mode_t umask_saved = umask(0);
-	int rc = finish(s, in_userns, e);
-	umask(umask_saved);
-	return rc;
+	if (s->root_propagation & MS_SHARED && mount(NULL, "/", NULL, s->root_propagation, NULL) < 0)
+		return err_sys(e, errno, "rootfs propagation");
+	if (s->root_readonly && remount_bind("/", MS_RDONLY, "the root read-only", e) < 0)
+		return -1;
+	for (unsigned i = 0; i < s->nreadonly; i++) {
+		const char *p = s->readonly[i];
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return err_sys(e, errno, "read-only path %s: bind", p);
+		}
+		if (remount_bind(p, MS_RDONLY, p, e) < 0)
+			return -1;
+	}
+	/* Masked: /dev/null over a file; a directory refuses that (ENOTDIR) and gets an empty
+	 * read-only tmpfs. What this kernel lacks is skipped. */
+	for (unsigned i = 0; i < s->nmasked; i++) {
+		const char *p = s->masked[i];
+		int r = mount("/dev/null", p, NULL, MS_BIND, NULL);
+		if (r < 0 && errno == ENOTDIR)
+			r = mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+		if (r < 0 && errno != ENOENT)
+			return err_sys(e, errno, "mask %s", p);
+	}
+	return 0;
 }

@@ -1,8 +1,8 @@
 /* The seccomp filter of one service: a short prefix assembled here (architecture check, the
  * service's own rules, user namespaces if allowed, ENOSYS for syscalls newer than the profile)
  * in front of the default profile, which was compiled to BPF at build time (seccomp_profile.h). */
-#include "container.h"
 #include "seccomp_profile.h"
+#include "svc_spec.h"
 
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -71,6 +71,30 @@ int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struc
 	/* Every jump in the profile is relative and lands inside it: it runs unchanged after us. */
 	memcpy(f + n, seccomp_default_prog, seccomp_default_len * sizeof *f);
 	p->len = (unsigned short)(n + seccomp_default_len);
+	return 0;
+}
+
+int seccomp_prog_allow(const char *const *names, size_t n, uint32_t deny, struct seccomp_prog *p, struct err *e)
+{
+	if (4 + 2 * n + 1 > BPF_MAXINSNS)
+		return err_set(e, E2BIG, "seccomp: %zu syscalls do not fit in one filter", n);
+	struct sock_filter *f = p->insns;
+	unsigned k = 0;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_profile_arch, 1, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_nr(names[i]);
+		if (nr == -1)
+			return err_set(e, EINVAL, "seccomp: syscall '%s': not a syscall keel knows", names[i]);
+		if (nr < 0)
+			continue; /* the other device architecture's only */
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deny);
+	p->len = (unsigned short)k;
 	return 0;
 }
 

@@ -8,20 +8,15 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static int write_map(pid_t pid, const struct cfg *c, const struct cfg_service *svc, uint32_t kind,
-		     struct err *e)
+static int write_map(pid_t pid, const struct ctr_idmap *m, unsigned n, const char *file, struct err *e)
 {
-	const char *file = kind == CFG_IDMAP_UID ? "uid_map" : "gid_map";
 	char buf[4096], path[64];
 	size_t o = 0;
-	for (uint32_t i = 0; i < svc->idmaps.count; i++) {
-		const struct cfg_idmap *m = cfg_idmap(c, svc->idmaps, i);
-		if (m->kind != kind)
-			continue;
-		int n = snprintf(buf + o, sizeof buf - o, "%u %u %u\n", m->inside, m->outside, m->count);
-		if (n < 0 || (size_t)n >= sizeof buf - o)
+	for (unsigned i = 0; i < n; i++) {
+		int k = snprintf(buf + o, sizeof buf - o, "%u %u %u\n", m[i].inside, m[i].outside, m[i].count);
+		if (k < 0 || (size_t)k >= sizeof buf - o)
 			return err_set(e, E2BIG, "user namespace: %s longer than %zu bytes", file, sizeof buf);
-		o += (size_t)n;
+		o += (size_t)k;
 	}
 	if (o == 0)
 		return err_set(e, EINVAL, "user namespace: no %s in the config", file);
@@ -32,9 +27,10 @@ static int write_map(pid_t pid, const struct cfg *c, const struct cfg_service *s
 	return 0;
 }
 
-int userns_write_maps(pid_t pid, const struct cfg *c, const struct cfg_service *svc, struct err *e)
+int userns_write_maps(pid_t pid, const struct container_spec *s, struct err *e)
 {
-	if (write_map(pid, c, svc, CFG_IDMAP_UID, e) < 0 || write_map(pid, c, svc, CFG_IDMAP_GID, e) < 0)
+	if (write_map(pid, s->uid_map, s->nuid_map, "uid_map", e) < 0 ||
+	    write_map(pid, s->gid_map, s->ngid_map, "gid_map", e) < 0)
 		return -1;
 	return 0;
 }

@@ -17,8 +17,14 @@ PKGS_HOST=(
   umoci skopeo attr              # OCI images in the tests: built by umoci, copied/pushed/pulled by skopeo; getfattr
                                  # (Debian's docker-registry is not installed: its package starts a system service;
                                  # tests/lib/registry.sh unpacks its .deb into build/registry)
+  libcurl4-openssl-dev           # keel-pack bundle --push (the distribution API)
+  apache2-utils python3-jwt python3-cryptography   # registry tests: htpasswd -B, the token issuer, test certificates
+  go-md2man                      # man pages from docs/*.md (make install)
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
 )
+# Real parts the tests run but must not install (their packages start daemons or take over the
+# host's syslog): downloaded into build/debs and unpacked per test (tests/lib/debs.sh).
+PKGS_UNPACKED=( rsyslog libestr0 libfastjson4 rsyslog-openssl prometheus )
 # Cross musl for aarch64 (multiarch).
 PKGS_ARM64=( musl-dev:arm64 )
 
@@ -54,3 +60,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# Downloaded, not installed.
+debs=$(cd "$(dirname "$0")/.." && pwd)/build/debs
+mkdir -p "$debs"
+for p in "${PKGS_UNPACKED[@]}"; do
+  ls "$debs/${p}"_*.deb > /dev/null 2>&1 && continue
+  echo "install-deps: apt-get download $p (unpacked by the tests, not installed)" >&2
+  (cd "$debs" && apt-get download -qq "$p" 2>&1 | grep -v unsandboxed >&2) || true
+done

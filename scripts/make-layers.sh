@@ -48,6 +48,16 @@ from the status file PID 1 rewrites on every change and mounts read-only into th
 HTML
 cat /www/status/status.txt 2>/dev/null || echo "(no status file: is /run/keel/status mounted on /www/status?)"
 printf '</pre>\n<p>uptime of the appliance: %s s</p>\n' "$(cut -d' ' -f1 /proc/uptime)"
+echo '<h2>What the services print</h2><p>Their newest lines (<code>log_status</code>; all that the ring keeps: <code>keel ctl logs NAME</code> at the console):</p>'
+for f in /www/status/logs/*.log; do
+  [ -f "$f" ] || continue
+  printf '<h3>%s</h3><pre>' "$(basename "$f" .log)"
+  tail -n 8 "$f" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g'
+  echo '</pre>'
+done
+if [ -f /www/status/keel.prom ]; then
+  echo '<p>Metrics in the Prometheus text format (<code>keel ctl metrics</code>): <a href="/status/keel.prom">keel.prom</a></p>'
+fi
 if [ -f /www/status/boot.svg ]; then
   echo '<p>How it booted (<code>keel ctl bootchart</code>):</p><img src="/status/boot.svg" alt="boot chart">'
 else

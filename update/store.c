@@ -47,6 +47,12 @@ int update_space_check(int fd, const char *file, const char *data, const char *f
 		if (off > (uint64_t)st.st_size)
 			break;
 	}
+	return update_space_need(data, file, need, e);
+}
+
+int update_space_need(const char *data, const char *what, uint64_t need, struct err *e)
+{
+	const char *file = what;
 	struct statvfs vfs;
 	if (statvfs(data, &vfs) < 0)
 		return err_sys(e, errno, "%s: statvfs", data);

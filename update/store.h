@@ -15,6 +15,9 @@
  * refuse ends the count (bundle_read says why). Uses pread: the file offset does not move. */
 int update_space_check(int fd, const char *file, const char *data, const char *factory, struct err *e);
 
+/* `need` bytes (new layers and config, as an update's source says) plus UPDATE_SPACE_MARGIN and
+ * 1/32 of need fit in the file system of `data`; otherwise one line naming both figures and `what`. */
+int update_space_need(const char *data, const char *what, uint64_t need, struct err *e);
 /* Remove each `data`/layers/sha256/<hex>.img that neither the active nor the previous slot's
  * config references. Takes the data dir's lock (refuses when a keel update holds it); a slot whose
  * config cannot be read or opened stops it before anything is removed. */

@@ -6,7 +6,8 @@
  * libseccomp, independently of the table keel carries.
  *   seccomp-arch [-c CONFIG.bin SERVICE] NAME[=ARG0]|nr:N|arch:A ...   the filter of SERVICE
  *   seccomp-arch --profile     every name in seccomp_profile.def: NAME RESULT (or absent)
- *   seccomp-arch --names       the device's name table checked against libseccomp: count, mismatches */
+ *   seccomp-arch --names       the device's name table checked against libseccomp: count, mismatches
+ *   seccomp-arch --fetch [NAME...]   keel-fetch's allowlist: the names given, or its own list */
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -15,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/container.h"
+#include "../../runtime/svc_spec.h"
 #include "../../runtime/seccomp_profile.h"
+#include "../../update/fetch.h"
 
 static uint32_t load(const struct seccomp_data *d, uint32_t off)
 {
@@ -169,6 +171,22 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--names"))
 		return check_names();
+	static struct seccomp_prog fp;
+	if (!strcmp(argv[1], "--fetch")) {
+		/* keel-fetch's allowlist (update/fetch_policy.c), as update/fetch.c builds it */
+		struct err fe;
+		if (seccomp_prog_allow(fetch_syscalls, fetch_nsyscalls, SECCOMP_RET_ERRNO | EPERM, &fp, &fe) < 0) {
+			fprintf(stderr, "%s\n", fe.msg);
+			return 1;
+		}
+		printf("len %u\n", fp.len);
+		for (int k = 2; k < argc; k++)
+			probe(&fp, argv[k]);
+		if (argc == 2)
+			for (unsigned k = 0; k < fetch_nsyscalls; k++)
+				probe(&fp, fetch_syscalls[k]);
+		return 0;
+	}
 	struct cfg c;
 	struct cfg_service none;
 	const struct cfg_service *svc = &none;

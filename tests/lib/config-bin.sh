@@ -19,20 +19,17 @@ config_bin_redigest() {
 }
 
 # config_bin_to_1_0 FILE: turn keelc's output into a format 1.0 file, as a keel before 1.1
-# compiled it: the sections of later minors (SYSTEM_EXT, type 15, and any of a higher type) dropped
-# from the table (their bytes stay, referenced by nothing), minor 0, the digest restored. Only for
-# configs whose text 1.0 could say: volume_roots left at its default, no [layer] sections.
+# compiled it: its SYSTEM_EXT section (type 15) and the later minors' sections (types above 15,
+# which keelc writes after it, last in the table) dropped from the table (their bytes stay,
+# referenced by nothing), minor 0, the digest restored. Only for configs whose text 1.0 could say:
+# volume_roots left at its default, no [update].
 config_bin_to_1_0() {
 	perl -0777 -pi -e '
 		my $n = unpack("V", substr($_, 24, 4));
-		my $t = "";
-		for my $i (0 .. $n - 1) {
-			my $e = substr($_, 64 + 24 * $i, 24);
-			$t .= $e if unpack("v", $e) < 15;
-		}
-		die "config_bin_to_1_0: no SYSTEM_EXT section\n" if length($t) == 24 * $n;
-		substr($_, 64, length($t)) = $t;
-		substr($_, 24, 4) = pack("V", length($t) / 24);
+		$n-- while $n && unpack("v", substr($_, 64 + 24 * ($n - 1), 2)) > 15;
+		die "config_bin_to_1_0: the last section is not SYSTEM_EXT\n"
+			if unpack("v", substr($_, 64 + 24 * ($n - 1), 2)) != 15;
+		substr($_, 24, 4) = pack("V", $n - 1);
 		substr($_, 10, 2) = pack("v", 0);' "$1" || return 1
 	config_bin_redigest "$1"
 }

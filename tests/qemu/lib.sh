@@ -44,7 +44,8 @@ qemu_boot() {
   QEMU_PID=$!
   exec 3> "$fifo"
   _qemu_failed_at_boot=$_failed
-  trap qemu_cleanup EXIT
+  # QEMU_AT_EXIT: what else a test started that must go with it (a registry: tests/lib/registry.sh)
+  trap 'qemu_cleanup; ${QEMU_AT_EXIT:-}' EXIT
 }
 
 qemu_alive() { [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; }

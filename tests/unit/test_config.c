@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "format/config.h"
+#include "format/ref.h"
+#include "lib/version.h"
 #include "test.h"
 
 #define NAME "small.bin"
@@ -397,8 +399,9 @@ static void test_sections(const struct cfg *c)
 	/* In a file of our own minor, no type is unknown to us: damage or forgery, even if optional. */
 	b = with_extra_section(99, 0, CFG_VERSION_MINOR, &len);
 	rc = open_exact(b, len);
-	CHECK("config_bad_unknown_section_same_minor", rc == -1 && strstr(e.msg, "]: type 99 is not part of format 1."),
-	      "%s", e.msg);
+	char same[64];
+	snprintf(same, sizeof same, ": type 99 is not part of format 1.%u", CFG_VERSION_MINOR);
+	CHECK("config_bad_unknown_section_same_minor", rc == -1 && strstr(e.msg, same), "%s", e.msg);
 	free(b);
 	b = with_longer_services(&len);
 	struct cfg nc;
@@ -490,18 +493,17 @@ static void strict_only(const char *name, const void *field, uint64_t v, size_t 
 	free(b);
 }
 
-/* A 1.0 file made from keelc's: the table entries of later minors' types (SYSTEM_EXT, VERITY)
- * dropped; their bytes stay, referenced by nothing. */
+/* A 1.0 file made from this minor's: SYSTEM_EXT and the later sections (the last entries of
+ * keelc's table) dropped. */
 static uint8_t *as_minor0(const struct cfg *c)
 {
 	uint8_t *b = copy(good_len);
 	struct cfg_header *h = (void *)b;
-	struct cfg_section *t = (void *)(b + c->hdr->section_offset);
-	uint32_t k = 0;
-	for (uint32_t i = 0; i < h->section_count; i++)
-		if (t[i].type < CFG_SEC_SYSTEM_EXT)
-			t[k++] = t[i];
-	h->section_count = k;
+	const struct cfg_section *t = (const void *)(good + c->hdr->section_offset);
+	while (h->section_count && t[h->section_count - 1].type >= CFG_SEC_SYSTEM_EXT)
+		h->section_count--;
+	if (t[h->section_count].type != CFG_SEC_SYSTEM_EXT)
+		return b;
 	h->minor = 0;
 	redigest(b);
 	return b;
@@ -513,7 +515,7 @@ static void test_compat(const struct cfg *c)
 	const struct cfg_service *a = cfg_service(c, 0);
 	const struct cfg_system_ext *x = c->system_ext;
 	const struct cfg_network *n = cfg_network(c, 0);
-	CHECK("config_writes_current_minor", h->minor == CFG_VERSION_MINOR && cfg_minor(c) == CFG_VERSION_MINOR && x &&
+	CHECK("config_writes_this_minor", h->minor == CFG_VERSION_MINOR && cfg_minor(c) == CFG_VERSION_MINOR && x &&
 		!cfg_compat_note(c), "minor %u", h->minor);
 	CHECK("config_ext_required", section(c, CFG_SEC_SYSTEM_EXT) &&
 		(section(c, CFG_SEC_SYSTEM_EXT)->flags & CFG_SECF_REQUIRED), "no REQUIRED system_ext");
@@ -794,7 +796,26 @@ static void test_mutations(void)
 	mstr("rule_volume_dotdot", &vol->source, "/srv/../etc", "service[0].mounts[1].source: '/srv/../etc': expected an absolute path without");
 	mstr("rule_volume_root_source", &vol->source, "/", "service[0].mounts[1].source: '/': is not under a volume root");
 	m32("rule_volume_size", &vol->size, 5, "service[0].mounts[1].size: a volume has no size or mode");
-	CHECK("rule_mutation_kinds", mutations >= 42, "%d mutations", mutations);
+	/* [update] and the release (format 1.2) */
+	const struct cfg_update *up = c.update;
+	const struct cfg_update_host *uh = up ? cfg_update_host(&c, up->hosts, 0) : NULL;
+	CHECK("rule_update_read", up && uh && cfg_serial(&c) == 7 && up->poll_s == 3600 && up->jitter_s == 600 &&
+		uh->address == (10u << 24 | 2 << 8 | 2) && !strcmp(cfg_str(&c, uh->name), "reg.test"), "update section");
+	if (up && uh) {
+		mstr("rule_update_source_repo", &up->source, "reg.test/A:t", "update.source: 'reg.test/A:t': expected REGISTRY");
+		mstr("rule_update_source_both", &up->source, "reg.test/a:b@sha256:00", "(a tag or a digest, not both)");
+		mstr("rule_update_ca_relative", &up->ca, "rel", "update.ca: 'rel': expected an absolute path");
+		m32("rule_update_poll_short", &up->poll_s, 59, "update.poll_s: 59, expected 60..2592000 or 0");
+		m32("rule_update_jitter", &up->jitter_s, 3601, "update.poll: the jitter is longer than the interval");
+		m32("rule_update_no_ca", &up->ca, 0, "update.ca: expected the CA file");
+		m32("rule_update_flags", &up->flags, 4, "update.flags: unknown bits 0x4");
+		m32("rule_update_hosts_many", &up->hosts.count, 17, "update.hosts: entries");
+		mstr("rule_update_host_name", &uh->name, "bad_host", "update.hosts[0].name: 'bad_host': expected a host name");
+		m32("rule_update_host_zero", &uh->address, 0, "update.hosts[0].address: 0, expected 1..");
+		m32("rule_release_reserved", &c.release->reserved, 1, "release.reserved: reserved, must be 0");
+		m32("rule_release_min_keel", &c.release->min_keel, 1u << 24, "release.min_keel: 16777216, expected 0..16777215");
+	}
+	CHECK("rule_mutation_kinds", mutations >= 54, "%d mutations", mutations);
 
 	/* keel check (PID 1's reader, in the device program) refuses them too */
 	uint32_t minus1 = 0xffffffff, etc = str_off("/etc");
@@ -807,6 +828,73 @@ static void test_mutations(void)
 	keel_check_refuses("keel_check_refuses_cycle", &a->after, &to_b, sizeof to_b, "closes a dependency cycle");
 	keel_check_refuses("keel_check_refuses_volume_outside", &vol->source, &etc, 4, "is not under a volume root");
 	keel_check_refuses("keel_check_refuses_memory_max_1", &a->memory_max, &one, 8, "service[0].memory_max: 1,");
+	/* a config for a newer keel: cfg_open takes it, keel check (cfg_load) refuses it in one line */
+	if (c.release) {
+		uint32_t future = KEEL_VERSION_CODE_OF(9, 1, 2);
+		keel_check_refuses("keel_check_refuses_newer_keel", &c.release->min_keel, &future, 4,
+				   "build/tests/mut.bin: release.min_keel: needs keel 9.1.2 or newer (this is " KEEL_VERSION ")");
+	}
+	good = saved;
+	good_len = saved_len;
+	free(buf);
+}
+
+/* Format 1.2's operations: the device holds them to keelc's rules (format/rules.c). */
+static void test_ops(void)
+{
+	const uint8_t *saved = good;
+	size_t saved_len = good_len, len;
+	CHECK("config_ops_compiles", compile("tests/unit/data/ops.conf", "build/tests/ops.bin", "") == 0, "keelc failed");
+	uint8_t *buf = slurp("build/tests/ops.bin", &len);
+	struct cfg c;
+	if (!buf || cfg_open(&c, buf, len, "rules.bin", &e)) {
+		CHECK("config_ops_opens", 0, "%s", buf ? e.msg : "no file");
+		free(buf);
+		return;
+	}
+	good = buf;
+	good_len = len;
+	mc = &c;
+	const struct cfg_ops *o = cfg_ops(&c);
+	const struct cfg_service *a = cfg_service(&c, 0), *b = cfg_service(&c, 1);
+	const struct cfg_service_ops *oa = cfg_service_ops(&c, a), *ob = cfg_service_ops(&c, b);
+	const struct cfg_secret *s0 = cfg_secret(&c, oa->secrets, 0);
+	CHECK("config_ops_read", c.ops && (o->flags & CFG_OPS_LOG_PERSIST) && o->log_service_max == 256 << 10 &&
+		o->syslog_proto == CFG_SYSLOG_TLS && o->syslog_address == 0xc000020a && o->syslog_port == 6514 &&
+		o->metrics_interval_s == 15 && !strcmp(cfg_str(&c, o->metrics_file), "/run/keel/metrics/keel.prom"),
+	      "ops record");
+	CHECK("config_service_ops_read", oa->health.count == 2 && oa->health_retries == 2 && oa->watchdog_ms == 10000 &&
+		cfg_exit_listed(&c, oa->success_exit, 143) && !cfg_exit_listed(&c, oa->success_exit, 1) &&
+		cfg_exit_listed(&c, oa->prevent_exit, 78) && oa->secrets.count == 2 &&
+		!strcmp(cfg_str(&c, s0->target), "/run/secrets/one") && ob->health.count == 0 && ob->watchdog_ms == 0,
+	      "service_ops records");
+	CHECK("config_ops_required", section(&c, CFG_SEC_OPS) && (section(&c, CFG_SEC_OPS)->flags & CFG_SECF_REQUIRED) &&
+		section(&c, CFG_SEC_SERVICE_OPS) && (section(&c, CFG_SEC_SERVICE_OPS)->flags & CFG_SECF_REQUIRED) &&
+		section(&c, CFG_SEC_SECRETS) && (section(&c, CFG_SEC_SECRETS)->flags & CFG_SECF_REQUIRED),
+	      "not every 1.2 section is REQUIRED");
+	m32("ops_bad_flags", &o->flags, 0x80, "ops.flags: unknown bits 0x80");
+	m32("ops_bad_proto", &o->syslog_proto, 4, "ops.syslog_proto: 4, expected 0..3");
+	m32("ops_bad_no_address", &o->syslog_address, 0, "ops.syslog_address: expected a protocol and an address");
+	m32("ops_bad_tls_no_ca", &o->syslog_ca, 0, "ops.syslog_ca: expected a CA and a server name with tls");
+	m32("ops_bad_port", &o->syslog_port, 65536, "ops.syslog_port: 65536, expected 1..65535 or 0");
+	m32("ops_bad_flush", &o->log_flush_ms, 50, "ops.log_flush_ms: 50, expected 100..3600000 or 0");
+	m32("ops_bad_metrics_no_interval", &o->metrics_interval_s, 0, "ops.metrics_file: expected a file and an interval");
+	mstr("ops_bad_metrics_file", &o->metrics_file, "/data/keel/x", "ops.metrics_file: '/data/keel/x': expected a file outside");
+	m32("service_ops_bad_retries", &oa->health_retries, 1001, "service_ops[0].health_retries: 1001, expected 1..1000 or 0");
+	m32("service_ops_bad_watchdog", &oa->watchdog_ms, 5, "service_ops[0].watchdog_ms: 5, expected 100..86400000 or 0");
+	m32("service_ops_bad_option_alone", &ob->health_interval_ms, 1000, "service_ops[1].health: health_interval");
+	mstr("service_ops_bad_health_relative", strlist_entry(oa->health, 0), "--quick",
+	     "service_ops[0].health[0]: '--quick': expected an absolute path");
+	m32("service_ops_bad_exit", (const uint32_t *)(c.u32list.base + (size_t)oa->success_exit.first * 4), 256,
+	    "service_ops[0].success_exit[0]: 256, expected an exit status 0..255");
+	mstr("service_ops_bad_env_file", &oa->env_file, "/etc/a.env", "service_ops[0].env_file: '/etc/a.env': is not under a volume root");
+	mstr("service_ops_bad_env_file_keel", &oa->env_file, "/data/keel/x", "is or holds /data/keel");
+	mstr("secret_bad_source", &s0->source, "/etc/shadow", "service_ops[0].secrets[0].source: '/etc/shadow': is not under a volume root");
+	mstr("secret_bad_target", &s0->target, "/etc/x", "service_ops[0].secrets[0].target: '/etc/x': expected /run/secrets/NAME");
+	mstr("secret_bad_target_twice", &s0->target, "/run/secrets/two", "service_ops[0].secrets[1].target: '/run/secrets/two' is given twice");
+	m32("service_ops_bad_count", &section(&c, CFG_SEC_SERVICE_OPS)->count, 1, "service_ops");
+	keel_check_refuses("keel_check_refuses_secret_source", &s0->source, (uint32_t[]){str_off("/etc/keel/syslog-ca.pem")}, 4,
+			   "service_ops[0].secrets[0].source");
 	good = saved;
 	good_len = saved_len;
 	free(buf);
@@ -947,11 +1035,39 @@ static void test_verity(const struct cfg *c)
 	const struct cfg_section *sec = section(c, CFG_SEC_VERITY);
 	uint16_t zero = 0, minor1 = 1;
 	expect_bad("config_bad_verity_not_required", off_of(&sec->flags), &zero, 2, 1, "(verity): not marked required");
-	expect_bad("config_bad_verity_in_minor1", off_of(&c->hdr->minor), &minor1, 2, 1, "type 32 is not part of format 1.1");
+	/* RELEASE (18) comes first in the table and is refused first: VERITY is 1.2 as it is. */
+	expect_bad("config_bad_verity_in_minor1", off_of(&c->hdr->minor), &minor1, 2, 1, "is not part of format 1.1");
+}
+
+/* Image references ([update] source, keel update --from): what each part became, and refusals. */
+static void test_refs(void)
+{
+	struct oci_ref r;
+	const char *why = ref_parse("registry.test:5000/keel/device:stable", &r);
+	CHECK("ref_tag", !why && !strcmp(r.host, "registry.test") && r.port == 5000 && !strcmp(r.repo, "keel/device") &&
+		!strcmp(r.tag, "stable") && !r.digest[0], "%s", why ? why : r.repo);
+	why = ref_parse("docker://reg/a/b", &r);
+	CHECK("ref_default_tag", !why && !strcmp(r.host, "reg") && !r.port && !strcmp(r.tag, "latest"), "%s", why ? why : r.tag);
+	why = ref_parse("reg:1/a_b__c.d-e--f@sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", &r);
+	CHECK("ref_digest", !why && !r.tag[0] && !strcmp(r.repo, "a_b__c.d-e--f") &&
+		!strcmp(r.digest, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), "%s", why ? why : r.digest);
+	static const char *const bad[] = {"noslash", "/a", "reg/", "reg:/a", "reg:0/a", "reg:65536/a", "reg:5x/a",
+		"reg/A", "reg/a//b", "reg/a:", "reg/a:-x", "reg/.a", "reg/a/", "reg/a_", "reg/a___b", "re g/a",
+		"reg/a:t@sha256:00", "reg/a@sha256:12", "reg/a@md5:0123", NULL};
+	for (int i = 0; bad[i]; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "ref_bad_%d", i);
+		why = ref_parse(bad[i], &r);
+		CHECK(name, why && strstr(why, "expected REGISTRY[:PORT]/REPO"), "'%s' accepted", bad[i]);
+	}
+	char longtag[300];
+	snprintf(longtag, sizeof longtag, "reg/a:%0129d", 0);
+	CHECK("ref_bad_long_tag", ref_parse(longtag, &r) != NULL, "129-character tag accepted");
 }
 
 int main(void)
 {
+	test_refs();
 	if (enter_private_dir()) {
 		CHECK("config_test_dir", 0, "cannot set up %s", private_dir);
 		TEST_EXIT();
@@ -978,6 +1094,7 @@ int main(void)
 	test_compat(&c);
 	test_verity(&c);
 	test_mutations();
+	test_ops();
 	test_truncation();
 	test_bitflips();
 	test_signatures();

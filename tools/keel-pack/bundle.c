@@ -18,21 +18,10 @@
 #define MAX_STORES 8
 
 static const char usage[] =
-	"usage: keel-pack bundle -o OUT.kbu --layers STORE [--layers STORE...] [--factory STORE] CONFIG.bin\n"
-	"\n"
-	"Writes an update bundle for `keel update`: CONFIG.bin (compiled and signed by keelc, as the\n"
-	"device requires) followed by every layer image its services reference, each found by digest\n"
-	"in a STORE and checked against it. A STORE is a keel-pack output directory (STORE/layers/\n"
-	"sha256/<hex>.img) or a layers directory (STORE/sha256/<hex>.img). See docs/update.md.\n"
-	"Options:\n"
-	"  -o OUT.kbu        the bundle (written under a temporary name, renamed when complete)\n"
-	"  --layers STORE    where the layers are (repeatable, searched in order)\n"
-	"  --factory STORE   leave out the layers this store holds (the device's factory image has them)\n"
-	"  -h, --help        this text\n";
+#include "build/gen/usage/keel-pack-bundle.inc"
+	;
 
-/* The layer's image in STORE/layers (keel-pack's output dir) or STORE itself, whichever holds it,
- * into out. */
-static int store_find(const char *store, const uint8_t d[32], char *out, size_t n)
+int bundle_store_find(const char *store, const uint8_t d[32], char *out, size_t n)
 {
 	struct stat st;
 	char dir[LAYER_PATH_MAX];
@@ -95,9 +84,15 @@ static int write_bundle(const char *out, const char *cfgpath, const char *const 
 			const char *factory, struct err *e)
 {
 	uint8_t *cfgbuf;
+	size_t cfgsize;
 	struct cfg c;
-	if (cfg_load(cfgpath, cfgpath, NULL, &cfgbuf, &c, e) < 0)
+	/* Not cfg_load: a config for a newer keel than this tree's is still packed. */
+	if (file_read_all(cfgpath, CFG_MAX_FILE_SIZE, &cfgbuf, &cfgsize, e) < 0)
 		return -1;
+	if (cfg_open(&c, cfgbuf, cfgsize, cfgpath, e) < 0) {
+		free(cfgbuf);
+		return -1;
+	}
 	size_t cfglen = c.len;
 	size_t n = bundle_config_layers(&c, NULL, 0);
 	uint8_t (*refs)[32] = malloc((n ? n : 1) * 32);
@@ -116,10 +111,10 @@ static int write_bundle(const char *out, const char *cfgpath, const char *const 
 	for (size_t i = 0; i < n; i++) {
 		char hex[DIGEST_HEX_LEN + 1];
 		digest_to_hex(refs[i], hex);
-		if (factory && store_find(factory, refs[i], paths[nlayers], sizeof paths[0]) == 0)
+		if (factory && bundle_store_find(factory, refs[i], paths[nlayers], sizeof paths[0]) == 0)
 			continue;
 		size_t s = 0;
-		while (s < nstores && store_find(stores[s], refs[i], paths[nlayers], sizeof paths[0]) < 0)
+		while (s < nstores && bundle_store_find(stores[s], refs[i], paths[nlayers], sizeof paths[0]) < 0)
 			s++;
 		if (s == nstores) {
 			err_set(e, ENOENT, "%s: layer sha256:%s: not in %s%s", cfgpath, hex, stores[0],
@@ -196,7 +191,8 @@ out:
 
 int bundle_main(int argc, char **argv)
 {
-	const char *out = NULL, *cfg = NULL, *factory = NULL, *stores[MAX_STORES];
+	const char *out = NULL, *cfg = NULL, *factory = NULL, *stores[MAX_STORES], *push = NULL, *creds = NULL;
+	struct push_opts po = {0};
 	size_t nstores = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -213,6 +209,21 @@ int bundle_main(int argc, char **argv)
 			stores[nstores++] = argv[++i];
 		} else if (!strcmp(a, "--factory") && i + 1 < argc) {
 			factory = argv[++i];
+		} else if (!strcmp(a, "--push") && i + 1 < argc) {
+			push = argv[++i];
+		} else if (!strcmp(a, "--ca") && i + 1 < argc) {
+			po.ca = argv[++i];
+		} else if (!strcmp(a, "--credentials") && i + 1 < argc) {
+			creds = argv[++i];
+		} else if (!strcmp(a, "--plain-http")) {
+			po.plain_http = 1;
+		} else if (!strcmp(a, "--host") && i + 1 < argc) {
+			const char *h = argv[++i];
+			if (po.nhosts == 16 || !strchr(h, '=') || strchr(h, '=') == h) {
+				fprintf(stderr, "keel-pack bundle: --host: expected NAME=IPV4 (at most 16)\n");
+				return 2;
+			}
+			po.hosts[po.nhosts++] = h;
 		} else if (a[0] == '-' || cfg) {
 			fprintf(stderr, "keel-pack bundle: unexpected '%s' (see --help)\n", a);
 			return 2;
@@ -220,12 +231,36 @@ int bundle_main(int argc, char **argv)
 			cfg = a;
 		}
 	}
-	if (!out || !cfg || !nstores) {
+	if (!!out == !!push || !cfg || !nstores || (!push && (po.ca || creds || po.plain_http || po.nhosts))) {
 		fputs(usage, stderr);
 		return 2;
 	}
 	struct err e;
 	err_clear(&e);
+	if (push) {
+		char up[512] = "";
+		if (creds) {
+			FILE *cf = fopen(creds, "re");
+			if (!cf || !fgets(up, sizeof up, cf)) {
+				fprintf(stderr, "keel-pack bundle: %s: %s\n", creds, cf ? "empty" : strerror(errno));
+				if (cf)
+					fclose(cf);
+				return 1;
+			}
+			fclose(cf);
+			up[strcspn(up, "\r\n")] = '\0';
+			if (!strchr(up, ':')) {
+				fprintf(stderr, "keel-pack bundle: %s: expected user:password\n", creds);
+				return 1;
+			}
+			po.userpass = up;
+		}
+		if (bundle_push(push, cfg, stores, nstores, &po, &e) < 0) {
+			fprintf(stderr, "keel-pack bundle: %s\n", e.msg);
+			return 1;
+		}
+		return 0;
+	}
 	if (write_bundle(out, cfg, stores, nstores, factory, &e) < 0) {
 		fprintf(stderr, "keel-pack bundle: %s\n", e.msg);
 		return 1;

@@ -11,34 +11,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: keel-pack [--format erofs|squashfs] [--arch ARCH] [--insecure] -o OUTDIR NAME=SOURCE...\n"
-	"       keel-pack bundle -o OUT.kbu --layers STORE [--factory STORE] CONFIG.bin   (see bundle --help)\n"
-	"\n"
-	"Builds one read-only layer image per NAME=SOURCE into OUTDIR/layers/sha256/<hex>.img, its\n"
-	"dm-verity hash tree beside it (<hex>.verity; its root follows the digest in the index as\n"
-	"' verity=BLOCKS:<root hex>'), and records NAME in OUTDIR/layers/index (merged with what is\n"
-	"there): a layer as 'NAME sha256:<hex>',\n"
-	"an image as 'NAME image sha256:<hex>' with what its config says (Entrypoint, Cmd, Env,\n"
-	"WorkingDir, User, StopSignal) and its /etc/passwd and /etc/group; prints that first line for\n"
-	"each. keelc's `image = NAME` runs an image as Docker would. SOURCE is one of:\n"
-	"  DIR                       a directory, imaged as it is (a layer)\n"
-	"  FILE                      a tar (plain, gzip, xz, bzip2 or zstd): a `docker save`/`podman save`\n"
-	"                            archive or an OCI archive is an image; any other tar is one layer\n"
-	"                            diff whose OCI whiteouts become overlayfs ones\n"
-	"  oci:DIR[:TAG]             an OCI image layout (umoci, skopeo, buildah)\n"
-	"  docker-archive:FILE[:REF] a docker archive holding several images: the one tagged REF\n"
-	"  docker://HOST/REPO:TAG    pulled from a registry with skopeo (cached in OUTDIR/cache)\n"
-	"An image's layers are applied bottom first into one image holding no whiteouts: what its upper\n"
-	"layers deleted is gone, whatever a service stacks over it.\n"
-	"Options:\n"
-	"  --format F        erofs (default) or squashfs\n"
-	"  --arch ARCH[/VARIANT]  the platform an image must be for and that is picked from a\n"
-	"                    multi-platform one: amd64 (default), arm64, arm64/v8 (x86_64, aarch64 also)\n"
-	"  --insecure        docker:// registries may be plain HTTP or have unverified certificates\n"
-	"  -o OUTDIR         output directory (created if missing)\n"
-	"  -h, --help        this text\n"
-	"The same input always gives the same image and digest. Tar, OCI and registry sources need root\n"
-	"(owners, device nodes, trusted.overlay.* xattrs). See keel-pack(1).\n";
+#include "build/gen/usage/keel-pack.inc"
+	;
 
 struct opts {
 	const char *format, *arch, *outdir;

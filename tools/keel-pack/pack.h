@@ -83,5 +83,18 @@ int index_update(const char *layers_dir, const struct layer_index_entry *adds, s
 
 /* bundle.c: `keel-pack bundle ...` (argv[0] is "bundle"); returns the exit status. */
 int bundle_main(int argc, char **argv);
+/* The layer's image in STORE/layers (keel-pack's output dir) or STORE itself, into out; -1 if in neither. */
+int bundle_store_find(const char *store, const uint8_t d[32], char *out, size_t n);
+
+/* push.c: `keel-pack bundle --push REF`: the config and its layers to a registry. */
+struct push_opts {
+	const char *ca;             /* CA file for https (NULL: the system's) */
+	const char *userpass;       /* "user:password" or NULL */
+	int plain_http;
+	const char *hosts[16];      /* "NAME=IPV4": reach NAME at that address, any port (no DNS) */
+	size_t nhosts;
+};
+int bundle_push(const char *ref, const char *cfgpath, const char *const *stores, size_t nstores,
+		const struct push_opts *o, struct err *e);
 
 #endif

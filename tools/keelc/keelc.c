@@ -10,23 +10,13 @@
 #include "format/config.h"
 #include "model.h"
 
+static const char usage_text[] =
+#include "build/gen/usage/keelc.inc"
+	;
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: keelc IN.conf -o OUT.bin [--sign KEY.pem] [--layers DIR]\n"
-		"       keelc --pubkey KEY.pem -o KEY.pub\n"
-		"\n"
-		"Compiles a keel text config (keel.conf(5)) into the binary config keel reads on the device.\n"
-		"The same input always gives the same bytes.\n"
-		"\n"
-		"  -o FILE          where to write (replaced atomically)\n"
-		"  --sign KEY.pem   sign with an ECDSA P-256 private key (PEM, e.g. from\n"
-		"                   openssl ecparam -name prime256v1 -genkey -noout -out KEY.pem)\n"
-		"  --layers DIR     resolve layer and image names through keel-pack's index DIR/index\n"
-		"                   (lines 'NAME sha256:<hex>'); sha256: digests need no index\n"
-		"  --pubkey KEY.pem write KEY.pem's public key as the raw 65-byte point keel reads\n"
-		"                   from /etc/keel/keys/*.pub\n"
-		"  -h, --help       this text\n");
+	fputs(usage_text, f);
 }
 
 /* A text config is at most this long (keelc(1)): keelc also reads pipes (/dev/stdin), so a stream

@@ -75,6 +75,15 @@ static void service_free(struct h_service *s)
 	for (uint32_t i = 0; i < s->io_max.n; i++)
 		free(s->io_max.v[i].device);
 	free(s->io_max.v);
+	strvec_free(&s->health);
+	free(s->env_file);
+	free(s->success_exit.v);
+	free(s->prevent_exit.v);
+	for (uint32_t i = 0; i < s->secrets.n; i++) {
+		free(s->secrets.v[i].source);
+		free(s->secrets.v[i].target);
+	}
+	free(s->secrets.v);
 }
 
 void model_free(struct model *m)
@@ -88,6 +97,9 @@ void model_free(struct model *m)
 	strvec_free(&s->modules);
 	strvec_free(&s->sysctls);
 	strvec_free(&s->volume_roots);
+	free(s->syslog_ca);
+	free(s->syslog_server_name);
+	free(s->metrics_file);
 	for (uint32_t i = 0; i < m->networks.n; i++) {
 		free(m->networks.v[i].name);
 		free(m->networks.v[i].bridge);
@@ -98,5 +110,12 @@ void model_free(struct model *m)
 		service_free(&m->services.v[i]);
 	free(m->services.v);
 	free(m->verity.v);
+	struct h_update *u = &m->update;
+	free(u->source);
+	free(u->ca);
+	free(u->credentials);
+	for (uint32_t i = 0; i < u->hosts.n; i++)
+		free(u->hosts.v[i].name);
+	free(u->hosts.v);
 	memset(m, 0, sizeof *m);
 }

@@ -28,6 +28,7 @@ struct loc {
 };
 
 typedef VEC(char *) strvec;
+typedef VEC(uint32_t) u32vec;
 
 /* A name another record refers to, with where it was written, checked after the whole file is read. */
 struct nameref {
@@ -41,6 +42,8 @@ struct h_system {
 	struct cfg_system_ext x;
 	char *hostname, *watchdog_device, *data_device, *data_fstype, *data_options;
 	strvec modules, sysctls, volume_roots; /* no volume_roots: CFG_DATA_ROOT */
+	struct cfg_ops o;               /* 1.2: written only when something in it is set */
+	char *syslog_ca, *syslog_server_name, *metrics_file;
 };
 
 struct h_network {
@@ -54,6 +57,7 @@ struct h_syscall { struct cfg_syscall_rule r; char *name; };
 struct h_iolimit { struct cfg_io_limit r; char *device; };
 struct h_device { struct cfg_device r; char *path; };
 struct digest { uint8_t b[32]; };
+struct h_secret { char *source, *target; struct loc at; };
 
 /* What a service says about its image (`image =`, `args =`, `entrypoint =`, `user =`), resolved
  * into the service's fields when its section ends (image.c). */
@@ -84,10 +88,30 @@ struct h_service {
 	VEC(struct cfg_port) ports;
 	VEC(struct loc) ports_at;       /* where each publish line's port pair is, for errors */
 	VEC(struct h_iolimit) io_max;
+	/* 1.2: operations (a SERVICE_OPS section is written when any service sets one) */
+	struct cfg_service_ops o;
+	strvec health;
+	char *env_file;
+	struct loc env_file_at;
+	u32vec success_exit, prevent_exit;
+	VEC(struct h_secret) secrets;
+};
+
+struct h_host { struct cfg_update_host r; char *name; };
+
+/* [update]: the release (always written) and the registry (written when any of its keys is). */
+struct h_update {
+	struct cfg_release rel;
+	struct cfg_update r;
+	char *source, *ca, *credentials;
+	VEC(struct h_host) hosts;
+	int registry;                   /* a registry key was given: write the UPDATE section */
+	struct loc at;                  /* the [update] line */
 };
 
 struct model {
 	struct h_system system;
+	struct h_update update;
 	VEC(struct h_network) networks;
 	VEC(struct h_service) services;
 	VEC(struct cfg_verity) verity;  /* [layer] sections, then the index's trees; sorted at the end */

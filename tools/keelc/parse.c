@@ -9,10 +9,11 @@
 #include "lex.h"
 #include "lib/digest.h"
 #include "lib/hashtree.h"
+#include "lib/version.h"
 #include "model.h"
 #include "values.h"
 
-enum sect { S_NONE, S_SYSTEM, S_NETWORK, S_SERVICE, S_LAYER };
+enum sect { S_NONE, S_SYSTEM, S_NETWORK, S_SERVICE, S_UPDATE, S_LAYER };
 
 struct pctx {
 	struct lex_line *l;
@@ -22,9 +23,10 @@ struct pctx {
 	enum sect sect;
 	char where[64];                 /* "system", "network 'lan'", "service 'web'" */
 	const char *key;
-	uint64_t seen;                  /* keys already given in this section (by table index) */
-	int system_seen;
+	uint64_t seen[2];               /* keys already given in this section (bit i: table index i) */
+	int system_seen, update_seen;
 	struct h_system *sys;
+	struct h_update *upd;
 	struct h_network *net;
 	struct h_service *svc;
 	struct cfg_verity *ver;         /* [layer]: its record */
@@ -61,6 +63,8 @@ static const struct cfg_field *rule_of(enum cfg_rec k, const void *rec, const vo
 #define SYS_R(f) RULE(CFG_REC_SYSTEM, p->sys->r, f)
 #define NET_R(f) RULE(CFG_REC_NETWORK, p->net->r, f)
 #define SVC_R(f) RULE(CFG_REC_SERVICE, p->svc->r, f)
+#define OPS_R(f) RULE(CFG_REC_OPS, p->sys->o, f)
+#define SOPS_R(f) RULE(CFG_REC_SERVICE_OPS, p->svc->o, f)
 
 static uint32_t hi32(const struct cfg_field *f)
 {
@@ -236,6 +240,59 @@ static int sys_volume_roots(struct pctx *p)
 	return 0;
 }
 
+/* ---- [system], 1.2: persistent logs, the syslog collector, the metrics file -------------------- */
+
+static int sys_log_persist(struct pctx *p) { return set_flag(p, &p->sys->o.flags, CFG_OPS_LOG_PERSIST); }
+static int sys_log_status(struct pctx *p) { return set_flag(p, &p->sys->o.flags, CFG_OPS_LOG_STATUS); }
+
+static int get_size32(struct pctx *p, const struct cfg_field *f, uint32_t *out)
+{
+	uint64_t v;
+	if (get_size(p, 0, 0, f, &v))
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int sys_log_service_max(struct pctx *p) { return get_size32(p, OPS_R(log_service_max), &p->sys->o.log_service_max); }
+static int sys_log_total_max(struct pctx *p) { return get_size32(p, OPS_R(log_total_max), &p->sys->o.log_total_max); }
+static int sys_log_flush(struct pctx *p) { return get_ms(p, 0, OPS_R(log_flush_ms), &p->sys->o.log_flush_ms); }
+
+/* syslog = udp|tcp|tls ADDRESS[:PORT]: an address, never a name (nothing resolves names on the
+ * device). */
+static int sys_syslog(struct pctx *p)
+{
+	static const char *const protos[] = {"off", "udp", "tcp", "tls", NULL};
+	struct cfg_ops *o = &p->sys->o;
+	if (get_word(p, 0, protos, "udp, tcp or tls", &o->syslog_proto))
+		return -1;
+	if (!o->syslog_proto)
+		return perr(p, COL(0), "expected udp, tcp or tls, got 'off' (leave syslog out)");
+	char addr[32];
+	const char *colon = strchr(TOK(1), ':');
+	size_t n = colon ? (size_t)(colon - TOK(1)) : strlen(TOK(1));
+	if (n >= sizeof addr)
+		n = sizeof addr - 1;
+	memcpy(addr, TOK(1), n);
+	addr[n] = '\0';
+	if (val_ipv4(addr, &o->syslog_address) || !o->syslog_address)
+		return perr(p, COL(1), "expected an IPv4 address like 192.0.2.10 or 192.0.2.10:514, got '%s'", TOK(1));
+	if (colon && val_u32(colon + 1, 1, 65535, &o->syslog_port))
+		return perr(p, COL(1), "expected a port 1..65535 after ':', got '%s'", TOK(1));
+	return 0;
+}
+
+static int sys_syslog_tls(struct pctx *p)
+{
+	return get_abspath(p, 0, &p->sys->syslog_ca) || get_hostname(p, 1, &p->sys->syslog_server_name);
+}
+
+static int sys_metrics_file(struct pctx *p)
+{
+	return get_str(p, 0, cfg_rule_out_file, &p->sys->metrics_file) ||
+	       get_secs(p, 1, OPS_R(metrics_interval_s), &p->sys->o.metrics_interval_s);
+}
+
 static int sys_update_health(struct pctx *p)
 {
 	return get_secs(p, 0, SYS_R(update_health_s), &p->sys->r.update_health_s);
@@ -277,6 +334,80 @@ static int net_uplink_address(struct pctx *p)
 	return get_cidr(p, 0, &p->net->r.uplink_address, &p->net->r.uplink_prefix);
 }
 static int net_gateway(struct pctx *p) { return get_ipv4(p, 0, &p->net->r.gateway); }
+
+/* ---- [update] ----------------------------------------------------------------------------------- */
+
+#define UPD_R(f) RULE(CFG_REC_UPDATE, p->upd->r, f)
+
+static int upd_source(struct pctx *p) { p->upd->registry = 1; return get_str(p, 0, cfg_rule_source, &p->upd->source); }
+static int upd_ca(struct pctx *p) { p->upd->registry = 1; return get_abspath(p, 0, &p->upd->ca); }
+static int upd_credentials(struct pctx *p) { p->upd->registry = 1; return get_abspath(p, 0, &p->upd->credentials); }
+static int upd_plain_http(struct pctx *p) { p->upd->registry = 1; return set_flag(p, &p->upd->r.flags, CFG_UPD_PLAIN_HTTP); }
+
+static const char *const applies[] = {"reboot", "live", NULL};
+static int upd_apply(struct pctx *p)
+{
+	uint32_t w;
+	p->upd->registry = 1;
+	if (get_word(p, 0, applies, "reboot or live", &w))
+		return -1;
+	p->upd->r.flags = w ? (p->upd->r.flags | CFG_UPD_APPLY_LIVE) : (p->upd->r.flags & ~CFG_UPD_APPLY_LIVE);
+	return 0;
+}
+
+/* poll = INTERVAL [JITTER] | never */
+static int upd_poll(struct pctx *p)
+{
+	p->upd->registry = 1;
+	if (!strcmp(TOK(0), "never") && NTOK == 1) {
+		p->upd->r.poll_s = p->upd->r.jitter_s = 0;
+		return 0;
+	}
+	if (get_secs(p, 0, UPD_R(poll_s), &p->upd->r.poll_s))
+		return -1;
+	p->upd->r.jitter_s = 0;
+	if (NTOK > 1 && get_secs(p, 1, UPD_R(jitter_s), &p->upd->r.jitter_s))
+		return -1;
+	if (p->upd->r.jitter_s > p->upd->r.poll_s)
+		return perr(p, COL(1), "the jitter (%s) is longer than the interval (%s)", TOK(1), TOK(0));
+	return 0;
+}
+
+static int upd_host(struct pctx *p)
+{
+	struct h_host h;
+	memset(&h, 0, sizeof h);
+	p->upd->registry = 1;
+	if (p->upd->hosts.n == CFG_UPDATE_HOSTS_MAX)
+		return perr(p, COL(0), "more than %u hosts", CFG_UPDATE_HOSTS_MAX);
+	for (uint32_t i = 0; i < p->upd->hosts.n; i++)
+		if (!strcmp(p->upd->hosts.v[i].name, TOK(0)))
+			return perr(p, COL(0), "host '%s' given twice", TOK(0));
+	if (get_hostname(p, 0, NULL) || get_ipv4(p, 1, &h.r.address))
+		return -1;
+	if (!h.r.address)
+		return perr(p, COL(1), "expected an address other than 0.0.0.0");
+	h.name = xstrdup(TOK(0));
+	VEC_PUSH(p->upd->hosts, h);
+	return 0;
+}
+
+static int upd_serial(struct pctx *p)
+{
+	if (val_u64(TOK(0), &p->upd->rel.serial))
+		return perr(p, COL(0), "expected a number (0..18446744073709551615), got '%s'", TOK(0));
+	return 0;
+}
+
+static int upd_min_keel(struct pctx *p)
+{
+	int64_t v = keel_version_parse(TOK(0));
+	if (v < 0)
+		return perr(p, COL(0), "expected a keel version like 0.2.0, got '%s'", TOK(0));
+	/* Never below what this keelc's own sections need. */
+	p->upd->rel.min_keel = (uint32_t)v > KEEL_FORMAT_FLOOR ? (uint32_t)v : KEEL_FORMAT_FLOOR;
+	return 0;
+}
 
 /* ---- [service NAME] --------------------------------------------------------------------------- */
 
@@ -771,6 +902,68 @@ static int svc_log_buffer(struct pctx *p)
 	return 0;
 }
 
+/* ---- [service], 1.2: health check, watchdog, exit statuses, env_file, secrets ------------------ */
+
+static int svc_health(struct pctx *p)
+{
+	if (cfg_rule_abspath(TOK(0)))
+		return perr(p, COL(0), "expected an absolute path to the check's program, got '%s'", TOK(0));
+	for (uint32_t i = 0; i < NTOK; i++)
+		VEC_PUSH(p->svc->health, xstrdup(TOK(i)));
+	return 0;
+}
+
+static int svc_health_interval(struct pctx *p) { return get_ms(p, 0, SOPS_R(health_interval_ms), &p->svc->o.health_interval_ms); }
+static int svc_health_timeout(struct pctx *p) { return get_ms(p, 0, SOPS_R(health_timeout_ms), &p->svc->o.health_timeout_ms); }
+static int svc_health_start(struct pctx *p) { return get_ms(p, 0, SOPS_R(health_start_ms), &p->svc->o.health_start_ms); }
+static int svc_health_retries(struct pctx *p) { return get_u32(p, 0, SOPS_R(health_retries), &p->svc->o.health_retries); }
+static int svc_watchdog(struct pctx *p) { return get_ms(p, 0, SOPS_R(watchdog_ms), &p->svc->o.watchdog_ms); }
+
+static int exit_list(struct pctx *p, u32vec *v)
+{
+	for (uint32_t i = 0; i < NTOK; i++) {
+		uint32_t x;
+		if (val_u32(TOK(i), 0, 255, &x))
+			return perr(p, COL(i), "expected an exit status 0..255 (128+N for signal N), got '%s'", TOK(i));
+		if (v->n == CFG_MAX_EXIT_LIST)
+			return perr(p, COL(i), "more than %u exit statuses", CFG_MAX_EXIT_LIST);
+		VEC_PUSH(*v, x);
+	}
+	return 0;
+}
+
+static int svc_success_exit(struct pctx *p) { return exit_list(p, &p->svc->success_exit); }
+static int svc_prevent_exit(struct pctx *p) { return exit_list(p, &p->svc->prevent_exit); }
+
+static int svc_env_file(struct pctx *p)
+{
+	/* Held to the volume roots once the whole file is read (check_model). */
+	if (cfg_rule_abspath(TOK(0)))
+		return perr(p, COL(0), "expected an absolute path under a volume root, got '%s'", TOK(0));
+	p->svc->env_file = xstrdup(TOK(0));
+	p->svc->env_file_at = (struct loc){p->l->line, COL(0)};
+	return 0;
+}
+
+static int svc_secret(struct pctx *p)
+{
+	const char *s = TOK(0), *colon = strchr(s, ':');
+	if (!colon || s[0] != '/')
+		return perr(p, COL(0), "expected /SOURCE:" CFG_SECRETS_DIR "/NAME, got '%s'", s);
+	const char *why = cfg_rule_secret_target(colon + 1);
+	if (why)
+		return perr(p, COL(0), "target: %s, got '%s'", why, colon + 1);
+	for (uint32_t i = 0; i < p->svc->secrets.n; i++)
+		if (!strcmp(p->svc->secrets.v[i].target, colon + 1))
+			return perr(p, COL(0), "target '%s' is given twice", colon + 1);
+	if (p->svc->secrets.n == CFG_MAX_SECRETS)
+		return perr(p, COL(0), "more than %u secrets", CFG_MAX_SECRETS);
+	struct h_secret x = {xstrdup(s), xstrdup(colon + 1), {p->l->line, COL(0)}};
+	x.source[colon - s] = '\0';
+	VEC_PUSH(p->svc->secrets, x);
+	return 0;
+}
+
 /* verity = DATA_BLOCK_SIZE HASH_BLOCK_SIZE DATA_BLOCKS sha256 ROOT SALT (dm-verity's table order;
  * SALT is hex, or - for none). Each number by the device's rule for its field. */
 static int layer_verity(struct pctx *p)
@@ -833,6 +1026,14 @@ static const struct key system_keys[] = {
 	{"update_health", sys_update_health, 1, 1, 0},
 	{"ip_forward", sys_ip_forward, 1, 1, 0},
 	{"volume_roots", sys_volume_roots, 1, MANY, REPEAT},
+	{"log_persist", sys_log_persist, 1, 1, 0},
+	{"log_status", sys_log_status, 1, 1, 0},
+	{"log_service_max", sys_log_service_max, 1, 1, 0},
+	{"log_total_max", sys_log_total_max, 1, 1, 0},
+	{"log_flush", sys_log_flush, 1, 1, 0},
+	{"syslog", sys_syslog, 2, 2, 0},
+	{"syslog_tls", sys_syslog_tls, 2, 2, 0},
+	{"metrics_file", sys_metrics_file, 2, 2, 0},
 	{NULL, NULL, 0, 0, 0},
 };
 
@@ -844,6 +1045,19 @@ static const struct key network_keys[] = {
 	{"uplink_address", net_uplink_address, 1, 1, 0},
 	{"gateway", net_gateway, 1, 1, 0},
 	{"masquerade", net_masquerade, 1, 1, 0},
+	{NULL, NULL, 0, 0, 0},
+};
+
+static const struct key update_keys[] = {
+	{"source", upd_source, 1, 1, 0},
+	{"ca", upd_ca, 1, 1, 0},
+	{"credentials", upd_credentials, 1, 1, 0},
+	{"poll", upd_poll, 1, 2, 0},
+	{"host", upd_host, 2, 2, REPEAT},
+	{"plain_http", upd_plain_http, 1, 1, 0},
+	{"apply", upd_apply, 1, 1, 0},
+	{"serial", upd_serial, 1, 1, 0},
+	{"min_keel", upd_min_keel, 1, 1, 0},
 	{NULL, NULL, 0, 0, 0},
 };
 
@@ -894,8 +1108,19 @@ static const struct key service_keys[] = {
 	{"io_weight", svc_io_weight, 1, 1, 0},
 	{"cpuset_cpus", svc_cpuset_cpus, 1, 1, 0},
 	{"log_buffer", svc_log_buffer, 1, 1, 0},
+	{"health", svc_health, 1, MANY, 0},
+	{"health_interval", svc_health_interval, 1, 1, 0},
+	{"health_timeout", svc_health_timeout, 1, 1, 0},
+	{"health_start_period", svc_health_start, 1, 1, 0},
+	{"health_retries", svc_health_retries, 1, 1, 0},
+	{"watchdog", svc_watchdog, 1, 1, 0},
+	{"success_exit", svc_success_exit, 1, MANY, REPEAT},
+	{"restart_prevent_exit", svc_prevent_exit, 1, MANY, REPEAT},
+	{"env_file", svc_env_file, 1, 1, 0},
+	{"secret", svc_secret, 1, 1, REPEAT},
 	{NULL, NULL, 0, 0, 0},
 };
+_Static_assert(sizeof service_keys / sizeof service_keys[0] <= 128, "pctx.seen holds 128 keys");
 
 static const struct key layer_keys[] = {
 	{"verity", layer_verity, 6, 6, 0},
@@ -904,17 +1129,17 @@ static const struct key layer_keys[] = {
 
 static int do_key(struct pctx *p)
 {
-	const struct key *tab = p->sect == S_SYSTEM ? system_keys : p->sect == S_NETWORK ? network_keys
-				: p->sect == S_LAYER ? layer_keys : service_keys;
+	const struct key *tab = p->sect == S_SYSTEM ? system_keys : p->sect == S_NETWORK ? network_keys :
+				p->sect == S_UPDATE ? update_keys : p->sect == S_LAYER ? layer_keys : service_keys;
 	int i = 0;
 	while (tab[i].name && strcmp(tab[i].name, p->l->key))
 		i++;
 	if (!tab[i].name)
 		return perr(p, p->l->key_col, "unknown key '%s'", p->l->key);
 	p->key = tab[i].name;
-	if (!(tab[i].flags & REPEAT) && (p->seen & (1ull << i)))
+	if (!(tab[i].flags & REPEAT) && (p->seen[i / 64] & (1ull << (i % 64))))
 		return perr(p, p->l->key_col, "given twice (only lists and repeatable keys may repeat)");
-	p->seen |= 1ull << i;
+	p->seen[i / 64] |= 1ull << (i % 64);
 	uint32_t n = NTOK;
 	if (n < tab[i].min)
 		return perr(p, n ? COL(n - 1) : p->l->key_col, "expected %u value%s, got %u", tab[i].min,
@@ -941,7 +1166,7 @@ static int key_given(struct pctx *p, const char *key)
 {
 	for (int i = 0; service_keys[i].name; i++)
 		if (!strcmp(service_keys[i].name, key))
-			return !!(p->seen & (1ull << i));
+			return !!(p->seen[i / 64] & (1ull << (i % 64)));
 	return 0;
 }
 
@@ -956,6 +1181,15 @@ static int end_section(struct pctx *p, struct loc at)
 		rc = perr(p, at.col, "missing bridge");
 	if (p->sect == S_LAYER && !p->ver->hash)
 		rc = perr(p, at.col, "missing verity");
+	if (p->sect == S_UPDATE && p->upd->registry) {
+		/* The device's rule between [update]'s fields (strings stand in as "given"). */
+		struct cfg_update probe = p->upd->r;
+		probe.source = p->upd->source != NULL;
+		probe.ca = p->upd->ca != NULL;
+		const char *field, *why = cfg_rec_rules[CFG_REC_UPDATE].rule(&probe, &field);
+		if (why)
+			rc = perr(p, at.col, "%s: %s", field, why);
+	}
 	if (p->sect == S_SERVICE && !rc) {
 		/* The image fills in what the service did not say; then the device's rules see the result. */
 		int given[GIVEN_N] = {key_given(p, "exec"), key_given(p, "workdir"), key_given(p, "stop")};
@@ -981,6 +1215,19 @@ static int end_section(struct pctx *p, struct loc at)
 		probe.ports.count = s->ports.n;
 		probe.idmaps.count = s->idmaps.n;
 		const char *field, *why = cfg_rule_service_whole(&probe, &field);
+		struct cfg_service_ops ops = s->o;
+		ops.health.count = s->health.n;
+		if (!why)
+			why = cfg_rule_service_ops(&ops, &field);
+		if (why)
+			rc = perr(p, at.col, "%s", why);
+	}
+	if (p->sect == S_SYSTEM) {
+		struct cfg_ops o = p->sys->o;
+		o.syslog_ca = p->sys->syslog_ca != NULL;
+		o.syslog_server_name = p->sys->syslog_server_name != NULL;
+		o.metrics_file = p->sys->metrics_file != NULL;
+		const char *field, *why = cfg_rec_rules[CFG_REC_OPS].rule(&o, &field);
 		if (why)
 			rc = perr(p, at.col, "%s", why);
 	}
@@ -1030,10 +1277,21 @@ static int do_section(struct pctx *p)
 {
 	uint32_t n = NTOK;
 	p->where[0] = '\0';
-	p->seen = 0;
+	memset(p->seen, 0, sizeof p->seen);
 	p->sys = NULL;
 	p->net = NULL;
 	p->svc = NULL;
+	p->upd = NULL;
+	if (n == 1 && !strcmp(TOK(0), "update")) {
+		if (p->update_seen)
+			return perr(p, p->l->key_col, "[update] given twice");
+		p->update_seen = 1;
+		p->sect = S_UPDATE;
+		p->upd = &p->m->update;
+		p->upd->at = (struct loc){p->l->line, p->l->key_col};
+		snprintf(p->where, sizeof p->where, "update");
+		return 0;
+	}
 	if (n == 1 && !strcmp(TOK(0), "system")) {
 		if (p->system_seen)
 			return perr(p, p->l->key_col, "[system] given twice");
@@ -1048,7 +1306,7 @@ static int do_section(struct pctx *p)
 		return layer_section(p);
 	if (n != 2 || (strcmp(TOK(0), "network") && strcmp(TOK(0), "service")))
 		return perr(p, n ? COL(0) : p->l->key_col,
-			    "unknown section '%s' (expected [system], [network NAME], [service NAME] or [layer LAYER])",
+			    "unknown section '%s' (expected [system], [update], [network NAME], [service NAME] or [layer LAYER])",
 			    n ? TOK(0) : "");
 	if (cfg_rule_name(TOK(1)))
 		return perr(p, COL(1), "%s name '%s': %s", TOK(0), TOK(1), cfg_rule_name(TOK(1)));
@@ -1212,6 +1470,27 @@ static int check_volumes(const struct model *m, const struct h_service *s, const
 	return 0;
 }
 
+/* env_file and secrets' sources lie under a volume root, as a volume's do. */
+static int check_ops_sources(const struct model *m, const struct h_service *s, const char *file, struct err *e)
+{
+	const strvec *roots = &m->system.volume_roots;
+	uint32_t nroots = roots->n ? roots->n : 1;
+	char msg[300];
+	const char *why = s->env_file ? cfg_rule_volume_source(s->env_file, nroots, root_name, roots) : NULL;
+	if (why) {
+		snprintf(msg, sizeof msg, "'%s' %s", s->env_file, why);
+		return ref_err(file, s, "env_file", &(struct nameref){NULL, s->env_file_at}, msg, e);
+	}
+	for (uint32_t k = 0; k < s->secrets.n; k++) {
+		const struct h_secret *x = &s->secrets.v[k];
+		if ((why = cfg_rule_volume_source(x->source, nroots, root_name, roots))) {
+			snprintf(msg, sizeof msg, "source '%s' %s", x->source, why);
+			return ref_err(file, s, "secret", &(struct nameref){NULL, x->at}, msg, e);
+		}
+	}
+	return 0;
+}
+
 static int check_model(const struct model *m, const char *file, struct err *e)
 {
 	char msg[160];
@@ -1246,7 +1525,7 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 			if (check_address(m, i, &m->networks.v[k], file, e))
 				return -1;
 		}
-		if (check_volumes(m, s, file, e))
+		if (check_volumes(m, s, file, e) || check_ops_sources(m, s, file, e))
 			return -1;
 	}
 	uint8_t *seen = xrealloc(NULL, CFG_PORTS_SEEN);
@@ -1304,10 +1583,11 @@ int model_parse(struct model *m, const char *file, const char *text, size_t len,
 {
 	memset(m, 0, sizeof *m);
 	cfg_system_defaults(&m->system.r);
+	m->update.rel.min_keel = KEEL_FORMAT_FLOOR;
 	struct lex_line l;
 	memset(&l, 0, sizeof l);
 	l.file = file;
-	struct pctx p = {&l, e, m, ix, S_NONE, "", NULL, 0, 0, NULL, NULL, NULL};
+	struct pctx p = {.l = &l, .e = e, .m = m, .ix = ix, .sect = S_NONE};
 	struct loc section_at = {0, 0};
 	size_t pos = 0;
 	int rc = 0;

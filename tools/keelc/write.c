@@ -28,7 +28,7 @@ static void put(struct bytes *b, const void *p, size_t n)
 
 struct w {
 	struct bytes strings, strlist, u32list, digests, networks, services, mounts, idmaps, rlimits, syscalls,
-		iolimits, ports, devices;
+		iolimits, ports, devices, service_ops, secrets;
 	struct err *e;
 };
 
@@ -120,6 +120,30 @@ static void write_service(struct w *w, const struct h_service *h)
 	}
 	memset(s.reserved, 0, sizeof s.reserved);
 	put(&w->services, &s, sizeof s);
+	struct cfg_service_ops o = h->o;
+	o.health = strs(w, h->health.v, h->health.n);
+	o.env_file = str(w, h->env_file);
+	o.success_exit = recs(&w->u32list, h->success_exit.v, h->success_exit.n, 4);
+	o.prevent_exit = recs(&w->u32list, h->prevent_exit.v, h->prevent_exit.n, 4);
+	o.secrets = (struct cfg_range){w->secrets.n / sizeof(struct cfg_secret), h->secrets.n};
+	for (uint32_t i = 0; i < h->secrets.n; i++) {
+		struct cfg_secret x = {str(w, h->secrets.v[i].source), str(w, h->secrets.v[i].target)};
+		put(&w->secrets, &x, sizeof x);
+	}
+	put(&w->service_ops, &o, sizeof o);
+}
+
+/* Any service sets an operation (1.2): else the SERVICE_OPS section is left out. */
+static int any_service_ops(const struct model *m)
+{
+	static const struct cfg_service_ops none;
+	for (uint32_t i = 0; i < m->services.n; i++) {
+		const struct h_service *h = &m->services.v[i];
+		if (memcmp(&h->o, &none, sizeof none) || h->health.n || h->env_file || h->success_exit.n ||
+		    h->prevent_exit.n || h->secrets.n)
+			return 1;
+	}
+	return 0;
 }
 
 void config_digest(uint8_t *buf)
@@ -165,10 +189,38 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	for (uint32_t i = 0; i < m->services.n; i++)
 		write_service(&w, &m->services.v[i]);
 
-	struct bytes sysb = {0}, extb = {0}, verb = {0};
+	if (!any_service_ops(m))
+		w.service_ops.n = 0; /* the records were laid out with their strings; the section is left out */
+	struct cfg_ops ops = hs->o;
+	ops.syslog_ca = str(&w, hs->syslog_ca);
+	ops.syslog_server_name = str(&w, hs->syslog_server_name);
+	ops.metrics_file = str(&w, hs->metrics_file);
+	static const struct cfg_ops no_ops;
+	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0}, opsb = {0}, verb = {0};
 	put(&sysb, &sys, sizeof sys);
 	put(&extb, &ext, sizeof ext);
 	put(&verb, m->verity.v, m->verity.n * sizeof(struct cfg_verity)); /* sorted by model_parse */
+	if (memcmp(&ops, &no_ops, sizeof ops))
+		put(&opsb, &ops, sizeof ops);
+	const struct h_update *hu = &m->update;
+	struct cfg_release rel = hu->rel;
+	rel.reserved = 0;
+	put(&relb, &rel, sizeof rel);
+	if (hu->registry) {
+		struct cfg_update upd = hu->r;
+		upd.source = str(&w, hu->source);
+		upd.ca = str(&w, hu->ca);
+		upd.credentials = str(&w, hu->credentials);
+		upd.hosts = (struct cfg_range){0, hu->hosts.n};
+		memset(upd.reserved, 0, sizeof upd.reserved);
+		for (uint32_t i = 0; i < hu->hosts.n; i++) {
+			struct cfg_update_host h = hu->hosts.v[i].r;
+			h.name = str(&w, hu->hosts.v[i].name);
+			memset(h.reserved, 0, sizeof h.reserved);
+			put(&hostb, &h, sizeof h);
+		}
+		put(&updb, &upd, sizeof upd);
+	}
 	/* Table order is the file order; empty list sections are left out. */
 	struct { uint16_t type; struct bytes *b; uint32_t entry; } secs[] = {
 		{CFG_SEC_STRINGS, &w.strings, 1},
@@ -186,6 +238,12 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_PORTS, &w.ports, sizeof(struct cfg_port)},
 		{CFG_SEC_DEVICES, &w.devices, sizeof(struct cfg_device)},
 		{CFG_SEC_SYSTEM_EXT, &extb, sizeof(struct cfg_system_ext)},
+		{CFG_SEC_RELEASE, &relb, sizeof(struct cfg_release)},
+		{CFG_SEC_UPDATE, &updb, sizeof(struct cfg_update)},
+		{CFG_SEC_UPDATE_HOSTS, &hostb, sizeof(struct cfg_update_host)},
+		{CFG_SEC_OPS, &opsb, sizeof(struct cfg_ops)},
+		{CFG_SEC_SERVICE_OPS, &w.service_ops, sizeof(struct cfg_service_ops)},
+		{CFG_SEC_SECRETS, &w.secrets, sizeof(struct cfg_secret)},
 		{CFG_SEC_VERITY, &verb, sizeof(struct cfg_verity)},
 	};
 	size_t nsecs = sizeof secs / sizeof secs[0];
@@ -194,7 +252,7 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		count += i < 2 || secs[i].b->n;
 	uint64_t off = sizeof(struct cfg_header) + (uint64_t)count * sizeof(struct cfg_section);
 	off = (off + 7) & ~7ull;
-	struct cfg_section table[32];
+	struct cfg_section table[sizeof secs / sizeof secs[0]];
 	uint32_t t = 0;
 	for (size_t i = 0; i < nsecs; i++) {
 		if (i >= 2 && !secs[i].b->n)
