@@ -47,7 +47,7 @@ floor_srcs = $(filter-out $(MAINS),$(sort $(wildcard $(1)/*.c)))
 dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f))))
 # Generated at build time by tools/seccomp-gen for each arch: the default profile's BPF program
 # (runtime/) and the syscall name table (format/).
-GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o
+GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o $(OUT)/obj/gen/syscall_abis.o
 KEEL_OBJS := $(OUT)/obj/init/main.o $(call dev_objs,init update runtime format lib) $(GEN_OBJS)
 KEEL_CMD_OBJS := $(OUT)/obj/cmd/main.o $(call dev_objs,cmd update runtime format lib) $(GEN_OBJS)
 # Helpers (helpers/): small programs PID 1 starts as isolated processes, each its own budget.
@@ -135,6 +135,9 @@ $(B)/%/gen/seccomp_profile.c: $(SECCOMP_GEN)
 $(B)/%/gen/syscall_names.c: $(SECCOMP_GEN)
 	@mkdir -p $(dir $@)
 	$(SECCOMP_GEN) $* names > $@.tmp && mv $@.tmp $@
+$(B)/%/gen/syscall_abis.c: $(SECCOMP_GEN)
+	@mkdir -p $(dir $@)
+	$(SECCOMP_GEN) $* abis > $@.tmp && mv $@.tmp $@
 
 $(OUT)/obj/gen/%.o: $(OUT)/gen/%.c $(DEPS)/.built
 	@mkdir -p $(dir $@)
@@ -177,7 +180,7 @@ srcs_keelc := $(filter-out tools/keelc/keelc.c,$(sort $(wildcard tools/keelc/*.c
 srcs_keel-pack := $(filter-out tools/keel-pack/keel-pack.c,$(sort $(wildcard tools/keel-pack/*.c)))
 # keelc checks `syscall =` names against every device arch's names: the x86_64 table, which lists
 # both arches' names, compiled for any host.
-gen_format := gen/syscall_names
+gen_format := gen/syscall_names gen/syscall_abis
 gen_runtime := gen/seccomp_profile
 HOST_GEN_ARCH_syscall_names := x86_64
 HOST_GEN_ARCH_seccomp_profile := $(HOST_ARCH)
@@ -200,7 +203,7 @@ $(foreach f,$(HOST_FLOORS),$(eval $(call host_archive,$(1),$(f))))
 -include $$(wildcard $(HOST)/$(1)/obj/*/*.d $(HOST)/$(1)/obj/*/*/*.d $(HOST)/$(1)/obj/gen/*.d)
 endef
 define host_archive
-$(HOST)/$(1)/libkeel-$(2).a: $(patsubst %.c,$(HOST)/$(1)/obj/%.o,$(srcs_$(2))) $(if $(gen_$(2)),$(HOST)/$(1)/obj/$(gen_$(2)).o)
+$(HOST)/$(1)/libkeel-$(2).a: $(patsubst %.c,$(HOST)/$(1)/obj/%.o,$(srcs_$(2))) $(foreach g,$(gen_$(2)),$(HOST)/$(1)/obj/$(g).o)
 	@rm -f $$@
 	ar rcs $$@ $$^
 endef
@@ -312,9 +315,11 @@ powercut: qemu-prereqs
 # ---- fuzzing ------------------------------------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(HOST)/fuzz/%,$(FUZZ_SRCS))
-$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,init runtime helpers keelc format lib) | $(B)/.deps-installed
+FUZZ_FLOORS := cmd update init runtime helpers keelc format lib
+$(HOST)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call host_libs,fuzz,$(FUZZ_FLOORS)) | $(B)/.deps-installed
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< $(call host_libs,fuzz,init runtime helpers keelc format lib) -lbearssl
+	clang $(CFLAGS_fuzz) -fsanitize=fuzzer -o $@ $< -Wl,--start-group $(call host_libs,fuzz,$(FUZZ_FLOORS)) \
+		-Wl,--end-group -lbearssl
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \

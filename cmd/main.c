@@ -12,6 +12,8 @@ static const struct {
 } commands[] = {
 	{"check", cmd_check}, {"run", cmd_run}, {"ctl", cmd_ctl}, {"update", cmd_update}, {"net-up", cmd_net_up},
 };
+/* The OCI runtime's verbs (cmd/oci_main.c); `run` is theirs too when it names one container. */
+static const char *const oci_verbs[] = {"create", "start", "state", "kill", "delete", "exec", "features"};
 
 static const char usage_text[] =
 #include "build/gen/usage/keel.inc"
@@ -32,6 +34,14 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* runc's global options come before the verb; --version is runc's too. */
+	if (argv[1][0] == '-')
+		return cmd_oci(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof oci_verbs / sizeof oci_verbs[0]; i++)
+		if (!strcmp(argv[1], oci_verbs[i]))
+			return cmd_oci(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run") && cmd_oci_run_is_oci(argc - 1, argv + 1))
+		return cmd_oci(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

@@ -614,7 +614,8 @@ static const char *rule_ops(const void *rec, const char **field)
 		return WHY("syslog_address", "expected a protocol and an address, or neither");
 	if (!o->syslog_proto && (o->syslog_port || o->syslog_ca || o->syslog_server_name))
 		return WHY("syslog_port", "a port, CA or server name needs a syslog collector");
-	if ((o->syslog_proto == CFG_SYSLOG_TLS) != (o->syslog_ca && o->syslog_server_name))
+	int tls = o->syslog_proto == CFG_SYSLOG_TLS;
+	if ((tls && !(o->syslog_ca && o->syslog_server_name)) || (!tls && (o->syslog_ca || o->syslog_server_name)))
 		return WHY("syslog_ca", "expected a CA and a server name with tls and only with it");
 	if (!o->metrics_interval_s != !o->metrics_file)
 		return WHY("metrics_file", "expected a file and an interval, or neither");

@@ -104,7 +104,8 @@ int mkdir_p(const char *path, mode_t mode, struct err *e)
 	return 0;
 }
 
-int file_put_at(int dfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode, struct err *e)
+static int put_at(int dfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode, int durable,
+		  struct err *e)
 {
 	char tmp[64];
 	if ((size_t)snprintf(tmp, sizeof tmp, ".%s.tmp", name) >= sizeof tmp)
@@ -125,14 +126,25 @@ int file_put_at(int dfd, const char *dir, const char *name, const void *data, si
 		}
 		done += (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((durable && fsync(fd) < 0) || close(fd) < 0) {
 		int saved = errno;
 		unlinkat(dfd, tmp, 0);
 		return err_sys(e, saved, "%s/%s: fsync", dir, tmp);
 	}
 	if (renameat(dfd, tmp, dfd, name) < 0)
 		return err_sys(e, errno, "%s/%s: rename to %s", dir, tmp, name);
-	if (fsync(dfd) < 0)
+	if (durable && fsync(dfd) < 0)
 		return err_sys(e, errno, "%s: fsync", dir);
 	return 0;
+}
+
+int file_put_at(int dfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode, struct err *e)
+{
+	return put_at(dfd, dir, name, data, len, mode, 1, e);
+}
+
+int file_put_volatile_at(int dfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode,
+			 struct err *e)
+{
+	return put_at(dfd, dir, name, data, len, mode, 0, e);
 }

@@ -22,6 +22,10 @@ ssize_t file_read_small(int dfd, const char *path, int flags, char *buf, size_t 
  * fsync'd, renamed over `name`, the directory fsync'd. A reader (or a power cut) sees the old
  * file or the new one, never a part. */
 int file_put_at(int dfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode, struct err *e);
+/* The same without the fsyncs, for state on a tmpfs (/run) that does not outlive a boot anyway:
+ * still whole or not at all. */
+int file_put_volatile_at(int dfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode,
+			 struct err *e);
 
 /* Write len bytes to an existing file (a proc, sysfs or cgroup file) in one write: dfd as in openat.
  * Returns 0; -1 when the file does not open, -2 when the write fails or falls short (EIO), errno

@@ -370,6 +370,9 @@ bool json_eq(const struct json *j, uint32_t t, const char *s)
 		return false;
 	const char *raw = j->text + k->off + 1;
 	size_t end = k->len - 2, i = 0, n = strlen(s), o = 0;
+	/* Most strings hold no escape: compared as they are. */
+	if (!memchr(raw, '\\', end))
+		return end == n && !memcmp(raw, s, n);
 	while (i < end) {
 		char ch[4];
 		size_t l = decode_one(raw, &i, ch);
@@ -387,6 +390,14 @@ int json_string(const struct json *j, uint32_t t, char *buf, size_t cap, struct 
 		return type_error(j, t, "a string", e);
 	const char *raw = j->text + k->off + 1;
 	size_t end = k->len - 2, i = 0, o = 0;
+	/* Most strings hold no escape: copied as they are (the parse refused raw control bytes). */
+	if (!memchr(raw, '\\', end)) {
+		if (end >= cap)
+			return err_set(e, ENAMETOOLONG, "a string longer than %zu bytes", cap ? cap - 1 : 0);
+		memcpy(buf, raw, end);
+		buf[end] = '\0';
+		return (int)end;
+	}
 	while (i < end) {
 		char ch[4];
 		size_t l = decode_one(raw, &i, ch);

@@ -32,6 +32,10 @@ enum cgroup_limits_part { CGROUP_LIMITS_BOUNDS, CGROUP_LIMITS_RATES };
 int cgroup_limits(const struct cgroup *cg, const char *root, const struct cfg *c,
 		  const struct cfg_service *svc, const char *name, int warn_fd, enum cgroup_limits_part part,
 		  struct err *e);
+/* Make controller `ctrl` ("memory") available to the cgroups in `parent`: enabled in its
+ * subtree_control and, as far as needed, in its ancestors'. `key` names what needs it in the
+ * message when the kernel lacks it (ENOTSUP). */
+int cgroup_enable(const char *parent, const char *ctrl, const char *key, struct err *e);
 /* cgroup.kill, wait until it is empty, rmdir, close. */
 int cgroup_remove(struct cgroup *cg, struct err *e);
 

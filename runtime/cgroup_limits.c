@@ -54,24 +54,23 @@ static int has_word(const char *list, const char *word)
 /* Make `ctrl` available in `dir` (a cgroup directory, path edited in place while recursing):
  * already listed in its cgroup.controllers, or enabled in each ancestor's subtree_control from the
  * nearest one that has it. The root (no cgroup.type) not listing it means the kernel lacks it. */
-static int make_available(char *dir, int ci, const char *key, struct err *e)
+static int make_available(char *dir, const char *ctrl, const char *key, struct err *e)
 {
 	char buf[512];
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, errno, "cgroup: open %s", dir);
 	int rc = read_small(fd, dir, "cgroup.controllers", buf, sizeof buf, e);
-	if (rc == 0 && !has_word(buf, ctrl_names[ci])) {
+	if (rc == 0 && !has_word(buf, ctrl)) {
 		char *slash = strrchr(dir, '/');
 		if (faccessat(fd, "cgroup.type", F_OK, 0) < 0 || !slash || slash == dir) {
-			rc = err_set(e, ENOTSUP, "%s needs the %s controller, which this kernel lacks", key,
-				     ctrl_names[ci]);
+			rc = err_set(e, ENOTSUP, "%s needs the %s controller, which this kernel lacks", key, ctrl);
 		} else {
 			*slash = '\0';
-			rc = make_available(dir, ci, key, e);
+			rc = make_available(dir, ctrl, key, e);
 			if (rc == 0) {
-				char plus[16];
-				snprintf(plus, sizeof plus, "+%s", ctrl_names[ci]);
+				char plus[32];
+				snprintf(plus, sizeof plus, "+%s", ctrl);
 				int pfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 				if (pfd < 0)
 					rc = err_sys(e, errno, "cgroup: open %s", dir);
@@ -85,6 +84,25 @@ static int make_available(char *dir, int ci, const char *key, struct err *e)
 	}
 	close(fd);
 	return rc;
+}
+
+int cgroup_enable(const char *parent, const char *ctrl, const char *key, struct err *e)
+{
+	char dir[PATH_MAX];
+	if (snprintf(dir, sizeof dir, "%s", parent) >= (int)sizeof dir)
+		return err_set(e, ENAMETOOLONG, "cgroup %s: path too long", parent);
+	if (make_available(dir, ctrl, key, e) < 0)
+		return -1;
+	char plus[32];
+	snprintf(plus, sizeof plus, "+%s", ctrl);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno, "cgroup: open %s", dir);
+	int rc = write_str(fd, "cgroup.subtree_control", plus, e);
+	close(fd);
+	if (rc < 0)
+		return err_prefix(e, "%s/", dir);
+	return 0;
 }
 
 /* The controllers the limits need, and for each the first key (for the message). */
@@ -291,24 +309,9 @@ int cgroup_limits(const struct cgroup *cg, const char *root, const struct cfg *c
 	struct limits_ctx x = {cg, name, warn_fd, e};
 	if (part == CGROUP_LIMITS_RATES)
 		return rates(&x, c, s);
-	char dir[PATH_MAX];
-	if (snprintf(dir, sizeof dir, "%s", root) >= (int)sizeof dir)
-		return err_set(e, ENAMETOOLONG, "cgroup %s: path too long", root);
-	for (int ci = 0; ci < C_COUNT; ci++) {
-		if (!(mask & (1u << ci)))
-			continue;
-		if (make_available(dir, ci, keys[ci], e) < 0)
+	for (int ci = 0; ci < C_COUNT; ci++)
+		if ((mask & (1u << ci)) && cgroup_enable(root, ctrl_names[ci], keys[ci], e) < 0)
 			return -1;
-		char plus[16];
-		snprintf(plus, sizeof plus, "+%s", ctrl_names[ci]);
-		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			return err_sys(e, errno, "cgroup: open %s", dir);
-		int rc = write_str(fd, "cgroup.subtree_control", plus, e);
-		close(fd);
-		if (rc < 0)
-			return err_prefix(e, "%s/", dir);
-	}
 	if (s->cpuset_cpus && put(&x, "cpuset.cpus", cfg_str(c, s->cpuset_cpus), 0) < 0)
 		return -1;
 	if (put_u64(&x, "memory.max", s->memory_max, 1) < 0 || put_u64(&x, "memory.high", s->memory_high, 1) < 0 ||

@@ -44,6 +44,20 @@ struct clone3_args {
 		set_tid_size, cgroup;
 };
 
+void container_child_begin(int sync)
+{
+	struct err e;
+	/* keel run holds the forwarded signals blocked; the process must start with none blocked. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Die with our creator rather than linger if it is killed before we are set up. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");
+		container_child_fail(sync, &e);
+	}
+}
+
 _Noreturn void container_child_fail(int sync, struct err *e)
 {
 	size_t n = strlen(e->msg);
@@ -149,6 +163,12 @@ int container_process_prepare(const struct ctr_process *p, bool detach, int (*be
 		return err_sys(e, errno, "workdir %s", wd);
 	if (privs_rlimits(p, e) < 0)
 		return -1;
+	/* Mark rather than close: the sync socket must survive until execve succeeds. Before any
+	 * filter: a profile need not allow close_range. */
+	if (syscall(SYS_close_range, 3U + p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return err_sys(e, errno, "close_range");
+	for (unsigned fd = 3; fd < 3 + p->preserve_fds; fd++)
+		fcntl((int)fd, F_SETFD, 0);
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: load it while we still
 	 * have it; the filter allows the few calls privs_apply makes after it. */
 	if (!p->no_new_privs && p->filter && seccomp_prog_load(p->filter, e) < 0)
@@ -169,9 +189,6 @@ int container_process_prepare(const struct ctr_process *p, bool detach, int (*be
 	} else {
 		snprintf(prog, prog_size, "%s", p->argv[0]);
 	}
-	/* Mark rather than close: the sync socket must survive until execve succeeds. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return err_sys(e, errno, "close_range");
 	if (before && before(arg, e) < 0)
 		return -1;
 	if (p->no_new_privs && p->filter && seccomp_prog_load(p->filter, e) < 0)
@@ -241,15 +258,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	struct err e;
 	pid_t pid;
 
-	/* keel run holds the forwarded signals blocked; the process must start with none blocked. */
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Die with our creator rather than linger if it is killed before we are set up. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
-		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");
-		container_child_fail(sync, &e);
-	}
+	container_child_begin(sync);
 	/* Under PID 1 the service writes into its log pipe and reads nothing: the console is not its. */
 	if (s->log_fd > 2) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -266,7 +275,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 		err_sys(&e, r < 0 ? errno : EPIPE, "waiting for the parent");
 		container_child_fail(sync, &e);
 	}
-	int in_userns = !!(s->clone_ns & CLONE_NEWUSER);
+	int in_userns = !!(s->clone_ns & CLONE_NEWUSER), mntns = !!(s->clone_ns & CLONE_NEWNS);
 	for (unsigned i = 0; i < s->njoins; i++) {
 		if (s->joins[i].type == CLONE_NEWPID)
 			continue; /* the parent entered it for us */
@@ -276,6 +285,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 		}
 		close(s->joins[i].fd);
 		in_userns |= s->joins[i].type == CLONE_NEWUSER;
+		mntns |= s->joins[i].type == CLONE_NEWNS;
 	}
 	/* The parent has put eth0 in our namespace; we give it its address while we are still
 	 * root in every sense, and bring lo up in any namespace of our own. */
@@ -283,7 +293,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	const struct net_attach *net = s->net ? s->net : &no_net;
 	if ((s->clone_ns & CLONE_NEWNET) && network_inside(net, &e) < 0)
 		container_child_fail(sync, &e);
-	if (sysctl_apply(s, &e) < 0 || mounts_root(s, &e) < 0 || network_mount_etc(net, s->root_dir, &e) < 0)
+	if (sysctl_apply(s, &e) < 0 || mounts_root(s, mntns, &e) < 0 || network_mount_etc(net, s->root_dir, &e) < 0)
 		container_child_fail(sync, &e);
 	/* In a user namespace we still run as the host's ids until we switch to the mapped root;
 	 * files we create would otherwise have no owner the namespace can express (EOVERFLOW). The
@@ -305,7 +315,7 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	}
 	if (h && h->child_before_pivot && h->child_before_pivot(h->arg, pid, &e) < 0)
 		container_child_fail(sync, &e);
-	if (mounts_pivot(&e) < 0 || mounts_after_pivot(s, &e) < 0)
+	if (mounts_pivot(mntns, &e) < 0 || mounts_after_pivot(s, &e) < 0)
 		container_child_fail(sync, &e);
 	/* After the pivot: the secrets' tmpfs is reached by a path of the container's own. */
 	const struct secret_files *sf = s->proc->files;
@@ -354,8 +364,6 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 int container_begin(const struct container_spec *s, struct container *c, struct err *e)
 {
 	c->report = -1;
-	if (!(s->clone_ns & CLONE_NEWNS))
-		return err_set(e, EINVAL, "namespaces: a container needs its own mount namespace");
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_sys(e, errno, "socketpair");

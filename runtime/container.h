@@ -45,6 +45,9 @@ struct ctr_mount {
 	const char *beneath;            /* a bind whose source must lie under this directory: opened
 	                                   with no symlink followed and never leaving it (keel's
 	                                   volumes); NULL: the source as given (the caller's choice) */
+	/* A file system mount that starts with a copy of the directory it covers (OCI tmpcopyup):
+	 * copyup_tree, or NULL. */
+	int (*copy_up)(int from_dir, int to_dir, struct err *e);
 };
 
 /* A device node made in the container's /dev (and allowed by the cgroup's device program: the
@@ -81,7 +84,10 @@ struct container_hooks {
 
 struct container_spec {
 	const char *name;               /* for messages */
-	uint64_t clone_ns;              /* CLONE_NEW* of the namespaces to create; CLONE_NEWNS required */
+	uint64_t clone_ns;              /* CLONE_NEW* of the namespaces to create. Without a mount
+	                                   namespace (new or joined) the mounts are the caller's and
+	                                   the root is entered with chroot (OCI only; keel's services
+	                                   always have one) */
 	const struct ctr_ns_join *joins; /* namespaces to enter instead (the user one first) */
 	unsigned njoins;
 	const struct ctr_idmap *uid_map, *gid_map; /* with CLONE_NEWUSER: written by the host side */
@@ -157,6 +163,8 @@ int container_wait(struct container *c, int *status, struct err *e);
 /* clone3 with CLONE_PIDFD (and CLONE_INTO_CGROUP when cgroup_fd >= 0): 0 in the child, the pid in
  * the parent (*pidfd set), -1 with e set. */
 pid_t container_clone(uint64_t flags, int cgroup_fd, int *pidfd, struct err *e);
+/* In the child, first: no signal blocked, the parent-death signal armed. */
+void container_child_begin(int sync);
 /* In the child: report `e` on the sync socket and exit 127. */
 _Noreturn void container_child_fail(int sync, struct err *e);
 /* In the parent: the child's report (an error line, or EOF once it exec'd); on an error the child
@@ -210,12 +218,13 @@ int secrets_env_parse(const char *path, char *b, size_t len, char **envp, int n,
 int mounts_open_beneath(const struct cfg *c, const char *src, int flags, const char **root);
 
 /* mounts.c: mounts_root puts the root on s->root_dir and enters it (with the host's ids);
- * mounts_finish makes s->mounts, /dev's nodes and links, then (after the hooks' stop) pivot_roots
- * into it (as the namespace's root in a user namespace); mounts_after_pivot makes the root
- * read-only when asked and applies masked and read-only paths. */
-int mounts_root(const struct container_spec *s, struct err *e);
+ * mounts_finish makes s->mounts, /dev's nodes and links; mounts_pivot (after the hooks' stop)
+ * pivot_roots into it (as the namespace's root in a user namespace; chroot without a mount
+ * namespace, mntns 0); mounts_after_pivot makes the root read-only when asked and applies
+ * masked and read-only paths. */
+int mounts_root(const struct container_spec *s, int mntns, struct err *e);
 int mounts_finish(const struct container_spec *s, int in_userns, struct err *e);
-int mounts_pivot(struct err *e);
+int mounts_pivot(int mntns, struct err *e);
 int mounts_after_pivot(const struct container_spec *s, struct err *e);
 
 /* privs.c: rlimits, then groups, gid, uid and the five capability sets (process.h). */
@@ -262,6 +271,9 @@ int userns_write_maps(pid_t pid, const struct container_spec *s, struct err *e);
 
 /* sysctl.c (in the child, before the mounts): write s->sysctls through /proc/sys. */
 int sysctl_apply(const struct container_spec *s, struct err *e);
+
+/* copyup.c: the tree under directory `from` copied into `to` (owners, modes, links, nodes). */
+int copyup_tree(int from, int to, struct err *e);
 
 /* console.c (the OCI terminal, in the child after the pivot): a new pty from the container's
  * /dev/ptmx becomes stdio and the controlling terminal (and, when /dev/console can be made,

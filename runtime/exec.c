@@ -51,13 +51,7 @@ static int differing(pid_t pid, uint64_t want, uint64_t *out, struct err *e)
 _Noreturn static void child(const struct exec_spec *x, uint64_t ns, int target, int sync)
 {
 	struct err e;
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
-		err_sys(&e, errno, "prctl PR_SET_PDEATHSIG");
-		container_child_fail(sync, &e);
-	}
+	container_child_begin(sync);
 	for (int fd = 0; fd < 3; fd++)
 		if (x->stdio[fd] >= 0 && dup2(x->stdio[fd], fd) < 0) {
 			err_sys(&e, errno, "stdio: dup2");

@@ -244,6 +244,25 @@ out:
 	return rc;
 }
 
+static int copy_up(const struct ctr_mount *m, int under, struct err *e)
+{
+	int top = target_open(m->target, 0, e);
+	if (top < 0)
+		return -1;
+	/* O_PATH fds do not read directories: reopen both through /proc. */
+	char a[32], b[32];
+	snprintf(a, sizeof a, "/proc/self/fd/%d", under);
+	snprintf(b, sizeof b, "/proc/self/fd/%d", top);
+	int from = open(a, O_RDONLY | O_DIRECTORY | O_CLOEXEC), to = open(b, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = from < 0 || to < 0 ? err_sys(e, errno, "tmpcopyup %s", m->target) : m->copy_up(from, to, e);
+	if (from >= 0)
+		close(from);
+	if (to >= 0)
+		close(to);
+	close(top);
+	return rc;
+}
+
 static int mount_fs(const struct ctr_mount *m, struct err *e)
 {
 	int tfd = target_open(m->target, 0, e);
@@ -262,9 +281,19 @@ static int mount_fs(const struct ctr_mount *m, struct err *e)
 		else
 			rc = err_sys(e, err, "mount %s on %s", m->fstype, m->target);
 	}
-	if (rc == 0 && m->propagation && mount(NULL, at, NULL, m->propagation, NULL) < 0)
-		rc = err_sys(e, errno, "mount %s: propagation", m->target);
+	if (rc == 0 && m->copy_up)
+		rc = copy_up(m, tfd, e);
 	close(tfd);
+	/* The fd names the directory under the new mount: look the target up again to reach the
+	 * mount itself. */
+	if (rc == 0 && m->propagation) {
+		if ((tfd = target_open(m->target, 0, e)) < 0)
+			return -1;
+		snprintf(at, sizeof at, "/proc/self/fd/%d", tfd);
+		if (mount(NULL, at, NULL, m->propagation, NULL) < 0)
+			rc = err_sys(e, errno, "mount %s: propagation", m->target);
+		close(tfd);
+	}
 	return rc;
 }
 
@@ -283,7 +312,18 @@ static int make_node(const char *path, mode_t mode, char type, unsigned maj, uns
 		return 0;
 	}
 	mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-	if (mknod(path, kind | (mode & 07777), makedev(maj, min)) < 0)
+	int rc = mknod(path, kind | (mode & 07777), makedev(maj, min));
+	/* A root without a /dev mount keeps the nodes of an earlier start (an OCI bundle's root is
+	 * the caller's, reused): the same node is kept, anything else replaced by it. */
+	if (rc < 0 && errno == EEXIST) {
+		struct stat st;
+		if (lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == kind &&
+		    (kind == S_IFIFO || st.st_rdev == makedev(maj, min)))
+			rc = chmod(path, mode & 07777);
+		else if (unlink(path) == 0)
+			rc = mknod(path, kind | (mode & 07777), makedev(maj, min));
+	}
+	if (rc < 0)
 		return err_sys(e, errno, "mknod %s", path + (path[0] == '.'));
 	if ((uid || gid) && lchown(path, uid, gid) < 0)
 		return err_sys(e, errno, "chown %s", path + (path[0] == '.'));
@@ -336,14 +376,15 @@ static int setup_dev(const struct container_spec *s, int in_userns, struct err *
 
 /* The root goes up on s->root_dir and becomes our working directory. Run with the host's ids even
  * in a user namespace: the path to the root dir and the layers is root-only on the host. */
-int mounts_root(const struct container_spec *s, struct err *e)
+int mounts_root(const struct container_spec *s, int mntns, struct err *e)
 {
 	/* Nothing we mount may propagate back to the host (pivot_root also needs an unshared root);
-	 * a shared root asked for is made so after the pivot. */
+	 * a shared root asked for is made so after the pivot. Without a mount namespace of its own
+	 * the caller's propagation is not ours to change. */
 	unsigned long prop = s->root_propagation ? s->root_propagation : MS_PRIVATE | MS_REC;
-	if (prop & MS_SHARED)
-		prop = (prop & ~(unsigned long)MS_SHARED) | MS_SLAVE;
-	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+	if (prop & (MS_SHARED | MS_UNBINDABLE))
+		prop = (prop & ~(unsigned long)(MS_SHARED | MS_UNBINDABLE)) | MS_SLAVE;
+	if (mntns && mount(NULL, "/", NULL, prop, NULL) < 0)
 		return err_sys(e, errno, "make mounts private");
 	if (mount_root(s, e) < 0)
 		return -1;
@@ -369,8 +410,15 @@ int mounts_finish(const struct container_spec *s, int in_userns, struct err *e)
 	return rc;
 }
 
-int mounts_pivot(struct err *e)
+int mounts_pivot(int mntns, struct err *e)
 {
+	/* In the caller's own mount namespace (an OCI config without one) pivot_root would move
+	 * every process's root: chroot, as runc does. */
+	if (!mntns) {
+		if (chroot(".") < 0)
+			return err_sys(e, errno, "chroot");
+		return chdir("/") < 0 ? err_sys(e, errno, "chdir /") : 0;
+	}
 	/* pivot_root(".", "."): the old root ends up stacked under the new one, and detaching "."
 	 * then drops it; no put-old directory is needed in a read-only image. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
@@ -384,7 +432,7 @@ int mounts_pivot(struct err *e)
 
 int mounts_after_pivot(const struct container_spec *s, struct err *e)
 {
-	if (s->root_propagation & MS_SHARED && mount(NULL, "/", NULL, s->root_propagation, NULL) < 0)
+	if (s->root_propagation & (MS_SHARED | MS_UNBINDABLE) && mount(NULL, "/", NULL, s->root_propagation, NULL) < 0)
 		return err_sys(e, errno, "rootfs propagation");
 	if (s->root_readonly && remount_bind("/", MS_RDONLY, "the root read-only", e) < 0)
 		return -1;

@@ -64,7 +64,9 @@ int privs_apply(const struct ctr_process *p, struct err *e)
 		return err_sys(e, errno, "prctl PR_SET_KEEPCAPS");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return err_sys(e, errno, "prctl PR_CAP_AMBIENT_CLEAR_ALL");
-	uint64_t amb = p->cap_ambient & held;
+	/* The kernel raises an ambient cap only when it is permitted and inheritable: others are left
+	 * out, as runc leaves them (its default spec lists ambient caps with no inheritable set). */
+	uint64_t amb = p->cap_ambient & perm & inh;
 	for (int cap = 0; amb && cap < 64; cap++)
 		if ((amb & CAPBIT(cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 			return err_sys(e, errno, "prctl PR_CAP_AMBIENT_RAISE %d", cap);

@@ -21,6 +21,7 @@ struct secret_files;
 
 struct seccomp_prog {
 	unsigned short len;
+	unsigned flags;                 /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 	struct sock_filter insns[BPF_MAXINSNS];
 };
 
@@ -49,6 +50,7 @@ struct ctr_process {
 	bool no_new_privs;
 	bool set_umask;
 	mode_t umask;
+	unsigned preserve_fds;          /* fds 3 .. 3+n-1 stay open across execve (OCI --preserve-fds) */
 	const struct seccomp_prog *filter; /* NULL: unconfined */
 	/* A keel service's env_file and secrets, opened by the caller (container.h, secrets.c): the
 	 * env_file's lines join envp at the execve; NULL: none. */
@@ -59,9 +61,11 @@ struct ctr_process {
 	bool set_oom_score_adj;
 	int oom_score_adj;
 	const char *apparmor;           /* AppArmor profile for the exec; NULL: none */
+	long personality;               /* personality(2) persona; -1: leave it */
 };
 
-/* process_oci.c: the setup hook (AppArmor profile, oom_score_adj) and the PATH search. */
+/* process_oci.c: the setup hook (AppArmor profile, oom_score_adj, personality) and the PATH
+ * search. */
 int process_oci_setup(const struct ctr_process *p, struct err *e);
 int process_find_program(const struct ctr_process *p, char *out, size_t size, struct err *e);
 

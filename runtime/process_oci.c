@@ -1,11 +1,12 @@
 /* What an OCI process adds to a keel service's last steps (process.h), linked only by the OCI
- * CLI: its AppArmor profile and oom_score_adj, and the PATH search for its program. */
+ * CLI: its AppArmor profile, oom_score_adj and personality, and the PATH search for its program. */
 #include "process.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,8 @@ int process_oci_setup(const struct ctr_process *p, struct err *e)
 		if (write_self(f, v, e) < 0)
 			return err_prefix(e, "apparmor profile '%s': ", p->apparmor);
 	}
+	if (p->personality >= 0 && personality((unsigned long)p->personality) < 0)
+		return err_sys(e, errno, "personality 0x%lx", p->personality);
 	if (p->set_oom_score_adj) {
 		char v[16];
 		snprintf(v, sizeof v, "%d", p->oom_score_adj);

@@ -71,6 +71,7 @@ int seccomp_prog_build(const struct cfg *c, const struct cfg_service *svc, struc
 	/* Every jump in the profile is relative and lands inside it: it runs unchanged after us. */
 	memcpy(f + n, seccomp_default_prog, seccomp_default_len * sizeof *f);
 	p->len = (unsigned short)(n + seccomp_default_len);
+	p->flags = 0;
 	return 0;
 }
 
@@ -101,7 +102,7 @@ int seccomp_prog_allow(const char *const *names, size_t n, uint32_t deny, struct
 int seccomp_prog_load(const struct seccomp_prog *p, struct err *e)
 {
 	struct sock_fprog fp = {.len = p->len, .filter = (struct sock_filter *)p->insns};
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &fp) < 0)
 		return err_sys(e, errno, "seccomp");
 	return 0;
 }

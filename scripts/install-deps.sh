@@ -21,6 +21,7 @@ PKGS_HOST=(
   apache2-utils python3-jwt python3-cryptography   # registry tests: htpasswd -B, the token issuer, test certificates
   go-md2man                      # man pages from docs/*.md (make install)
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
+  podman conmon runc crun        # keel as an OCI runtime: podman drives it, runc is the reference
 )
 # Real parts the tests run but must not install (their packages start daemons or take over the
 # host's syslog): downloaded into build/debs and unpacked per test (tests/lib/debs.sh).

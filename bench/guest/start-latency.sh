@@ -3,13 +3,15 @@
 # tool after BENCH_WARMUP warm-ups, every tool on the same busybox rootfs, and prints one
 # "BENCH tool ..." line per tool (bench-timer's format) or a "BENCH-FAIL tool: why" line.
 # The tools take turns run by run (BENCH_ORDER=interleaved, the default) or go one after the other
-# (BENCH_ORDER=sequential). BENCH_TOOLS picks some of "floor keel crun runc" (default: all).
+# (BENCH_ORDER=sequential). BENCH_TOOLS picks some of "floor keel oci crun runc" (default: all);
+# oci is keel as an OCI runtime on crun's and runc's bundle.
 T=/bench/bench-timer
 N=${BENCH_N:-100}
 W=${BENCH_WARMUP:-5}
 KEEL="/bench/keel/keel run --layers /bench/keel/layers --run-dir /run/keel --cgroup-root /sys/fs/cgroup/keel /bench/keel/config.bin"
+OCI="/bench/keel/keel --root /run/keel-oci run"
 
-TOOLS=${BENCH_TOOLS:-floor keel crun runc}
+TOOLS=${BENCH_TOOLS:-floor keel oci crun runc}
 want() { case " $TOOLS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # The list for bench-timer: NAME PROGRAM ARGS... joined by "::".
@@ -27,6 +29,12 @@ elif want keel; then
 	echo "BENCH-FAIL keel: not in this image (${BENCH_KEEL_WHY:-no reason given})"
 fi
 # The peers: one bundle (/bench/bundle/config.json), each tool's own state directory on /run.
+if want oci && [ -x /bench/keel/keel ]; then
+	set -- "$@" $sep oci $OCI --bundle /bench/bundle bench
+	sep=::
+elif want oci; then
+	echo "BENCH-FAIL oci: not in this image (${BENCH_KEEL_WHY:-no reason given})"
+fi
 if want crun; then
 	set -- "$@" $sep crun /usr/bin/crun --root /run/crun run --bundle /bench/bundle bench
 	sep=::
@@ -52,7 +60,7 @@ if [ "${BENCH_ORDER:-interleaved}" = sequential ]; then
 else
 	$T "$N" "$W" "$@" || rc=1
 fi
-want keel && ! [ -x /bench/keel/keel ] && rc=1
+{ want keel || want oci; } && ! [ -x /bench/keel/keel ] && rc=1
 
 # After the timing (so each tool's first start above is its cold one): what isolation each tool
 # gave, read from inside by /bin/bench-probe ("host" is the guest itself, for the namespace ids).
@@ -66,6 +74,7 @@ probe host /bench/rootfs/bin/bench-probe
 want floor && probe floor /bin/busybox unshare -f -p -m -u -i -n /bin/sh -c \
 	'mount -t proc proc /bench/rootfs/proc && exec chroot /bench/rootfs /bin/bench-probe'
 want keel && [ -x /bench/keel/keel ] && probe keel $KEEL probe
+want oci && [ -x /bench/keel/keel ] && probe oci $OCI --bundle /bench/probe probe
 want crun && probe crun /usr/bin/crun --root /run/crun run --bundle /bench/probe probe
 want runc && probe runc /usr/sbin/runc --root /run/runc run --bundle /bench/probe probe
 exit $rc
