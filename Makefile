@@ -41,13 +41,15 @@ LDFLAGS_aarch64 := -Wl,-z,max-page-size=16384
 DEV_LDFLAGS := $(DEV_OPT) -flto=auto -static -Wl,--gc-sections -Wl,-z,norelro $(LDFLAGS_$(ARCH))
 DEV_LIBS := -L$(DEPS)/lib -lbearssl
 
-# A floor's sources; the two mains belong to their programs, not to a floor.
-MAINS := init/main.c cmd/main.c helpers/keel-fetch.c helpers/keel-logd.c
+# A floor's sources; the mains belong to their programs, not to a floor.
+MAINS := init/main.c cmd/main.c helpers/keel-fetch.c helpers/keel-logd.c helpers/keel-dhcp.c
 floor_srcs = $(filter-out $(MAINS),$(sort $(wildcard $(1)/*.c)))
 dev_objs = $(patsubst %.c,$(OUT)/obj/%.o,$(foreach f,$(1),$(call floor_srcs,$(f))))
 # Generated at build time by tools/seccomp-gen for each arch: the default profile's BPF program
 # (runtime/) and the syscall name table (format/).
 GEN_OBJS := $(OUT)/obj/gen/seccomp_profile.o $(OUT)/obj/gen/syscall_names.o $(OUT)/obj/gen/syscall_abis.o
+# libc/: musl pieces replaced in every device program (vfprintf without float formatting).
+LIBC_OBJS := $(OUT)/obj/libc/vfprintf.o
 KEEL_OBJS := $(OUT)/obj/init/main.o $(call dev_objs,init update runtime format lib) $(GEN_OBJS)
 KEEL_CMD_OBJS := $(OUT)/obj/cmd/main.o $(call dev_objs,cmd update runtime format lib) $(GEN_OBJS)
 # Helpers (helpers/): small programs PID 1 starts as isolated processes, each its own budget.
@@ -56,12 +58,15 @@ KEEL_FETCH_OBJS := $(OUT)/obj/helpers/keel-fetch.o $(call dev_objs,helpers forma
 # The log writer: its own files, the sandbox and the TLS client.
 KEEL_LOGD_OBJS := $(OUT)/obj/helpers/keel-logd.o $(patsubst %.c,$(OUT)/obj/%.o,$(wildcard helpers/logd_*.c) \
 	helpers/sandbox.c helpers/tls.c) $(call dev_objs,lib)
-DEVICE_PROGS := keel keel-cmd keel-fetch keel-logd
+# keel-dhcp: the DHCP client of an uplink (helpers/), libc only: it parses what the network sends.
+KEEL_DHCP_OBJS := $(OUT)/obj/helpers/keel-dhcp.o $(OUT)/obj/helpers/dhcp_msg.o
+DEVICE_PROGS := keel keel-cmd keel-fetch keel-logd keel-dhcp
 # Stripped size budgets, bytes, the same on both arches (docs/architecture.md, "Size plan").
 BUDGET_keel := 262144
 BUDGET_keel-cmd := 524288
 BUDGET_keel-fetch := 262144
 BUDGET_keel-logd := 131072
+BUDGET_keel-dhcp := 98304
 # The device clock never starts before the commit this tree was built from (lib/version.h):
 # only lib/version.c uses it, rebuilt when the commit changes.
 BUILD_TIME := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
@@ -143,14 +148,16 @@ $(OUT)/obj/gen/%.o: $(OUT)/gen/%.c $(DEPS)/.built
 	@mkdir -p $(dir $@)
 	$(DEV_CC) $(DEV_CFLAGS) -c $< -o $@
 
-$(OUT)/keel.unstripped: $(KEEL_OBJS)
+$(OUT)/keel.unstripped: $(KEEL_OBJS) $(LIBC_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
-$(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS)
+$(OUT)/keel-cmd.unstripped: $(KEEL_CMD_OBJS) $(LIBC_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
-$(OUT)/keel-fetch.unstripped: $(KEEL_FETCH_OBJS)
+$(OUT)/keel-fetch.unstripped: $(KEEL_FETCH_OBJS) $(LIBC_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
-$(OUT)/keel-logd.unstripped: $(KEEL_LOGD_OBJS)
+$(OUT)/keel-logd.unstripped: $(KEEL_LOGD_OBJS) $(LIBC_OBJS)
 	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^ $(DEV_LIBS)
+$(OUT)/keel-dhcp.unstripped: $(KEEL_DHCP_OBJS) $(LIBC_OBJS)
+	$(DEV_CC) $(DEV_LDFLAGS) -o $@ $^
 $(OUT)/obj/lib/version.o $(HOST)/plain/obj/lib/version.o $(HOST)/san/obj/lib/version.o $(HOST)/fuzz/obj/lib/version.o: $(BUILD_TIME_STAMP)
 $(OUT)/obj/lib/version.o: DEV_CFLAGS += -DKEEL_BUILD_TIME=$(BUILD_TIME)
 $(HOST)/plain/obj/lib/version.o: CFLAGS_plain += -DKEEL_BUILD_TIME=$(BUILD_TIME)
@@ -226,7 +233,10 @@ $(HOST)/asan/keel: init/main.c $(call host_libs,san,init update runtime format l
 $(HOST)/asan/keel-cmd: cmd/main.c $(call host_libs,san,cmd update runtime format lib) $(B)/gen/usage/keel.inc
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $(filter %.c %.a,$^) -lbearssl
-$(HOST)/keel-asan: $(HOST)/asan/keel $(HOST)/asan/keel-cmd
+$(HOST)/asan/keel-dhcp: helpers/keel-dhcp.c $(call host_libs,san,helpers)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^
+$(HOST)/keel-asan: $(HOST)/asan/keel $(HOST)/asan/keel-cmd $(HOST)/asan/keel-dhcp
 	ln -sf asan/keel $@
 # keelc under ASan/UBSan: the unit tests feed it malformed texts.
 $(HOST)/asan/keelc: tools/keelc/keelc.c $(call host_libs,san,keelc format lib) $(B)/gen/usage/keelc.inc
@@ -277,6 +287,10 @@ $(HOST)/tests/%: tests/unit/%.c $(call host_libs,san,$(ALL_FLOORS)) | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $< -Wl,--start-group $(call host_libs,san,$(ALL_FLOORS)) -Wl,--end-group \
 		-lbearssl -ljansson -lcurl
+# The device programs' vfprintf (libc/) under another name, beside the host libc's it is checked against.
+$(HOST)/tests/test_vfprintf: tests/unit/test_vfprintf.c libc/vfprintf.c | $(B)/.deps-installed
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -Dvfprintf=keel_vfprintf -o $@ $^
 -include $(wildcard $(HOST)/tests/*.d $(HOST)/fuzz/*.d)
 
 check:

@@ -35,6 +35,9 @@ struct cfg {
 		syscalls, iolimits, ports, devices, update_hosts, service_ops, secrets, verity;
 	const struct cfg_release *release; /* NULL before 1.2: use cfg_serial, cfg_min_keel */
 	const struct cfg_update *update;   /* NULL: no [update] (no registry) */
+	/* 1.2 networking: NULL/empty in older files (the accessors below give the defaults) */
+	struct cfg_list networks_ext, services_ext, talks, cidrs;
+	const struct cfg_firewall *firewall;
 	const struct cfg_sig_trailer *sig; /* NULL when unsigned */
 	const uint8_t *sig_bytes;
 };
@@ -56,10 +59,22 @@ int cfg_verify_signature(const struct cfg *c, const char *keys_dir, const char *
 
 /* The file's format minor (header.minor). A file of an older minor keeps that minor's meaning:
  * minor 0 gives caps_add/caps_drop their 1.0 meaning (Docker's default set, ambient for a non-root
- * user). cfg_compat_note() is the one line PID 1, keel check and keel run print about it at load:
+ * user); minors 0 and 1 have no firewall (every service reaches every other and the outside). cfg_compat_note() is the one line PID 1, keel check and keel run print about it at load:
  * NULL for a file of this keel's minor. */
 unsigned cfg_minor(const struct cfg *c);
 const char *cfg_compat_note(const struct cfg *c);
+
+/* 1.2: the continuation of network n and of service s (all zero, the defaults, when the file has
+ * none); talks_to and egress entries; whether keel's firewall filters (a 1.2 file without
+ * `firewall = off`; older files keep their open networks, cfg_compat_note says so). */
+const struct cfg_network_ext *cfg_network_ext(const struct cfg *c, const struct cfg_network *n);
+const struct cfg_service_ext *cfg_service_ext(const struct cfg *c, const struct cfg_service *s);
+const struct cfg_talk *cfg_talk(const struct cfg *c, struct cfg_range r, uint32_t i);
+const struct cfg_cidr *cfg_cidr(const struct cfg *c, struct cfg_range r, uint32_t i);
+int cfg_firewall_on(const struct cfg *c);
+/* The index of service s (or of network n) in its section. */
+uint32_t cfg_service_index(const struct cfg *c, const struct cfg_service *s);
+uint32_t cfg_network_index(const struct cfg *c, const struct cfg_network *n);
 
 /* The roots a volume's source lies under ([system] volume_roots; "/data" in a 1.0 file). */
 uint32_t cfg_volume_root_count(const struct cfg *c);

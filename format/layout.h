@@ -33,7 +33,8 @@
 #define CFG_VERSION_MAJOR 1
 #define CFG_VERSION_MINOR 2       /* 1.1: caps_add/caps_drop as podman's (keel.conf(5)), SYSTEM_EXT;
                                      1.2: RELEASE, UPDATE, UPDATE_HOSTS (registry updates), OPS,
-                                     SERVICE_OPS, SECRETS (operations), VERITY (dm-verity) */
+                                     SERVICE_OPS, SECRETS (operations); the firewall, closed by default (FIREWALL), IPv6, DHCP, VLANs,
+                                     talks_to, egress, shared namespaces; VERITY (dm-verity) */
 #define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
 /* A whole config file: the config proper plus a P-256 signature trailer. */
 #define CFG_MAX_FILE_SIZE (CFG_MAX_SIZE + 16u + 64u)
@@ -85,6 +86,12 @@ enum cfg_section_type {
 	CFG_SEC_OPS = 21,        /* 1.2: at most one struct cfg_ops: persistent logs, syslog, metrics */
 	CFG_SEC_SERVICE_OPS = 22, /* 1.2: struct cfg_service_ops[], one per service, in service order */
 	CFG_SEC_SECRETS = 23,    /* 1.2: struct cfg_secret[] */
+	/* 26-30: networking (#20) */
+	CFG_SEC_NETWORKS_EXT = 26, /* 1.2: struct cfg_network_ext[], one per network, in NETWORKS' order */
+	CFG_SEC_SERVICES_EXT = 27, /* 1.2: struct cfg_service_ext[], one per service, in SERVICES' order */
+	CFG_SEC_TALKS = 28,     /* 1.2: struct cfg_talk[] (talks_to) */
+	CFG_SEC_CIDRS = 29,     /* 1.2: struct cfg_cidr[] (egress) */
+	CFG_SEC_FIREWALL = 30,  /* 1.2: exactly one struct cfg_firewall */
 	CFG_SEC_VERITY = 32,   /* 1.2: struct cfg_verity[], sorted by digest (types 32-35: issue 21) */
 };
 
@@ -209,7 +216,23 @@ struct cfg_network {                /* 48 bytes; IPv4 addresses are host-order u
 	uint32_t reserved[2];
 };
 
-/* ---- services ----------------------------------------------------------------------------- */
+/* 1.2: "network, continued", record i belongs to network i. Absent (a config of no network, or an
+ * older file): all zero. IPv6 addresses are 16 bytes in network order; all zero = none. */
+#define CFG_NETX_DHCP 0x1u          /* uplink_address = dhcp: DHCPv4 on the uplink (keel-dhcp) */
+#define CFG_NETX_SLAAC 0x2u         /* uplink_address6 = auto: router advertisements on the uplink */
+#define CFG_NETX_NO_NAT66 0x4u      /* nat66 = no: subnet6 is routed to the device, not masqueraded */
+
+struct cfg_network_ext {            /* 72 bytes */
+	uint8_t address6[16];           /* the bridge's IPv6 address (subnet6) */
+	uint8_t uplink_address6[16];    /* a static IPv6 address on the uplink */
+	uint8_t gateway6[16];           /* IPv6 default route via */
+	uint32_t prefix6;               /* of address6: 0 (none) or 1..128 */
+	uint32_t uplink_prefix6;        /* of uplink_address6 */
+	uint32_t vlan;                  /* the uplink is its 802.1Q sub-interface UPLINK.VLAN; 0 = none */
+	uint32_t flags;                 /* CFG_NETX_* */
+	uint32_t reserved[2];
+};
+
 
 enum cfg_restart { CFG_RESTART_NEVER = 0, CFG_RESTART_ON_FAILURE = 1, CFG_RESTART_ALWAYS = 2 };
 enum cfg_ready { CFG_READY_STARTED = 0, CFG_READY_NOTIFY = 1 };
@@ -279,6 +302,42 @@ struct cfg_service {                /* 288 bytes */
 	uint32_t cpuset_cpus;           /* str, e.g. "0-1", 0 = unset */
 	struct cfg_range io_max;        /* IOLIMITS */
 	uint32_t reserved[8];
+};
+
+/* 1.2: "service, continued", record i belongs to service i; absent: all zero (the defaults). */
+enum cfg_egress { CFG_EGRESS_NONE = 0, CFG_EGRESS_ANY = 1, CFG_EGRESS_LIST = 2 };
+
+struct cfg_service_ext {            /* 48 bytes */
+	uint8_t address6[16];           /* fixed IPv6 on its network; all zero = derived (net_plan.c) */
+	struct cfg_range talks_to;      /* TALKS: the services it may open connections to */
+	struct cfg_range egress;        /* CIDRS: with egress_mode LIST, where else it may go */
+	uint32_t egress_mode;           /* enum cfg_egress: beyond keel's networks */
+	uint32_t join;                  /* str: the service whose namespaces (join_ns) it enters */
+	uint32_t join_ns;               /* CFG_NS_NET | CFG_NS_IPC | CFG_NS_UTS, with join */
+	uint32_t reserved;
+};
+
+struct cfg_talk {                   /* 8 bytes: talks_to = NAME [PORT/PROTO ...], one per port */
+	uint32_t service;               /* str: a service on a network */
+	uint16_t port;                  /* 0 = every port (then proto is 0 too) */
+	uint8_t proto;                  /* 0 (every protocol), CFG_PROTO_TCP or CFG_PROTO_UDP */
+	uint8_t reserved;
+};
+
+struct cfg_cidr {                   /* 24 bytes: egress = CIDR ... */
+	uint8_t addr[16];               /* network order; IPv4 in the first 4 bytes, the rest 0 */
+	uint8_t family;                 /* 4 or 6 */
+	uint8_t prefix;                 /* 0..32 or 0..128; no host bits set */
+	uint8_t reserved[6];
+};
+
+/* 1.2: exactly one; always written, REQUIRED: a 1.1 keel refuses a 1.2 file rather than run its
+ * services without the firewall the file means. */
+#define CFG_FW_OFF 0x1u             /* [system] firewall = off: no filter (1.1's open networks) */
+
+struct cfg_firewall {               /* 16 bytes */
+	uint32_t flags;                 /* CFG_FW_* */
+	uint32_t reserved[3];
 };
 
 /* 1.2: what cfg_service could not grow to hold; record i belongs to service i. Absent (or all
@@ -416,6 +475,11 @@ _Static_assert(sizeof(struct cfg_port) == 8, "port");
 _Static_assert(sizeof(struct cfg_device) == 24, "device");
 _Static_assert(sizeof(struct cfg_verity) == 128, "verity");
 _Static_assert(sizeof(struct cfg_sig_trailer) == 16, "sig");
+_Static_assert(sizeof(struct cfg_network_ext) == 72, "network_ext");
+_Static_assert(sizeof(struct cfg_service_ext) == 48, "service_ext");
+_Static_assert(sizeof(struct cfg_talk) == 8, "talk");
+_Static_assert(sizeof(struct cfg_cidr) == 24, "cidr");
+_Static_assert(sizeof(struct cfg_firewall) == 16, "firewall");
 _Static_assert(sizeof(struct cfg_ops) == 64, "ops");
 _Static_assert(sizeof(struct cfg_service_ops) == 64, "service_ops");
 _Static_assert(sizeof(struct cfg_secret) == 8, "secret");

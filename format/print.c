@@ -1,5 +1,6 @@
 /* Prints a validated binary config back as text that keelc compiles to the same bytes (keel check).
  * Keys whose value equals the default (format/defaults.c) are left out, so the text stays short. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,6 +136,15 @@ static void ipv4(FILE *f, uint32_t a)
 	fprintf(f, " %u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 }
 
+/* " ADDR" or " ADDR/PREFIX" (prefix < 0: none); an IPv4 CIDR is 4 bytes in network order. */
+static void ipv6(FILE *f, const uint8_t *a, int prefix, int family)
+{
+	char b[INET6_ADDRSTRLEN];
+	fprintf(f, " %s", inet_ntop(family == 4 ? AF_INET : AF_INET6, a, b, sizeof b));
+	if (prefix >= 0)
+		fprintf(f, "/%d", prefix);
+}
+
 static void count(FILE *f, uint64_t v, const char *max)
 {
 	if (v == CFG_U64_MAX)
@@ -264,6 +274,8 @@ static void print_system(FILE *f, const struct cfg *c)
 		fputc('\n', f);
 	}
 	opt_bool(f, "ip_forward", s->flags, CFG_SYS_IP_FORWARD, d.flags);
+	if (c->firewall && (c->firewall->flags & CFG_FW_OFF))
+		fputs("firewall = off\n", f);
 	uint32_t n = cfg_volume_root_count(c);
 	if (n != 1 || strcmp(cfg_volume_root(c, 0), CFG_DATA_ROOT)) {
 		key(f, "volume_roots");
@@ -297,6 +309,30 @@ static void print_network(FILE *f, const struct cfg *c, const struct cfg_network
 		fputc('\n', f);
 	}
 	opt_bool(f, "masquerade", n->flags, CFG_NET_MASQUERADE, 0);
+	const struct cfg_network_ext *x = cfg_network_ext(c, n);
+	if (x->flags & CFG_NETX_DHCP)
+		fputs("uplink_address = dhcp\n", f);
+	if (x->prefix6) {
+		key(f, "address6");
+		ipv6(f, x->address6, (int)x->prefix6, 6);
+		fputc('\n', f);
+	}
+	if (x->flags & CFG_NETX_SLAAC)
+		fputs("uplink_address6 = auto\n", f);
+	if (x->uplink_prefix6) {
+		key(f, "uplink_address6");
+		ipv6(f, x->uplink_address6, (int)x->uplink_prefix6, 6);
+		fputc('\n', f);
+	}
+	if (!cfg_ip6_zero(x->gateway6)) {
+		key(f, "gateway6");
+		ipv6(f, x->gateway6, -1, 6);
+		fputc('\n', f);
+	}
+	if (x->vlan)
+		fprintf(f, "vlan = %u\n", x->vlan);
+	if (x->flags & CFG_NETX_NO_NAT66)
+		fputs("nat66 = no\n", f);
 }
 
 static void caps(FILE *f, const char *k, uint64_t set)
@@ -389,9 +425,53 @@ static void print_service_runtime(FILE *f, const struct cfg *c, const struct cfg
 	}
 }
 
+/* 1.2: joins, IPv6, talks_to (one line per run of one service's entries), egress. */
+static void print_service_ext(FILE *f, const struct cfg *c, const struct cfg_service *s)
+{
+	const struct cfg_service_ext *x = cfg_service_ext(c, s);
+	static const struct { uint32_t ns; const char *k; } joins[] = {
+		{CFG_NS_NET, "network"}, {CFG_NS_IPC, "ipc"}, {CFG_NS_UTS, "uts"}};
+	for (unsigned i = 0; i < 3; i++)
+		if (x->join_ns & joins[i].ns) {
+			key(f, joins[i].k);
+			tok2(f, "service", ":", cfg_str(c, x->join));
+			fputc('\n', f);
+		}
+	if (!cfg_ip6_zero(x->address6)) {
+		key(f, "address6");
+		ipv6(f, x->address6, -1, 6);
+		fputc('\n', f);
+	}
+	for (uint32_t i = 0; i < x->talks_to.count; i++) {
+		const struct cfg_talk *t = cfg_talk(c, x->talks_to, i);
+		const struct cfg_talk *prev = i ? cfg_talk(c, x->talks_to, i - 1) : NULL;
+		if (!prev || t->service != prev->service || !t->port || !prev->port) {
+			if (i)
+				fputc('\n', f);
+			key(f, "talks_to");
+			tok(f, cfg_str(c, t->service));
+		}
+		if (t->port)
+			fprintf(f, " %u/%s", t->port, t->proto == CFG_PROTO_TCP ? "tcp" : "udp");
+	}
+	if (x->talks_to.count)
+		fputc('\n', f);
+	if (x->egress_mode == CFG_EGRESS_ANY)
+		fputs("egress = any\n", f);
+	if (x->egress_mode == CFG_EGRESS_LIST) {
+		key(f, "egress");
+		for (uint32_t i = 0; i < x->egress.count; i++) {
+			const struct cfg_cidr *y = cfg_cidr(c, x->egress, i);
+			ipv6(f, y->addr, y->prefix, y->family);
+		}
+		fputc('\n', f);
+	}
+}
+
 static void print_service_net_cgroup(FILE *f, const struct cfg *c, const struct cfg_service *s)
 {
 	opt_str(f, c, "network", s->network);
+	print_service_ext(f, c, s);
 	if (s->address) {
 		key(f, "address");
 		ipv4(f, s->address);

@@ -93,6 +93,11 @@ static const struct known_section known[] = {
 	SEC(CFG_SEC_RELEASE, 2, 0, sizeof(struct cfg_release), release, "release"),
 	SEC(CFG_SEC_UPDATE, 2, 0, sizeof(struct cfg_update), update, "update"),
 	SEC(CFG_SEC_UPDATE_HOSTS, 2, 0, sizeof(struct cfg_update_host), update_hosts, "update_hosts"),
+	SEC(CFG_SEC_NETWORKS_EXT, 2, 0, sizeof(struct cfg_network_ext), networks_ext, "networks_ext"),
+	SEC(CFG_SEC_SERVICES_EXT, 2, 0, sizeof(struct cfg_service_ext), services_ext, "services_ext"),
+	SEC(CFG_SEC_TALKS, 2, 0, sizeof(struct cfg_talk), talks, "talks"),
+	SEC(CFG_SEC_CIDRS, 2, 0, sizeof(struct cfg_cidr), cidrs, "cidrs"),
+	SEC(CFG_SEC_FIREWALL, 2, 0, sizeof(struct cfg_firewall), firewall, "firewall"),
 	SEC(CFG_SEC_OPS, 2, 0, sizeof(struct cfg_ops), ops, "ops"),
 	SEC(CFG_SEC_SERVICE_OPS, 2, 0, sizeof(struct cfg_service_ops), service_ops, "service_ops"),
 	SEC(CFG_SEC_SECRETS, 2, 0, sizeof(struct cfg_secret), secrets, "secrets"),
@@ -208,7 +213,7 @@ static int read_section(struct rd *r, const struct cfg_section *s, uint32_t i, c
 			   s->entry_size, s->size);
 	void *slot = (uint8_t *)c + k->slot;
 	if (s->type == CFG_SEC_SYSTEM || s->type == CFG_SEC_SYSTEM_EXT || s->type == CFG_SEC_RELEASE ||
-	    s->type == CFG_SEC_UPDATE || s->type == CFG_SEC_OPS) {
+	    s->type == CFG_SEC_UPDATE || s->type == CFG_SEC_OPS || s->type == CFG_SEC_FIREWALL) {
 		if (s->count != 1)
 			return bad(r, &s->count, "section[%u] (%s): count %u, expected 1", i, k->name, s->count);
 		memcpy(slot, &base, sizeof base);
@@ -229,7 +234,7 @@ static int read_sections(struct rd *r)
 			   h->section_offset, h->section_count);
 	const struct cfg_section *tab = (const void *)(c->buf + h->section_offset);
 	uint64_t seen = 0; /* bit per known type (types < 64; the table holds no other) */
-	int ext_required = 0;
+	int ext_required = 0, fw_required = 0;
 	for (uint32_t i = 0; i < h->section_count; i++) {
 		const struct cfg_section *s = &tab[i];
 		const struct known_section *k = NULL;
@@ -257,6 +262,8 @@ static int read_sections(struct rd *r)
 			return -1;
 		if (s->type == CFG_SEC_SYSTEM_EXT)
 			ext_required = s->flags & CFG_SECF_REQUIRED;
+		if (s->type == CFG_SEC_FIREWALL)
+			fw_required = s->flags & CFG_SECF_REQUIRED;
 	}
 	if (!c->strings)
 		return bad(r, &h->section_count, "sections: no strings section");
@@ -266,6 +273,17 @@ static int read_sections(struct rd *r)
 	if (h->minor >= 1 && !ext_required)
 		return bad(r, &h->minor, "sections: a format %u.%u file without a required system_ext section",
 			   h->major, h->minor);
+	/* What makes a 1.1 keel refuse a 1.2 file rather than run it without its firewall. */
+	if (h->minor >= 2 && !fw_required)
+		return bad(r, &h->minor, "sections: a format %u.%u file without a required firewall section", h->major,
+			   h->minor);
+	/* A continuation has one record per record it continues, or is absent (all defaults). */
+	if (c->networks_ext.base && c->networks_ext.count != c->networks.count)
+		return bad(r, c->networks_ext.base, "networks_ext: %u records for %u networks", c->networks_ext.count,
+			   c->networks.count);
+	if (c->services_ext.base && c->services_ext.count != c->services.count)
+		return bad(r, c->services_ext.base, "services_ext: %u records for %u services", c->services_ext.count,
+			   c->services.count);
 	if (c->services.count > CFG_MAX_SERVICES)
 		return bad(r, c->services.base, "services: %u records, more than the %u this keel reads", c->services.count,
 			   CFG_MAX_SERVICES);
@@ -378,7 +396,9 @@ static int check_system(struct rd *r)
 	const struct cfg_system_ext *x = r->c->system_ext;
 	const struct at a = {"system", NO_INDEX, NULL, NO_INDEX}, ax = {"system_ext", NO_INDEX, NULL, NO_INDEX};
 	if (check_fields(r, CFG_REC_SYSTEM, r->c->system, &a) || (x && check_fields(r, CFG_REC_SYSTEM_EXT, x, &ax)) ||
-	    (r->c->ops && check_fields(r, CFG_REC_OPS, r->c->ops, &(struct at){"ops", NO_INDEX, NULL, NO_INDEX})))
+	    (r->c->ops && check_fields(r, CFG_REC_OPS, r->c->ops, &(struct at){"ops", NO_INDEX, NULL, NO_INDEX})) ||
+	    (r->c->firewall &&
+	     check_fields(r, CFG_REC_FIREWALL, r->c->firewall, &(struct at){"firewall", NO_INDEX, NULL, NO_INDEX})))
 		return -1;
 	if (x && (x->volume_roots.count < 1 || x->volume_roots.count > CFG_MAX_VOLUME_ROOTS))
 		return badf(r, &x->volume_roots, &ax, "volume_roots", "%u roots, expected 1..%u", x->volume_roots.count,
@@ -404,9 +424,16 @@ static int check_unique(struct rd *r, const struct cfg_list *l, const char *what
 static int check_networks(struct rd *r)
 {
 	const struct cfg *c = r->c;
-	for (uint32_t i = 0; i < c->networks.count; i++)
-		if (check_fields(r, CFG_REC_NETWORK, entry(&c->networks, i), &(struct at){"network", i, NULL, NO_INDEX}))
+	for (uint32_t i = 0; i < c->networks.count; i++) {
+		const struct cfg_network *n = entry(&c->networks, i);
+		const struct cfg_network_ext *x = cfg_network_ext(c, n);
+		const struct at a = {"network", i, NULL, NO_INDEX}, ax = {"network_ext", i, NULL, NO_INDEX};
+		if (check_fields(r, CFG_REC_NETWORK, n, &a) || (c->networks_ext.base && check_fields(r, CFG_REC_NETWORK_EXT, x, &ax)))
 			return -1;
+		const char *field, *why = cfg_rule_network_ext(n, x, cfg_str(c, n->uplink), &field);
+		if (why)
+			return badf(r, x, &ax, field, "%s", why);
+	}
 	return check_unique(r, &c->networks, "network");
 }
 
@@ -527,6 +554,9 @@ static int edge_at(const void *ctx, uint32_t i, uint32_t k)
 {
 	const struct cfg *c = ctx;
 	const struct cfg_service *s = cfg_service(c, i);
+	/* a join waits for the service joined, as `after` does */
+	if (k == s->depends.count + s->after.count && cfg_service_ext(c, s)->join)
+		return service_index(c, cfg_str(c, cfg_service_ext(c, s)->join));
 	if (k >= s->depends.count + s->after.count)
 		return -1;
 	return service_index(c, k < s->depends.count ? cfg_strlist(c, s->depends, k)
@@ -543,6 +573,61 @@ static int bad_edge(struct rd *r, uint32_t i, uint32_t k, const char *why)
 	uint32_t q = dep ? k : k - s->depends.count;
 	return badf(r, entry(&c->strlist, l->first + q), &(struct at){"service", i, dep ? "depends" : "after", q}, NULL,
 		    "'%s' %s", cfg_strlist(c, *l, q), why);
+}
+
+/* The service service i joins (its join field), as cfg_rule_cycle walks it: one edge. */
+static int join_edge(const void *ctx, uint32_t i, uint32_t k)
+{
+	const struct cfg *c = ctx;
+	const struct cfg_service_ext *x = cfg_service_ext(c, cfg_service(c, i));
+	return k || !x->join ? -1 : service_index(c, cfg_str(c, x->join));
+}
+
+/* 1.2: talks_to and join name services that can be reached or joined; a fixed IPv6 address is a
+ * host of its network's subnet6, not another service's. */
+static int check_refs_ext(struct rd *r, const struct cfg_service *s, uint32_t i, const struct cfg_network *n)
+{
+	const struct cfg *c = r->c;
+	const struct cfg_service_ext *x = cfg_service_ext(c, s);
+	const struct at ax = {"service_ext", i, NULL, NO_INDEX};
+	if (x->join) {
+		const struct cfg_service *t = cfg_service_by_name(c, cfg_str(c, x->join));
+		if (!t || t == s)
+			return badf(r, &x->join, &ax, "join", "'%s' is %s", cfg_str(c, x->join),
+				    t ? "the service itself" : "not a service in this config");
+		const struct cfg_service_ext *tx = cfg_service_ext(c, t);
+		if (t->namespaces & CFG_NS_USER)
+			return badf(r, &x->join, &ax, "join", "'%s' has a user namespace: its namespaces cannot be joined",
+				    cfg_str(c, x->join));
+		if ((x->join_ns & ~(t->namespaces | tx->join_ns)))
+			return badf(r, &x->join, &ax, "join", "'%s' has no namespace of its own to join (join_ns 0x%x)",
+				    cfg_str(c, x->join), x->join_ns);
+	}
+	for (uint32_t k = 0; k < x->talks_to.count; k++) {
+		const struct cfg_talk *tk = cfg_talk(c, x->talks_to, k);
+		const char *name = cfg_str(c, tk->service);
+		const struct cfg_service *t = cfg_service_by_name(c, name);
+		const char *why = !t ? "is not a service in this config" : t == s ? "is the service itself"
+					 : cfg_rule_talk_target(t, cfg_service_ext(c, t));
+		if (why)
+			return badf(r, tk, &(struct at){"service_ext", i, "talks_to", k}, "service", "'%s' %s", name, why);
+	}
+	const struct cfg_network_ext *nx = n ? cfg_network_ext(c, n) : NULL;
+	if (!nx || cfg_ip6_zero(x->address6))
+		return 0;
+	int why = cfg_rule_address6(x->address6, nx->address6, nx->prefix6);
+	if (!nx->prefix6)
+		why = CFG_ADDR_OUTSIDE;
+	for (uint32_t j = 0; !why && j < i; j++) {
+		const struct cfg_service *o = cfg_service(c, j);
+		why = o->network && !strcmp(cfg_str(c, o->network), cfg_str(c, s->network)) &&
+		      !memcmp(cfg_service_ext(c, o)->address6, x->address6, 16) ? 4 : 0;
+	}
+	static const char *const addr_why[] = {"", "is not in the network's subnet6", "is the bridge's own address",
+					       "is the subnet's all-zero host", "is another service's"};
+	if (why)
+		return badf(r, x->address6, &ax, "address6", "%s", addr_why[why]);
+	return 0;
 }
 
 /* Names another record refers to must exist, so consumers never meet a dangling name; a fixed
@@ -567,7 +652,7 @@ static int check_refs(struct rd *r, const struct cfg_service *s, uint32_t i)
 	for (uint32_t k = 0; (why = edge_at(c, i, k)) != -1; k++)
 		if (why < 0)
 			return bad_edge(r, i, k, "is not a service in this config");
-	return 0;
+	return check_refs_ext(r, s, i, n);
 }
 
 static int check_services(struct rd *r)
@@ -581,13 +666,28 @@ static int check_services(struct rd *r)
 		if (check_fields(r, CFG_REC_SERVICE, s, &(struct at){"service", i, NULL, NO_INDEX}) ||
 		    check_service(r, s, i, ports))
 			return -1;
+		const struct cfg_service_ext *x = cfg_service_ext(c, s);
+		const struct at ax = {"service_ext", i, NULL, NO_INDEX};
+		if (c->services_ext.base && check_fields(r, CFG_REC_SERVICE_EXT, x, &ax))
+			return -1;
+		const char *field, *why = cfg_rule_service_ext(s, x, &field);
+		if (why)
+			return badf(r, x, &ax, field, "%s", why);
 	}
 	for (uint32_t i = 0; i < c->services.count; i++)
 		if (check_refs(r, entry(&c->services, i), i))
 			return -1;
 	uint32_t ci, ck;
-	if (cfg_rule_cycle(c->services.count, edge_at, c, &ci, &ck))
+	if (cfg_rule_cycle(c->services.count, join_edge, c, &ci, &ck))
+		return badf(r, &cfg_service_ext(c, cfg_service(c, ci))->join, &(struct at){"service_ext", ci, NULL, NO_INDEX},
+			    "join", "'%s' closes a join cycle", cfg_str(c, cfg_service_ext(c, cfg_service(c, ci))->join));
+	if (cfg_rule_cycle(c->services.count, edge_at, c, &ci, &ck)) {
+		const struct cfg_service *s = cfg_service(c, ci);
+		if (ck == s->depends.count + s->after.count)
+			return badf(r, &cfg_service_ext(c, s)->join, &(struct at){"service_ext", ci, NULL, NO_INDEX}, "join",
+				    "'%s' closes a dependency cycle", cfg_str(c, cfg_service_ext(c, s)->join));
 		return bad_edge(r, ci, ck, "closes a dependency cycle");
+	}
 	return 0;
 }
 
@@ -639,7 +739,10 @@ const char *cfg_compat_note(const struct cfg *c)
 {
 	if (c->hdr->minor == 0)
 		return "format 1.0: capabilities keep their 1.0 meaning (Docker's default set, ambient for a non-root "
-		       "user); recompile with keelc for 1.1";
+		       "user) and networks stay open (no firewall); recompile with keelc for 1.2";
+	if (c->hdr->minor == 1)
+		return "format 1.1: networks stay open (no firewall: services reach each other and the outside); "
+		       "recompile with keelc for 1.2 (docs/networking.md, \"Migrating to 1.2\")";
 	return NULL;
 }
 
@@ -693,6 +796,44 @@ int cfg_check_keel_version(const struct cfg *c, const char *name, struct err *e)
 const struct cfg_update_host *cfg_update_host(const struct cfg *c, struct cfg_range r, uint32_t i)
 {
 	return entry(&c->update_hosts, r.first + i);
+}
+
+static const struct cfg_network_ext no_network_ext;
+static const struct cfg_service_ext no_service_ext;
+
+uint32_t cfg_service_index(const struct cfg *c, const struct cfg_service *s)
+{
+	return (uint32_t)(((const uint8_t *)s - c->services.base) / c->services.entry_size);
+}
+
+uint32_t cfg_network_index(const struct cfg *c, const struct cfg_network *n)
+{
+	return (uint32_t)(((const uint8_t *)n - c->networks.base) / c->networks.entry_size);
+}
+
+const struct cfg_network_ext *cfg_network_ext(const struct cfg *c, const struct cfg_network *n)
+{
+	return c->networks_ext.base ? entry(&c->networks_ext, cfg_network_index(c, n)) : &no_network_ext;
+}
+
+const struct cfg_service_ext *cfg_service_ext(const struct cfg *c, const struct cfg_service *s)
+{
+	return c->services_ext.base ? entry(&c->services_ext, cfg_service_index(c, s)) : &no_service_ext;
+}
+
+const struct cfg_talk *cfg_talk(const struct cfg *c, struct cfg_range r, uint32_t i)
+{
+	return entry(&c->talks, r.first + i);
+}
+
+const struct cfg_cidr *cfg_cidr(const struct cfg *c, struct cfg_range r, uint32_t i)
+{
+	return entry(&c->cidrs, r.first + i);
+}
+
+int cfg_firewall_on(const struct cfg *c)
+{
+	return c->firewall && !(c->firewall->flags & CFG_FW_OFF);
 }
 
 uint32_t cfg_volume_root_count(const struct cfg *c)

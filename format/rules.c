@@ -214,6 +214,38 @@ static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG
 	FLAGS(cfg_verity, flags, 0)                                                                         \
 	RESERVED(cfg_verity, reserved)
 
+/* 1.2. IPv6 addresses (16 bytes) are not table fields: cfg_rule_network_ext and
+ * cfg_rule_service_ext check them. */
+#define NETWORK_EXT_FIELDS                                                                                  \
+	NUM(cfg_network_ext, prefix6, 0, 0, 128)                                                            \
+	NUM(cfg_network_ext, uplink_prefix6, 0, 0, 128)                                                     \
+	NUM(cfg_network_ext, vlan, CFG_F_ZERO, 1, CFG_VLAN_MAX)                                              \
+	FLAGS(cfg_network_ext, flags, CFG_NETX_DHCP | CFG_NETX_SLAAC | CFG_NETX_NO_NAT66)                   \
+	RESERVED(cfg_network_ext, reserved)
+
+#define SERVICE_EXT_FIELDS                                                                                  \
+	RECS(cfg_service_ext, talks_to, CFG_SEC_TALKS, CFG_REC_TALK)                                        \
+	RECS(cfg_service_ext, egress, CFG_SEC_CIDRS, CFG_REC_CIDR)                                          \
+	NUM(cfg_service_ext, egress_mode, 0, 0, CFG_EGRESS_LIST)                                            \
+	STR(cfg_service_ext, join, CFG_R_NAME, 0)                                                           \
+	X(CFG_F_BITS, cfg_service_ext, join_ns, 0, 0, CFG_NS_NET | CFG_NS_IPC | CFG_NS_UTS)                 \
+	RESERVED(cfg_service_ext, reserved)
+
+#define TALK_FIELDS                                                                                         \
+	STR(cfg_talk, service, CFG_R_NAME, 1)                                                               \
+	NUM(cfg_talk, port, 0, 0, 65535)                                                                    \
+	NUM(cfg_talk, proto, 0, 0, CFG_PROTO_UDP)                                                           \
+	RESERVED(cfg_talk, reserved)
+
+#define CIDR_FIELDS                                                                                         \
+	NUM(cfg_cidr, family, 0, 4, 6)                                                                      \
+	NUM(cfg_cidr, prefix, 0, 0, 128)                                                                    \
+	RESERVED(cfg_cidr, reserved)
+
+#define FIREWALL_FIELDS                                                                                     \
+	FLAGS(cfg_firewall, flags, CFG_FW_OFF)                                                              \
+	RESERVED(cfg_firewall, reserved)
+
 #define X ENTRY
 static const struct cfg_field system_f[] = {SYSTEM_FIELDS}, system_ext_f[] = {SYSTEM_EXT_FIELDS},
 			      network_f[] = {NETWORK_FIELDS}, service_f[] = {SERVICE_FIELDS}, mount_f[] = {MOUNT_FIELDS},
@@ -222,6 +254,8 @@ static const struct cfg_field system_f[] = {SYSTEM_FIELDS}, system_ext_f[] = {SY
 			      release_f[] = {RELEASE_FIELDS}, update_f[] = {UPDATE_FIELDS},
 			      update_host_f[] = {UPDATE_HOST_FIELDS}, ops_f[] = {OPS_FIELDS},
 			      service_ops_f[] = {SERVICE_OPS_FIELDS}, secret_f[] = {SECRET_FIELDS},
+			      network_ext_f[] = {NETWORK_EXT_FIELDS}, service_ext_f[] = {SERVICE_EXT_FIELDS},
+			      talk_f[] = {TALK_FIELDS}, cidr_f[] = {CIDR_FIELDS}, firewall_f[] = {FIREWALL_FIELDS},
 			      verity_f[] = {VERITY_FIELDS};
 #undef X
 #define X NAME
@@ -236,6 +270,8 @@ static const char *rule_verity(const void *rec, const char **field);
 static const char *rule_ops(const void *rec, const char **field);
 static const char *rule_service_ops(const void *rec, const char **field);
 static const char *rule_update(const void *rec, const char **field);
+static const char *rule_talk(const void *rec, const char **field);
+static const char *rule_cidr(const void *rec, const char **field);
 
 #define KIND(t, fields, rule) {t, sizeof t / sizeof t[0], fields, rule}
 const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
@@ -257,6 +293,11 @@ const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
 	[CFG_REC_SERVICE_OPS] = KIND(service_ops_f, SERVICE_OPS_FIELDS, rule_service_ops),
 	[CFG_REC_SECRET] = KIND(secret_f, SECRET_FIELDS, NULL),
 	[CFG_REC_VERITY] = KIND(verity_f, VERITY_FIELDS, rule_verity),
+	[CFG_REC_NETWORK_EXT] = KIND(network_ext_f, NETWORK_EXT_FIELDS, NULL),
+	[CFG_REC_SERVICE_EXT] = KIND(service_ext_f, SERVICE_EXT_FIELDS, NULL),
+	[CFG_REC_TALK] = KIND(talk_f, TALK_FIELDS, rule_talk),
+	[CFG_REC_CIDR] = KIND(cidr_f, CIDR_FIELDS, rule_cidr),
+	[CFG_REC_FIREWALL] = KIND(firewall_f, FIREWALL_FIELDS, NULL),
 };
 #undef X
 
@@ -645,6 +686,150 @@ static const char *rule_update(const void *rec, const char **field)
 	if (u->source && !u->ca && !(u->flags & CFG_UPD_PLAIN_HTTP))
 		return WHY("ca", "expected the CA file an https registry's certificate chain is checked against (or plain_http = yes)");
 	return NULL;
+}
+
+static const char *rule_talk(const void *rec, const char **field)
+{
+	const struct cfg_talk *x = rec;
+	if (x->proto != 0 && x->proto != CFG_PROTO_TCP && x->proto != CFG_PROTO_UDP)
+		return WHY("proto", "expected 0 (any), 6 (tcp) or 17 (udp)");
+	return !x->port != !x->proto ? WHY("port", "expected a port with its protocol, or neither") : NULL;
+}
+
+/* Bits of a 16-byte address from bit `from` on are all 0. */
+static int tail_zero(const uint8_t *a, uint32_t from)
+{
+	for (uint32_t b = from; b < 128; b++)
+		if (a[b / 8] >> (7 - b % 8) & 1)
+			return 0;
+	return 1;
+}
+
+static const char *rule_cidr(const void *rec, const char **field)
+{
+	const struct cfg_cidr *x = rec;
+	if (x->family != 4 && x->family != 6)
+		return WHY("family", "expected 4 or 6");
+	if (x->prefix > (x->family == 4 ? 32 : 128))
+		return WHY("prefix", "longer than the address");
+	if (x->family == 4 && !tail_zero(x->addr, 32))
+		return WHY("addr", "an IPv4 address has 12 zero bytes after it");
+	return tail_zero(x->addr, x->prefix) ? NULL : WHY("addr", "host bits set after the prefix");
+}
+
+/* ---- networks, 1.2 ----------------------------------------------------------------------------------- */
+
+int cfg_ip6_zero(const uint8_t a[16])
+{
+	return tail_zero(a, 0);
+}
+
+void cfg_uplink_name(const char *uplink, uint32_t vlan, char out[16])
+{
+	size_t n = strlen(uplink);
+	if (n > 15)
+		n = 15;
+	memcpy(out, uplink, n);
+	out[n] = '\0';
+	if (vlan && n < 11) {
+		char d[6];
+		int k = 0;
+		for (uint32_t v = vlan; v && k < 5; v /= 10)
+			d[k++] = (char)('0' + v % 10);
+		if (n + 1 + (size_t)k <= 15) {
+			out[n++] = '.';
+			while (k)
+				out[n++] = d[--k];
+			out[n] = '\0';
+		}
+	}
+}
+
+/* Unusable as an interface's own address: unspecified, loopback, multicast. */
+static int ip6_special(const uint8_t a[16])
+{
+	static const uint8_t loop[16] = {[15] = 1};
+	return a[0] == 0xff || tail_zero(a, 0) || !memcmp(a, loop, 16);
+}
+
+int cfg_rule_address6(const uint8_t a[16], const uint8_t net[16], uint32_t prefix)
+{
+	if (cfg_ip6_zero(a) || !prefix)
+		return CFG_ADDR_OK;
+	for (uint32_t b = 0; b < prefix && b < 128; b++)
+		if ((a[b / 8] ^ net[b / 8]) >> (7 - b % 8) & 1)
+			return CFG_ADDR_OUTSIDE;
+	if (!memcmp(a, net, 16))
+		return CFG_ADDR_BRIDGE;
+	uint8_t host[16];
+	memcpy(host, a, 16);
+	for (uint32_t b = 0; b < prefix && b < 128; b++)
+		host[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	return prefix < 127 && tail_zero(host, 0) ? CFG_ADDR_EDGE : CFG_ADDR_OK;
+}
+
+const char *cfg_rule_network_ext(const struct cfg_network *n, const struct cfg_network_ext *x, const char *uplink,
+				 const char **field)
+{
+	if (x->vlan && !*uplink)
+		return WHY("vlan", "a VLAN is a sub-interface of the uplink: expected an uplink");
+	char name[16];
+	cfg_uplink_name(uplink, x->vlan, name);
+	if (x->vlan && strlen(uplink) + 1 + (x->vlan >= 1000 ? 4 : x->vlan >= 100 ? 3 : x->vlan >= 10 ? 2 : 1) > 15)
+		return WHY("vlan", "UPLINK.VLAN is longer than an interface name (15 characters)");
+	if ((x->flags & CFG_NETX_DHCP) && (!*uplink || n->uplink_address || n->uplink_prefix || n->gateway))
+		return WHY("uplink_address", "dhcp needs an uplink and no static uplink_address or gateway");
+	if ((x->flags & CFG_NETX_SLAAC) && (!*uplink || x->uplink_prefix6 || !cfg_ip6_zero(x->gateway6)))
+		return WHY("uplink_address6", "auto needs an uplink and no static uplink_address6 or gateway6");
+	if ((!cfg_ip6_zero(x->uplink_address6) || !cfg_ip6_zero(x->gateway6)) && !*uplink)
+		return WHY("uplink_address6", "expected an uplink");
+	if ((!x->prefix6) != cfg_ip6_zero(x->address6) || (!x->uplink_prefix6) != cfg_ip6_zero(x->uplink_address6))
+		return WHY("prefix6", "expected an IPv6 address with its prefix length, or neither");
+	if ((x->prefix6 && ip6_special(x->address6)) || (x->uplink_prefix6 && ip6_special(x->uplink_address6)) ||
+	    (!cfg_ip6_zero(x->gateway6) && ip6_special(x->gateway6)))
+		return WHY("address6", "expected a unicast address (not ::, ::1 or multicast)");
+	if (x->prefix6 && (!n->address || n->prefix > 30))
+		return WHY("address6", "an IPv6 subnet needs the network's IPv4 subnet (address = A.B.C.D/0..30)");
+	if (x->prefix6 && x->prefix6 > 128 - (32 - n->prefix))
+		return WHY("prefix6", "the IPv6 prefix does not fit: its host part is shorter than the IPv4 subnet's");
+	if ((x->flags & CFG_NETX_NO_NAT66) && !x->prefix6)
+		return WHY("flags", "nat66 = no needs an IPv6 subnet (address6)");
+	return NULL;
+}
+
+const char *cfg_rule_service_ext(const struct cfg_service *s, const struct cfg_service_ext *x, const char **field)
+{
+	if (!x->join != !x->join_ns)
+		return WHY("join_ns", "expected a service to join with the namespaces joined, or neither");
+	if (x->join_ns & s->namespaces)
+		return WHY("join_ns", "a namespace is either the service's own or joined, not both");
+	if (x->join && (s->namespaces & CFG_NS_USER))
+		return WHY("join", "joining another service's namespaces needs no user namespace of its own");
+	if ((x->join_ns & CFG_NS_NET) && (s->network || s->address || s->ports.count || !cfg_ip6_zero(x->address6)))
+		return WHY("join", "network = service:NAME takes NAME's network: no network, address or publish of its own");
+	if (!cfg_ip6_zero(x->address6) && (!s->network || ip6_special(x->address6)))
+		return WHY("address6", "expected a unicast IPv6 address, with a network");
+	if ((x->egress_mode == CFG_EGRESS_LIST) != (x->egress.count != 0))
+		return WHY("egress", "expected CIDRs exactly with egress = CIDR ...");
+	if ((x->talks_to.count || x->egress_mode) && !s->network && !(x->join_ns & CFG_NS_NET))
+		return WHY("talks_to", "talks_to and egress need a network (or network = service:NAME)");
+	return NULL;
+}
+
+const char *cfg_rule_talk_target(const struct cfg_service *t, const struct cfg_service_ext *tx)
+{
+	return t->network || (tx->join_ns & CFG_NS_NET) ? NULL : "is on no network";
+}
+
+int cfg_rule_net_owner(uint32_t n, int (*join)(const void *ctx, uint32_t i), const void *ctx, uint32_t i)
+{
+	for (uint32_t hops = 0; hops <= n; hops++) {
+		int j = join(ctx, i);
+		if (j < 0)
+			return (int)i;
+		i = (uint32_t)j;
+	}
+	return -1;
 }
 
 /* ---- between records ------------------------------------------------------------------------------ */

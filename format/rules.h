@@ -18,7 +18,8 @@
 enum cfg_rec {
 	CFG_REC_SYSTEM, CFG_REC_SYSTEM_EXT, CFG_REC_NETWORK, CFG_REC_SERVICE, CFG_REC_MOUNT, CFG_REC_IDMAP,
 	CFG_REC_RLIMIT, CFG_REC_SYSCALL, CFG_REC_IOLIMIT, CFG_REC_PORT, CFG_REC_DEVICE, CFG_REC_RELEASE,
-	CFG_REC_UPDATE, CFG_REC_UPDATE_HOST, CFG_REC_OPS, CFG_REC_SERVICE_OPS, CFG_REC_SECRET, CFG_REC_VERITY,
+	CFG_REC_UPDATE, CFG_REC_UPDATE_HOST, CFG_REC_OPS, CFG_REC_SERVICE_OPS, CFG_REC_SECRET,
+	CFG_REC_NETWORK_EXT, CFG_REC_SERVICE_EXT, CFG_REC_TALK, CFG_REC_CIDR, CFG_REC_FIREWALL, CFG_REC_VERITY,
 	CFG_REC_KINDS
 };
 
@@ -115,6 +116,32 @@ const char *cfg_rule_mount(const struct cfg_mount *m, const char *source, const 
  * command, whose argv[0] the caller checks. */
 const char *cfg_rule_service_ops(const struct cfg_service_ops *o, const char **field);
 /* The other kinds' rules are cfg_rec_rules[k].rule. */
+
+/* ---- networks, 1.2 (docs/networking.md) ------------------------------------------------------------ */
+
+#define CFG_VLAN_MAX 4094u
+/* A network with its continuation and its uplink's name: a VLAN needs an uplink and UPLINK.VLAN must
+ * be an interface name; DHCP and SLAAC need an uplink and exclude a static address of their family;
+ * an IPv6 subnet needs the IPv4 one and room for each of its hosts (derived addresses: the IPv4 host
+ * part in the low bits), no multicast, loopback or unspecified address. */
+const char *cfg_rule_network_ext(const struct cfg_network *n, const struct cfg_network_ext *x, const char *uplink,
+				 const char **field);
+/* UPLINK.VLAN (the sub-interface keel makes) into out[16]; the uplink itself without a VLAN. */
+void cfg_uplink_name(const char *uplink, uint32_t vlan, char out[16]);
+/* An IPv6 address on a subnet: CFG_ADDR_* as cfg_rule_address (EDGE: the subnet's all-zero host). */
+int cfg_rule_address6(const uint8_t a[16], const uint8_t net[16], uint32_t prefix);
+int cfg_ip6_zero(const uint8_t a[16]);
+/* A service's continuation against its record: a join replaces the namespaces it joins (and, for
+ * the network, network, address, publish); talks_to and egress need a network or a joined one; the
+ * egress list is given exactly with egress = CIDR; a service joining one cannot have a user
+ * namespace (setns into a namespace its user namespace does not own fails). */
+const char *cfg_rule_service_ext(const struct cfg_service *s, const struct cfg_service_ext *x, const char **field);
+/* A talks_to target must be reachable: on a network, or joined into the namespace of one that is. */
+const char *cfg_rule_talk_target(const struct cfg_service *t, const struct cfg_service_ext *tx);
+/* The service whose network namespace has the address of service i: following net joins to the
+ * service that owns the namespace. join(ctx, i) is the index i joins (net), -1 for none. Returns -1
+ * for a cycle (the cycle rule refuses those first). */
+int cfg_rule_net_owner(uint32_t n, int (*join)(const void *ctx, uint32_t i), const void *ctx, uint32_t i);
 
 /* ---- between records ---------------------------------------------------------------------------- */
 

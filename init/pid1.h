@@ -110,6 +110,7 @@ struct pid1 {
 	bool reload_reboot;            /* ... and if that one is refused, reboot */
 	int64_t phase_ms[PHASE_COUNT]; /* boot chart: boot_ms() as each phase ended; 0: not reached */
 	struct modload *mods;          /* modules.c: the modules loading; NULL once all finished */
+	struct pid1_net *net;          /* net.c: the DHCP clients; NULL until the first is needed */
 };
 
 /* pid1.c: PID 1 proper: the boot, then the loop; never returns. */

@@ -16,6 +16,7 @@
 #include "config_load.h"
 #include "health.h"
 #include "klog.h"
+#include "net.h"
 #include "svclog.h"
 
 
@@ -235,9 +236,10 @@ static void networks(struct pid1 *p, const struct cfg *old, const struct reload_
 	/* Bridges of new and changed networks, and the NAT table (published ports) replaced whole. */
 	if ((nets || any_change) && cfg_network_count(&p->cfg) > 0) {
 		err_clear(&e);
-		if (network_up_all(&p->cfg, &e) < 0)
+		if (net_up(p, &e) < 0)
 			klog("reload: network: %s", e.msg);
 	}
+	net_dhcp_sync(p, nets);
 }
 
 static void out(char **buf, size_t *len, size_t cap, const char *what, const char *name)

@@ -11,6 +11,7 @@
 #include "console_shell.h"
 #include "helpers.h"
 #include "klog.h"
+#include "net.h"
 #include "update_poll.h"
 #include "pid1.h"
 #include "modules.h"
@@ -42,9 +43,8 @@ void reap_children(struct pid1 *p)
 			return;
 		if (pid == p->shell_pid)
 			console_shell_reaped(p, pid, status);
-		else
-			if (!helpers_reaped(p, pid, status))
-				update_poll_reaped(p, pid, status);
+		else if (!helpers_reaped(p, pid, status) && !update_poll_reaped(p, pid, status))
+			net_child_exited(p, pid, status);
 	}
 }
 

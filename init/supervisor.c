@@ -25,6 +25,7 @@
 #include "../lib/file.h"
 #include "../runtime/layers.h"
 #include "cgevents.h"
+#include "net.h"
 #include "../lib/clock.h"
 #include "klog.h"
 #include "modules.h"
@@ -130,7 +131,10 @@ static bool deps_met(struct pid1 *p, const struct svc *s)
 		if (d && d->state == SVC_STARTING)
 			return false;
 	}
-	return true;
+	/* network = service:NAME is an `after` too: NAME's first start pins what is joined. */
+	const struct cfg_service_ext *x = cfg_service_ext(c, s->cfg);
+	struct svc *j = x->join ? supervisor_find(p, cfg_str(c, x->join)) : NULL;
+	return !j || j->state != SVC_STARTING;
 }
 
 /* Does `s` name `other` in its depends or after? */
@@ -143,7 +147,8 @@ static bool svc_needs(struct pid1 *p, const struct svc *s, const struct svc *oth
 	for (uint32_t i = 0; i < s->cfg->after.count; i++)
 		if (!strcmp(cfg_strlist(c, s->cfg->after, i), other->name))
 			return true;
-	return false;
+	const struct cfg_service_ext *x = cfg_service_ext(c, s->cfg);
+	return x->join && !strcmp(cfg_str(c, x->join), other->name);
 }
 
 /* Start every waiting service whose dependencies are met, until nothing more can start. */
@@ -789,10 +794,12 @@ static void networks_up(struct pid1 *p)
 	p->nets_up = true;
 	if (cfg_network_count(&p->cfg) == 0)
 		return;
-	if (network_up_all(&p->cfg, &e) < 0)
+	if (net_up(p, &e) < 0)
 		klog("network: %s", e.msg);
 	else
-		klog("network: %u networks up", cfg_network_count(&p->cfg));
+		klog("network: %u networks up%s", cfg_network_count(&p->cfg),
+		     cfg_firewall_on(&p->cfg) ? ", firewall closed but for the config's openings" : "");
+	net_dhcp_sync(p, false);
 }
 
 void supervisor_modules_loaded(struct pid1 *p)

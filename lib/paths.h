@@ -16,6 +16,9 @@
 #define KEEL_STATUS_DIR KEEL_RUN_DIR "/status"         /* status.txt: the services' table */
 #define KEEL_NOTIFY_DIR KEEL_RUN_DIR "/notify"         /* <service>/notify: readiness sockets */
 #define KEEL_CHOICE_NAME "config-choice"               /* in KEEL_RUN_DIR: which config runs, why */
+#define KEEL_NET_DIR_NAME "net"                         /* in a run dir: <service>/{hosts,resolv.conf} */
+#define KEEL_DHCP_RESOLV "resolv.conf"                  /* in <run dir>/net: the DNS servers DHCP gave */
+#define KEEL_DHCP_NAME "keel-dhcp"                      /* the DHCP helper, beside keel */
 #define KEEL_OCI_ROOT KEEL_RUN_DIR "/oci"              /* the OCI runtime's state: <id>/ (--root) */
 
 /* Kept across boots: A/B config slots, the update layer store. */

@@ -386,7 +386,8 @@ int container_begin(const struct container_spec *s, struct container *c, struct 
 	c->pidfd = pidfd;
 	if ((s->clone_ns & CLONE_NEWUSER) && userns_write_maps(c->pid, s, e) < 0)
 		goto kill;
-	if (s->net && network_attach(s->net, c->pid, e) < 0)
+	/* A joined (pinned) network namespace kept its eth0 from the first start. */
+	if (s->net && (s->clone_ns & CLONE_NEWNET) && network_attach(s->net, c->pid, e) < 0)
 		goto kill;
 	if (write(sv[0], &pid, sizeof pid) != (ssize_t)sizeof pid) {
 		err_sys(e, errno, "releasing the child");

@@ -12,6 +12,7 @@
 #include "../lib/file.h"
 #include "../lib/paths.h"
 #include "layers.h"
+#include "nsjoin.h"
 #include "svc_spec.h"
 
 /* The first store that holds the image; the last one if none does (its error names the path). */
@@ -35,7 +36,8 @@ static int attach_layer(const struct launch_opts *o, const struct cfg *c, const 
 static void undo(struct launch *l)
 {
 	cgroup_remove(&l->cg, &(struct err){0});
-	network_detach(&l->net, &(struct err){0});
+	if (!l->net_pinned)
+		network_detach(&l->net, &(struct err){0});
 	if (l->root[0])
 		rmdir(l->root);
 	l->root[0] = '\0';
@@ -52,6 +54,7 @@ int launch_begin(const struct launch_opts *o, const struct cfg *c, const struct 
 	l->ct.pidfd = -1;
 	l->ct.pid = 0;
 	l->net.net = NULL;
+	l->net_pinned = 0;
 	l->root[0] = '\0';
 	if (o->nstores == 0)
 		return err_set(e, EINVAL, "layers: no layer store");
@@ -104,11 +107,24 @@ int launch_begin(const struct launch_opts *o, const struct cfg *c, const struct 
 	struct secret_files sf;
 	if (secrets_open(c, svc, &sf, e) < 0)
 		goto out_cgroup;
+	struct ns_join join;
+	if (nsjoin_open(c, svc, o->run_dir, &join, e) < 0) {
+		secrets_close(&sf);
+		goto out_cgroup;
+	}
+	l->net_pinned = !!((join.bits | join.pin_bits) & CFG_NS_NET);
+	struct ctr_ns_join joins[NSJOIN_KINDS];
+	ss.spec.joins = joins;
+	ss.spec.njoins = nsjoin_spec(&join, joins, &ss.spec.clone_ns);
 	ss.proc.p.files = &sf;
 	int started = container_begin(&ss.spec, &l->ct, e);
 	secrets_close(&sf); /* the child has its own copies */
-	if (started < 0)
+	nsjoin_close(&join);
+	if (started < 0 || nsjoin_pin(c, svc, o->run_dir, l->ct.pid, &join, e) < 0) {
+		if (started == 0)
+			container_kill(&l->ct);
 		goto out_cgroup;
+	}
 	return 0;
 out_cgroup:
 	undo(l);
@@ -153,7 +169,7 @@ int launch_cleanup(struct launch *l, struct err *e)
 	}
 	if (cgroup_remove(&l->cg, &e2) < 0 && rc == 0)
 		rc = -1, *e = e2;
-	if (l->net.net && network_detach(&l->net, &e2) < 0 && rc == 0)
+	if (l->net.net && !l->net_pinned && network_detach(&l->net, &e2) < 0 && rc == 0)
 		rc = -1, *e = e2;
 	l->net.net = NULL;
 	if (l->root[0] && rmdir(l->root) < 0 && errno != ENOENT && rc == 0)

@@ -31,6 +31,7 @@ struct launch {
 	struct container ct;
 	struct cgroup cg;
 	struct net_attach net;
+	int net_pinned;                 /* its network namespace is pinned: the veth stays */
 	char root[512];
 };
 

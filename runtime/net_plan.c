@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../format/rules.h"
+
 char *network_ip4(uint32_t a, char *buf)
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
@@ -69,18 +71,88 @@ static void host_if_name(const char *svc, char out[16])
 	snprintf(out, 16, "kv-%.7s-%04x", svc, (h ^ (h >> 16)) & 0xffff);
 }
 
+void network_addr6(const struct cfg_network_ext *nx, const struct cfg_network *n, const uint8_t fixed[16], uint32_t a4,
+		   uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (!nx->prefix6 || !a4)
+		return;
+	if (!cfg_ip6_zero(fixed)) {
+		memcpy(out, fixed, 16);
+		return;
+	}
+	/* The prefix (cfg_rule_network_ext: it leaves room for every IPv4 host), then the host part. */
+	for (uint32_t b = 0; b < nx->prefix6; b++)
+		out[b / 8] |= nx->address6[b / 8] & (0x80u >> (b % 8));
+	uint32_t host = a4 & (0xffffffffu >> n->prefix);
+	for (int i = 0; i < 4; i++)
+		out[15 - i] |= (uint8_t)(host >> (8 * i));
+}
+
+static int join_of(const void *ctx, uint32_t i)
+{
+	const struct cfg *c = ctx;
+	const struct cfg_service_ext *x = cfg_service_ext(c, cfg_service(c, i));
+	const struct cfg_service *t = x->join_ns & CFG_NS_NET ? cfg_service_by_name(c, cfg_str(c, x->join)) : NULL;
+	return t ? (int)cfg_service_index(c, t) : -1;
+}
+
+int net_plan_all(const struct cfg *c, struct net_plan *p, struct err *e)
+{
+	uint32_t count = cfg_service_count(c);
+	if (count > CFG_MAX_SERVICES)
+		return err_set(e, E2BIG, "more than %u services", CFG_MAX_SERVICES);
+	memset(p, 0, sizeof *p);
+	for (uint32_t i = 0; i < count; i++)
+		p->net[i] = -1;
+	uint32_t addrs[CFG_MAX_SERVICES];
+	for (uint32_t k = 0; k < cfg_network_count(c); k++) {
+		const struct cfg_network *n = cfg_network(c, k);
+		if (net_plan_addresses(c, n, addrs, e) < 0)
+			return -1;
+		for (uint32_t i = 0; i < count; i++) {
+			const struct cfg_service *s = cfg_service(c, i);
+			if (!on_network(c, s, n))
+				continue;
+			p->net[i] = (int16_t)k;
+			p->addr[i] = addrs[i];
+			network_addr6(cfg_network_ext(c, n), n, cfg_service_ext(c, s)->address6, addrs[i], p->addr6[i]);
+		}
+	}
+	/* A joiner lives at its owner's addresses (cfg_open refused join cycles). */
+	for (uint32_t i = 0; i < count; i++) {
+		int o = cfg_rule_net_owner(count, join_of, c, i);
+		p->owner[i] = (uint16_t)(o < 0 ? (int)i : o);
+		if (o >= 0 && (uint32_t)o != i) {
+			p->net[i] = p->net[o];
+			p->addr[i] = p->addr[o];
+			memcpy(p->addr6[i], p->addr6[o], 16);
+		}
+	}
+	return 0;
+}
+
 int network_plan(const struct cfg *c, const struct cfg_service *svc, const char *run_dir,
 		 struct net_attach *a, struct err *e)
 {
 	memset(a, 0, sizeof *a);
-	if (!svc->network)
+	/* network = service:NAME: NAME's network and address (its hosts and resolv.conf too). */
+	const struct cfg_service *own = svc;
+	for (uint32_t hops = 0; hops < CFG_MAX_SERVICES && (cfg_service_ext(c, own)->join_ns & CFG_NS_NET); hops++) {
+		const struct cfg_service *t = cfg_service_by_name(c, cfg_str(c, cfg_service_ext(c, own)->join));
+		if (!t)
+			break;
+		own = t;
+	}
+	if (!own->network)
 		return 0;
-	const char *name = cfg_str(c, svc->name), *nname = cfg_str(c, svc->network);
+	const char *name = cfg_str(c, svc->name), *nname = cfg_str(c, own->network);
 	const struct cfg_network *n = cfg_network_by_name(c, nname);
 	if (!n)
 		return err_set(e, ENOENT, "network '%s': not in the config", nname);
-	if (!(svc->namespaces & CFG_NS_NET))
+	if (!(own->namespaces & CFG_NS_NET))
 		return err_set(e, EINVAL, "network '%s': needs its own network namespace (namespaces = ... net)", nname);
+	svc = own; /* the address is the namespace owner's */
 	a->net = n;
 	a->net_name = nname;
 	a->bridge = cfg_str(c, n->bridge);
@@ -100,6 +172,12 @@ int network_plan(const struct cfg *c, const struct cfg_service *svc, const char 
 	if (a->address) {
 		a->prefix = n->prefix;
 		a->gateway = n->address;
+	}
+	const struct cfg_network_ext *nx = cfg_network_ext(c, n);
+	network_addr6(nx, n, cfg_service_ext(c, svc)->address6, a->address, a->address6);
+	if (!cfg_ip6_zero(a->address6)) {
+		a->prefix6 = nx->prefix6;
+		memcpy(a->gateway6, nx->address6, 16);
 	}
 	return 0;
 }

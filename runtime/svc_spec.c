@@ -149,8 +149,9 @@ static int mounts(const struct cfg *c, const struct cfg_service *svc, const char
 	unsigned n = 0;
 	int userns = !!(svc->namespaces & CFG_NS_USER);
 	m[n++] = (struct ctr_mount){"proc", "/proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC};
-	/* sysfs can be mounted afresh only by the owner of the network namespace. */
-	if (svc->namespaces & CFG_NS_NET)
+	/* sysfs can be mounted afresh only by the owner of the network namespace (or of one joined:
+	 * a service with a join has no user namespace of its own). */
+	if ((svc->namespaces | cfg_service_ext(c, svc)->join_ns) & CFG_NS_NET)
 		m[n++] = (struct ctr_mount){"sysfs", "/sys", "sysfs", NULL, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC};
 	else
 		m[n++] = (struct ctr_mount){"/sys", "/sys", NULL, NULL,

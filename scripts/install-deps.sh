@@ -21,8 +21,13 @@ PKGS_HOST=(
   apache2-utils python3-jwt python3-cryptography   # registry tests: htpasswd -B, the token issuer, test certificates
   go-md2man                      # man pages from docs/*.md (make install)
   libxml2-utils librsvg2-bin     # the boot chart: xmllint checks the SVG, rsvg-convert draws it as PNG
+  nftables                       # tests read keel's firewall back with `nft list ruleset`
   podman conmon runc crun        # keel as an OCI runtime: podman drives it, runc is the reference
 )
+# A DHCP server the DHCP tests run in a network namespace of their own (docs/networking.md). Its
+# package must not start a system service: installed behind a policy-rc.d that refuses every start,
+# and its units disabled.
+PKGS_SERVICES=( kea-dhcp4-server )
 # Real parts the tests run but must not install (their packages start daemons or take over the
 # host's syslog): downloaded into build/debs and unpacked per test (tests/lib/debs.sh).
 PKGS_UNPACKED=( rsyslog libestr0 libfastjson4 rsyslog-openssl prometheus )
@@ -60,6 +65,26 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+missing=()
+for p in "${PKGS_SERVICES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]} (no service started)" >&2
+  own_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  [ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  [ "${rc:-0}" = 0 ] || exit "$rc"
+  for u in kea-dhcp4-server kea-ctrl-agent; do
+    systemctl disable --now "$u" >/dev/null 2>&1 || true
+  done
 fi
 # Downloaded, not installed.
 debs=$(cd "$(dirname "$0")/.." && pwd)/build/debs

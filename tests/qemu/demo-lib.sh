@@ -5,6 +5,17 @@
 # QEMU runs in a network namespace the test makes (as test 50): the forwarded port is on that
 # namespace's loopback, no port of the build host is used.
 
+# demo_logs_have CHECK SERVICE PATTERN: the line shows in `keel ctl logs SERVICE` within 30 s (the
+# services' output stays off the console).
+demo_logs_have() {
+  local i
+  for ((i = 0; i < 30; i++)); do
+    qemu_sh "keel ctl logs $2" | grep -q "$3" && { pass "$1"; return; }
+    sleep 1
+  done
+  fail "$1" "'$3' not in keel ctl logs $2"
+}
+
 demo_run() {
   local name=$1 layers keel
   case $DEMO_ARCH in
@@ -16,13 +27,17 @@ demo_run() {
     cat "$top/build/tests/qemu/$name-layers.log"; fail "$name-layers" "make-layers.sh $DEMO_ARCH failed"; finish
   fi
   ip link set lo up
-  export KEEL_LAYERS=$layers KEEL_BIN=$keel QEMU_NET=user QEMU_HOSTFWD=tcp:127.0.0.1:18080-:8080
+  export KEEL_LAYERS=$layers KEEL_BIN=$keel QEMU_NET=user
+  export QEMU_HOSTFWD="tcp:127.0.0.1:18080-:8080 tcp:127.0.0.1:18081-:8081"
   qemu_image "$name" "$top/configs/demo.conf"
   qemu_boot
 
-  check_marker "$name-network-up" 'network: 1 networks up$'
-  for s in web worker flaky; do check_marker "$name-$s-started" "svc $s: started \\(pid [0-9]+\\)$"; done
+  check_marker "$name-network-up" 'network: 1 networks up, firewall closed but'
+  # The uplink's address from QEMU's DHCP, through keel-dhcp and PID 1's checks.
+  check_marker "$name-dhcp-lease" "dhcp: network 'lan': 10.0.2.15/24 via 10.0.2.2 for [0-9]+ s$"
+  for s in web worker stats flaky; do check_marker "$name-$s-started" "svc $s: started \\(pid [0-9]+\\)$"; done
   check_before "$name-web-before-worker" 'svc web: ready$' 'svc worker: started'
+  check_before "$name-web-before-sidecar" 'svc web: started' 'svc stats: started'
   check_marker "$name-boot-done" 'pid1: boot done$'
   if ! qemu_shell_ready; then fail "$name-shell" "no answer"; qemu_finish; fi
 
@@ -30,7 +45,7 @@ demo_run() {
   local st
   st=$(qemu_sh 'keel ctl status')
   echo "$st" | sed 's/^/# /'
-  for s in web worker; do
+  for s in web worker stats; do
     if echo "$st" | grep -qE "^$s +ready +[0-9]+ "; then pass "$name-status-$s-ready"
     else fail "$name-status-$s-ready" "$(echo "$st" | grep "^$s" || echo "no row")"; fi
   done
@@ -54,15 +69,51 @@ demo_run() {
     pass "$name-page-shows-status"
   else fail "$name-page-shows-status" "no service rows in the page: ${page:0:600}"; fi
   # The services' output stays off the console: in keel ctl logs and on web's page instead.
-  local wl=
-  for ((i = 0; i < 30; i++)); do
-    wl=$(qemu_sh 'keel ctl logs worker') && echo "$wl" | grep -q 'worker: web answers over the bridge' && break
-    wl=
-    sleep 1
-  done
-  if [ -n "$wl" ]; then pass "$name-worker-reaches-web"; else fail "$name-worker-reaches-web" "not in keel ctl logs worker"; fi
+  demo_logs_have "$name-worker-reaches-web" worker 'worker: web answers over the bridge'
+
+  # Networking read back from inside: the lease's route and DNS, SLAAC on fec0::/64, the services'
+  # IPv6 addresses; the firewall: worker reaches web on 80 (talks_to), over IPv6 too, but not on
+  # web's port 81; from the outside only the published port answers (hostfwd 18081 -> 8081 is
+  # dropped at the uplink); the DHCP client holds no capability.
+  expect_eq "$name-default-route" "default via 10.0.2.2 dev eth0" \
+    "$(qemu_sh 'ip -4 route show default' | grep '^default' | sed 's/ proto.*//; s/ *$//' | head -1)"
+  expect_eq "$name-dhcp-dns" "nameserver 10.0.2.3" "$(qemu_sh 'cat /run/keel/net/resolv.conf' | grep '^nameserver' | head -1)"
+  if qemu_sh '( i=0; while [ $i -lt 100 ]; do ip -6 addr show dev eth0 | grep -q "inet6 fec0::" && exit 0; i=$((i+1)); sleep 0.1; done; exit 1 )' >/dev/null
+  then pass "$name-slaac-fec0"; else fail "$name-slaac-fec0" "$(qemu_sh 'ip -6 addr show dev eth0')"; fi
+  local wpid
+  wpid=$(qemu_sh 'keel ctl status' | awk '$1 == "worker" {print $3}' | head -1)
+  expect_eq "$name-worker-ipv6" "fd88::14/64" \
+    "$(qemu_sh "nsenter -t $wpid -n ip -6 -o addr show dev eth0 scope global" | grep inet6 | awk '{print $4}')"
+  if qemu_sh "nsenter -t $wpid -n timeout 5 wget -q -O /dev/null http://[fd88::a]/" > /dev/null
+  then pass "$name-worker-reaches-web-v6"; else fail "$name-worker-reaches-web-v6" "wget http://[fd88::a]/ failed"; fi
+  # Port 81 listens (from the device itself, unfiltered), but worker's connection is dropped: no
+  # answer, not even a refusal, until the timeout (status 143).
+  if qemu_sh 'timeout 5 wget -q -O /dev/null http://10.88.0.10:81/' > /dev/null
+  then pass "$name-web-81-listens"; else fail "$name-web-81-listens" "no answer on 10.88.0.10:81 from the device"; fi
+  local r
+  qemu_sh "nsenter -t $wpid -n timeout 3 wget -q -O /dev/null http://10.88.0.10:81/" > /dev/null; r=$?
+  expect_eq "$name-worker-refused-web-81" 143 "$r"
+  r=$(curl -s --max-time 3 http://127.0.0.1:18081/ 2>/dev/null; echo "rc=$?")
+  expect_eq "$name-outside-refused-81" "rc=28" "$r"
+  # The sidecar: web's network namespace, and still after web restarts (the pinned one).
+  demo_logs_have "$name-sidecar-shares-loopback" stats 'stats: web answers on our shared loopback'
+  local ns1 ns2 spid1 spid2
+  ns1=$(qemu_sh 'for s in web stats; do readlink /proc/$(keel ctl status | awk -v s=$s '\''$1 == s {print $3}'\'')/ns/net; done' | grep '^net:' | sort -u)
+  spid1=$(qemu_sh 'keel ctl status' | awk '$1 == "stats" {print $3}' | head -1)
+  expect_eq "$name-sidecar-same-netns" 1 "$(echo "$ns1" | grep -c .)"
+  qemu_sh 'keel ctl restart web' > /dev/null
+  qemu_sh '( i=0; while [ $i -lt 100 ]; do keel ctl status | grep -qE "^web +ready" && exit 0; i=$((i+1)); sleep 0.1; done; exit 1 )' > /dev/null
+  ns2=$(qemu_sh 'readlink /proc/$(keel ctl status | awk '\''$1 == "web" {print $3}'\'')/ns/net' | grep '^net:')
+  spid2=$(qemu_sh 'keel ctl status' | awk '$1 == "stats" {print $3}' | head -1)
+  expect_eq "$name-web-restarted-into-pinned-netns" "$ns1" "$ns2"
+  expect_eq "$name-sidecar-kept-across-web-restart" "$spid1" "$spid2"
+
+  local dpid
+  dpid=$(qemu_sh 'pidof keel-dhcp' | tr -d '\r' | grep -E '^[0-9]+$' | head -1)
+  expect_eq "$name-dhcp-helper-confined" "65534 0000000000000000 1 2" \
+    "$(qemu_sh "awk '/^Uid:/ {u=\$2} /^CapEff:/ {c=\$2} /^NoNewPrivs:/ {n=\$2} /^Seccomp:/ {s=\$2} END {print u, c, n, s}' /proc/$dpid/status" | tr -d '\r' | grep '^[0-9]')"
   expect_eq "$name-status-volume-read-only" "ro" \
-    "$(qemu_sh 'awk '\''$5 == "/www/status" {split($6, o, ","); print o[1]}'\'' /proc/$(keel ctl status | awk '\''$1 == "web" {print $3}'\'')/mountinfo')"
+    "$(qemu_sh 'awk '\''$5 == "/www/status" {split($6, o, ","); print o[1]}'\'' /proc/$(keel ctl status | awk '\''$1 == "web" {print $3}'\'')/mountinfo' | tr -d '\r' | grep -E '^r[ow]$')"
 
   # flaky: crash, restart with doubling delays, the restart count grows.
   if qemu_wait 'svc flaky: restart in 2000 ms$'; then pass "$name-flaky-backoff-2000"

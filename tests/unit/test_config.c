@@ -493,21 +493,20 @@ static void strict_only(const char *name, const void *field, uint64_t v, size_t 
 	free(b);
 }
 
-/* A 1.0 file made from this minor's: SYSTEM_EXT and the later sections (the last entries of
- * keelc's table) dropped. */
-static uint8_t *as_minor0(const struct cfg *c)
+/* An older minor's file made from keelc's: the sections that minor does not know (keelc writes
+ * them last in its table: 1.1's SYSTEM_EXT, then 1.2's) dropped from the table. */
+static uint8_t *as_minor(const struct cfg *c, uint16_t minor)
 {
 	uint8_t *b = copy(good_len);
 	struct cfg_header *h = (void *)b;
 	const struct cfg_section *t = (const void *)(good + c->hdr->section_offset);
-	while (h->section_count && t[h->section_count - 1].type >= CFG_SEC_SYSTEM_EXT)
+	while (h->section_count && t[h->section_count - 1].type > (minor ? CFG_SEC_SYSTEM_EXT : CFG_SEC_SYSTEM_EXT - 1))
 		h->section_count--;
-	if (t[h->section_count].type != CFG_SEC_SYSTEM_EXT)
-		return b;
-	h->minor = 0;
+	h->minor = minor;
 	redigest(b);
 	return b;
 }
+#define as_minor0(c) as_minor(c, 0)
 
 static void test_compat(const struct cfg *c)
 {
@@ -516,7 +515,9 @@ static void test_compat(const struct cfg *c)
 	const struct cfg_system_ext *x = c->system_ext;
 	const struct cfg_network *n = cfg_network(c, 0);
 	CHECK("config_writes_this_minor", h->minor == CFG_VERSION_MINOR && cfg_minor(c) == CFG_VERSION_MINOR && x &&
-		!cfg_compat_note(c), "minor %u", h->minor);
+		!cfg_compat_note(c) && cfg_firewall_on(c), "minor %u", h->minor);
+	CHECK("config_firewall_required", section(c, CFG_SEC_FIREWALL) &&
+		(section(c, CFG_SEC_FIREWALL)->flags & CFG_SECF_REQUIRED), "no REQUIRED firewall");
 	CHECK("config_ext_required", section(c, CFG_SEC_SYSTEM_EXT) &&
 		(section(c, CFG_SEC_SYSTEM_EXT)->flags & CFG_SECF_REQUIRED), "no REQUIRED system_ext");
 	CHECK("config_volume_roots_default", cfg_volume_root_count(c) == 1 && !strcmp(cfg_volume_root(c, 0), "/data"),
@@ -570,8 +571,25 @@ static void test_compat(const struct cfg *c)
 		   "system_ext.volume_roots[0]: '/d/..': expected");
 	expect_bad("config_bad_ext_not_required", off_of(&section(c, CFG_SEC_SYSTEM_EXT)->flags), &zero, 2, 1,
 		   "file without a required system_ext section");
+	expect_bad("config_bad_firewall_not_required", off_of(&section(c, CFG_SEC_FIREWALL)->flags), &zero, 2, 1,
+		   "file without a required firewall section");
+	uint16_t one = 1;
+	expect_bad("config_bad_firewall_in_minor1", off_of(&h->minor), &one, 2, 1, "is not part of format 1.1");
 	put32("config_bad_ext_count", &section(c, CFG_SEC_SYSTEM_EXT)->count, 2, "(system_ext): count 2 x entry_size 32");
 	expect_bad("config_bad_ext_in_minor0", off_of(&h->minor), &zero, 2, 1, "type 15 is not part of format 1.0");
+
+	/* A 1.1 file: networks stay open, said once. */
+	b = as_minor(c, 1);
+	struct cfg c1;
+	rc = cfg_open(&c1, b, good_len, NAME, &e);
+	CHECK("config_minor1_opens", rc == 0 && cfg_minor(&c1) == 1 && c1.system_ext && !cfg_firewall_on(&c1) &&
+		!c1.services_ext.base, "%s", rc ? e.msg : "1.2 parts set");
+	if (!rc) {
+		const char *note = cfg_compat_note(&c1);
+		CHECK("config_minor1_note", note && strstr(note, "format 1.1: networks stay open (no firewall") &&
+			!strchr(note, '\n'), "%s", note ? note : "none");
+	}
+	free(b);
 
 	/* A 1.0 file: read with 1.0 meanings, said once; its volume root is /data. */
 	b = as_minor0(c);

@@ -75,6 +75,11 @@ static void service_free(struct h_service *s)
 	for (uint32_t i = 0; i < s->io_max.n; i++)
 		free(s->io_max.v[i].device);
 	free(s->io_max.v);
+	free(s->join.name);
+	for (uint32_t i = 0; i < s->talks.n; i++)
+		free(s->talks.v[i].service.name);
+	free(s->talks.v);
+	free(s->egress.v);
 	strvec_free(&s->health);
 	free(s->env_file);
 	free(s->success_exit.v);

@@ -42,15 +42,19 @@ struct h_system {
 	struct cfg_system_ext x;
 	char *hostname, *watchdog_device, *data_device, *data_fstype, *data_options;
 	strvec modules, sysctls, volume_roots; /* no volume_roots: CFG_DATA_ROOT */
+	struct cfg_firewall fw;
 	struct cfg_ops o;               /* 1.2: written only when something in it is set */
 	char *syslog_ca, *syslog_server_name, *metrics_file;
 };
 
 struct h_network {
 	struct cfg_network r;
+	struct cfg_network_ext x;
 	char *name, *bridge, *uplink;
 	struct loc at;
 };
+
+struct h_talk { struct cfg_talk r; struct nameref service; };
 
 struct h_mount { struct cfg_mount r; char *source, *target; struct loc at; };
 struct h_syscall { struct cfg_syscall_rule r; char *name; };
@@ -88,6 +92,12 @@ struct h_service {
 	VEC(struct cfg_port) ports;
 	VEC(struct loc) ports_at;       /* where each publish line's port pair is, for errors */
 	VEC(struct h_iolimit) io_max;
+	struct cfg_service_ext x;       /* 1.2: address6, egress_mode, join_ns; lists and refs below */
+	struct nameref join;            /* network/ipc/uts = service:NAME */
+	struct loc address6_at, egress_at;
+	int namespaces_given;
+	VEC(struct h_talk) talks;
+	VEC(struct cfg_cidr) egress;
 	/* 1.2: operations (a SERVICE_OPS section is written when any service sets one) */
 	struct cfg_service_ops o;
 	strvec health;

@@ -298,6 +298,16 @@ static int sys_update_health(struct pctx *p)
 	return get_secs(p, 0, SYS_R(update_health_s), &p->sys->r.update_health_s);
 }
 
+static int sys_firewall(struct pctx *p)
+{
+	static const char *const onoff[] = {"on", "off", NULL};
+	uint32_t w;
+	if (get_word(p, 0, onoff, "on or off", &w))
+		return -1;
+	p->sys->fw.flags = w ? CFG_FW_OFF : 0;
+	return 0;
+}
+
 static int sys_log_buffer(struct pctx *p)
 {
 	uint64_t v;
@@ -334,6 +344,49 @@ static int net_uplink_address(struct pctx *p)
 	return get_cidr(p, 0, &p->net->r.uplink_address, &p->net->r.uplink_prefix);
 }
 static int net_gateway(struct pctx *p) { return get_ipv4(p, 0, &p->net->r.gateway); }
+
+/* 1.2 */
+static int get_ipv6(struct pctx *p, int i, uint8_t a[16], uint32_t *prefix)
+{
+	if (val_ipv6(TOK(i), a, prefix))
+		return perr(p, COL(i), "expected an IPv6 address%s like fd88::1%s, got '%s'", prefix ? "/prefix" : "",
+			    prefix ? "/64 (prefix 1..128)" : "", TOK(i));
+	return 0;
+}
+
+static int net_uplink_address_any(struct pctx *p)
+{
+	if (!strcmp(TOK(0), "dhcp")) {
+		p->net->x.flags |= CFG_NETX_DHCP;
+		return 0;
+	}
+	return net_uplink_address(p);
+}
+static int net_address6(struct pctx *p) { return get_ipv6(p, 0, p->net->x.address6, &p->net->x.prefix6); }
+static int net_uplink_address6(struct pctx *p)
+{
+	if (!strcmp(TOK(0), "auto")) {
+		p->net->x.flags |= CFG_NETX_SLAAC;
+		return 0;
+	}
+	return get_ipv6(p, 0, p->net->x.uplink_address6, &p->net->x.uplink_prefix6);
+}
+static int net_gateway6(struct pctx *p) { return get_ipv6(p, 0, p->net->x.gateway6, NULL); }
+static int net_vlan(struct pctx *p)
+{
+	const struct cfg_field *f = RULE(CFG_REC_NETWORK_EXT, p->net->x, vlan);
+	if (val_u32(TOK(0), f->lo, f->hi, &p->net->x.vlan))
+		return perr(p, COL(0), "expected a VLAN id %u..%u, got '%s'", f->lo, f->hi, TOK(0));
+	return 0;
+}
+static int net_nat66(struct pctx *p)
+{
+	int v;
+	if (get_bool(p, 0, &v))
+		return -1;
+	p->net->x.flags = v ? p->net->x.flags & ~CFG_NETX_NO_NAT66 : p->net->x.flags | CFG_NETX_NO_NAT66;
+	return 0;
+}
 
 /* ---- [update] ----------------------------------------------------------------------------------- */
 
@@ -622,6 +675,7 @@ static int svc_namespaces(struct pctx *p)
 	if (!(set & CFG_NS_MOUNT))
 		return perr(p, COL(0), "mount is required (the container's root is its own mount namespace)");
 	p->svc->r.namespaces = set;
+	p->svc->namespaces_given = 1;
 	return 0;
 }
 
@@ -782,8 +836,98 @@ static int device_fields(struct pctx *p, struct h_device *dp)
 	return 0;
 }
 
+/* network, ipc, uts = service:NAME: enter NAME's namespace instead of making one. */
+static int svc_join(struct pctx *p, uint32_t ns)
+{
+	const char *name = TOK(0) + 8;
+	if (strncmp(TOK(0), "service:", 8) || cfg_rule_name(name))
+		return perr(p, COL(0), "expected service:NAME, got '%s'", TOK(0));
+	struct h_service *s = p->svc;
+	if (s->join.name && strcmp(s->join.name, name))
+		return perr(p, COL(0), "joins '%s' but another key joins '%s': one service's namespaces are joined", name,
+			    s->join.name);
+	if (!s->join.name) {
+		s->join.name = xstrdup(name);
+		s->join.at = (struct loc){p->l->line, COL(0)};
+	}
+	s->x.join_ns |= ns;
+	return 0;
+}
+static int svc_ipc(struct pctx *p) { return svc_join(p, CFG_NS_IPC); }
+static int svc_uts(struct pctx *p) { return svc_join(p, CFG_NS_UTS); }
+
+static int svc_address6(struct pctx *p)
+{
+	p->svc->address6_at = (struct loc){p->l->line, COL(0)};
+	return get_ipv6(p, 0, p->svc->x.address6, NULL);
+}
+
+/* talks_to = NAME [PORT/PROTO ...]: one entry per port, or one for every port. */
+static int svc_talks_to(struct pctx *p)
+{
+	if (cfg_rule_name(TOK(0)))
+		return perr(p, COL(0), "expected a service name, got '%s'", TOK(0));
+	struct h_talk t;
+	memset(&t, 0, sizeof t);
+	t.service.at = (struct loc){p->l->line, COL(0)};
+	for (uint32_t i = 1; i < NTOK; i++) {
+		char *slash = strchr(TOK(i), '/');
+		uint32_t port = 0;
+		if (!slash || (strcmp(slash + 1, "tcp") && strcmp(slash + 1, "udp")))
+			return perr(p, COL(i), "expected PORT/tcp or PORT/udp, got '%s'", TOK(i));
+		*slash = '\0';
+		int bad = val_u32(TOK(i), 1, 65535, &port);
+		*slash = '/';
+		if (bad)
+			return perr(p, COL(i), "expected a port 1..65535, got '%s'", TOK(i));
+		t.r.port = (uint16_t)port;
+		t.r.proto = slash[1] == 't' ? CFG_PROTO_TCP : CFG_PROTO_UDP;
+		t.service.name = xstrdup(TOK(0));
+		VEC_PUSH(p->svc->talks, t);
+	}
+	if (NTOK == 1) {
+		t.service.name = xstrdup(TOK(0));
+		VEC_PUSH(p->svc->talks, t);
+	}
+	return 0;
+}
+
+/* egress = any | none | CIDR ... */
+static int svc_egress(struct pctx *p)
+{
+	struct h_service *s = p->svc;
+	s->egress_at = (struct loc){p->l->line, COL(0)};
+	if (NTOK == 1 && (!strcmp(TOK(0), "any") || !strcmp(TOK(0), "none"))) {
+		s->x.egress_mode = TOK(0)[0] == 'a' ? CFG_EGRESS_ANY : CFG_EGRESS_NONE;
+		return 0;
+	}
+	for (uint32_t i = 0; i < NTOK; i++) {
+		struct cfg_cidr c;
+		memset(&c, 0, sizeof c);
+		uint32_t a4, prefix;
+		if (!val_cidr(TOK(i), &a4, &prefix)) {
+			c.family = 4;
+			a4 = __builtin_bswap32(a4);
+			memcpy(c.addr, &a4, 4);
+		} else if (!val_ipv6(TOK(i), c.addr, &prefix)) {
+			c.family = 6;
+		} else {
+			return perr(p, COL(i), "expected any, none or CIDRs like 192.168.1.0/24 or fd00::/8, got '%s'", TOK(i));
+		}
+		c.prefix = (uint8_t)prefix;
+		const char *field, *why = cfg_rec_rules[CFG_REC_CIDR].rule(&c, &field);
+		if (why)
+			return perr(p, COL(i), "'%s': %s", TOK(i), why);
+		VEC_PUSH(s->egress, c);
+	}
+	s->x.egress_mode = CFG_EGRESS_LIST;
+	return 0;
+}
+
 static int svc_network(struct pctx *p)
 {
+	if (!strncmp(TOK(0), "service:", 8))
+		return svc_join(p, CFG_NS_NET);
 	if (cfg_rule_name(TOK(0)))
 		return perr(p, COL(0), "expected a network name, got '%s'", TOK(0));
 	p->svc->network.name = xstrdup(TOK(0));
@@ -1026,6 +1170,7 @@ static const struct key system_keys[] = {
 	{"update_health", sys_update_health, 1, 1, 0},
 	{"ip_forward", sys_ip_forward, 1, 1, 0},
 	{"volume_roots", sys_volume_roots, 1, MANY, REPEAT},
+	{"firewall", sys_firewall, 1, 1, 0},
 	{"log_persist", sys_log_persist, 1, 1, 0},
 	{"log_status", sys_log_status, 1, 1, 0},
 	{"log_service_max", sys_log_service_max, 1, 1, 0},
@@ -1042,9 +1187,14 @@ static const struct key network_keys[] = {
 	{"address", net_address, 1, 1, 0},
 	{"mtu", net_mtu, 1, 1, 0},
 	{"uplink", net_uplink, 1, 1, 0},
-	{"uplink_address", net_uplink_address, 1, 1, 0},
+	{"uplink_address", net_uplink_address_any, 1, 1, 0},
 	{"gateway", net_gateway, 1, 1, 0},
 	{"masquerade", net_masquerade, 1, 1, 0},
+	{"address6", net_address6, 1, 1, 0},
+	{"uplink_address6", net_uplink_address6, 1, 1, 0},
+	{"gateway6", net_gateway6, 1, 1, 0},
+	{"vlan", net_vlan, 1, 1, 0},
+	{"nat66", net_nat66, 1, 1, 0},
 	{NULL, NULL, 0, 0, 0},
 };
 
@@ -1098,6 +1248,11 @@ static const struct key service_keys[] = {
 	{"network", svc_network, 1, 1, 0},
 	{"address", svc_address, 1, 1, 0},
 	{"publish", svc_publish, 2, 2, REPEAT},
+	{"address6", svc_address6, 1, 1, 0},
+	{"ipc", svc_ipc, 1, 1, 0},
+	{"uts", svc_uts, 1, 1, 0},
+	{"talks_to", svc_talks_to, 1, MANY, REPEAT},
+	{"egress", svc_egress, 1, MANY, 0},
 	{"cpu_max", svc_cpu_max, 1, 2, 0},
 	{"cpu_weight", svc_cpu_weight, 1, 1, 0},
 	{"memory_max", svc_memory_max, 1, 1, 0},
@@ -1181,6 +1336,10 @@ static int end_section(struct pctx *p, struct loc at)
 		rc = perr(p, at.col, "missing bridge");
 	if (p->sect == S_LAYER && !p->ver->hash)
 		rc = perr(p, at.col, "missing verity");
+	const char *nfield, *nwhy;
+	if (!rc && p->sect == S_NETWORK &&
+	    (nwhy = cfg_rule_network_ext(&p->net->r, &p->net->x, p->net->uplink ? p->net->uplink : "", &nfield)))
+		rc = perr(p, at.col, "%s", nwhy);
 	if (p->sect == S_UPDATE && p->upd->registry) {
 		/* The device's rule between [update]'s fields (strings stand in as "given"). */
 		struct cfg_update probe = p->upd->r;
@@ -1214,7 +1373,17 @@ static int end_section(struct pctx *p, struct loc at)
 		probe.network = s->network.name != NULL;
 		probe.ports.count = s->ports.n;
 		probe.idmaps.count = s->idmaps.n;
+		/* A joined namespace is not made: namespaces = ... lists only the service's own. */
+		if (!s->namespaces_given)
+			s->r.namespaces &= ~s->x.join_ns;
+		probe.namespaces = s->r.namespaces;
+		struct cfg_service_ext px = s->x;
+		px.join = s->join.name != NULL;
+		px.talks_to.count = s->talks.n;
+		px.egress.count = s->egress.n;
 		const char *field, *why = cfg_rule_service_whole(&probe, &field);
+		if (!why)
+			why = cfg_rule_service_ext(&probe, &px, &field);
 		struct cfg_service_ops ops = s->o;
 		ops.health.count = s->health.n;
 		if (!why)
@@ -1379,7 +1548,11 @@ static int wait_edge(const void *ctx, uint32_t i, uint32_t k)
 {
 	const struct model *m = ctx;
 	const char *key;
-	const struct nameref *r = wait_ref(&m->services.v[i], k, &key);
+	const struct h_service *s = &m->services.v[i];
+	const struct nameref *r = wait_ref(s, k, &key);
+	/* a join waits for the service joined, as `after` does (the device's edge_at) */
+	if (!r && k == s->depends.n + s->after.n && s->join.name)
+		return find_service(m, s->join.name);
 	return r ? find_service(m, r->name) : -1;
 }
 
@@ -1470,6 +1643,64 @@ static int check_volumes(const struct model *m, const struct h_service *s, const
 	return 0;
 }
 
+static int join_edge(const void *ctx, uint32_t i, uint32_t k)
+{
+	const struct model *m = ctx;
+	const char *n = m->services.v[i].join.name;
+	return k || !n ? -1 : find_service(m, n);
+}
+
+/* 1.2: joins, talks_to and a fixed IPv6 address, by the device's rules (format/rules.c). */
+static int check_service_ext(const struct model *m, uint32_t i, const char *file, struct err *e)
+{
+	const struct h_service *s = &m->services.v[i];
+	char msg[200];
+	if (s->join.name) {
+		int t = find_service(m, s->join.name);
+		if (t < 0 || (uint32_t)t == i) {
+			snprintf(msg, sizeof msg, "'%s' is %s", s->join.name, t < 0 ? "not a service in this config" : "the service itself");
+			return ref_err(file, s, "network", &s->join, msg, e);
+		}
+		const struct h_service *o = &m->services.v[t];
+		if (o->r.namespaces & CFG_NS_USER) {
+			snprintf(msg, sizeof msg, "'%s' has a user namespace: its namespaces cannot be joined", s->join.name);
+			return ref_err(file, s, "network", &s->join, msg, e);
+		}
+		if (s->x.join_ns & ~(o->r.namespaces | o->x.join_ns)) {
+			snprintf(msg, sizeof msg, "'%s' has no namespace of its own to join", s->join.name);
+			return ref_err(file, s, "network", &s->join, msg, e);
+		}
+	}
+	for (uint32_t k = 0; k < s->talks.n; k++) {
+		const struct nameref *r = &s->talks.v[k].service;
+		int t = find_service(m, r->name);
+		struct cfg_service probe = t >= 0 ? m->services.v[t].r : s->r;
+		probe.network = t >= 0 && m->services.v[t].network.name;
+		const char *why = t < 0 ? "is not a service in this config" : (uint32_t)t == i ? "is the service itself"
+				: cfg_rule_talk_target(&probe, &m->services.v[t].x);
+		if (why) {
+			snprintf(msg, sizeof msg, "'%s' %s", r->name, why);
+			return ref_err(file, s, "talks_to", r, msg, e);
+		}
+	}
+	if (cfg_ip6_zero(s->x.address6) || !s->network.name)
+		return 0;
+	const struct h_network *n = NULL;
+	for (uint32_t k = 0; k < m->networks.n; k++)
+		if (!strcmp(m->networks.v[k].name, s->network.name))
+			n = &m->networks.v[k];
+	int why = !n || !n->x.prefix6 ? CFG_ADDR_OUTSIDE : cfg_rule_address6(s->x.address6, n->x.address6, n->x.prefix6);
+	for (uint32_t j = 0; !why && j < i; j++) {
+		const struct h_service *o = &m->services.v[j];
+		why = o->network.name && !strcmp(o->network.name, s->network.name) && !memcmp(o->x.address6, s->x.address6, 16)
+			      ? 4 : 0;
+	}
+	static const char *const addr_why[] = {"", "is not in the network's subnet6", "is the bridge's own address",
+					       "is the subnet's all-zero host", "is already another service's"};
+	struct nameref at = {NULL, s->address6_at};
+	return why ? ref_err(file, s, "address6", &at, addr_why[why], e) : 0;
+}
+
 /* env_file and secrets' sources lie under a volume root, as a volume's do. */
 static int check_ops_sources(const struct model *m, const struct h_service *s, const char *file, struct err *e)
 {
@@ -1525,7 +1756,7 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 			if (check_address(m, i, &m->networks.v[k], file, e))
 				return -1;
 		}
-		if (check_volumes(m, s, file, e) || check_ops_sources(m, s, file, e))
+		if (check_volumes(m, s, file, e) || check_ops_sources(m, s, file, e) || check_service_ext(m, i, file, e))
 			return -1;
 	}
 	uint8_t *seen = xrealloc(NULL, CFG_PORTS_SEEN);
@@ -1533,11 +1764,19 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 	int rc = check_ports(m, seen, file, e);
 	free(seen);
 	uint32_t ci, ck;
+	if (!rc && cfg_rule_cycle(m->services.n, join_edge, m, &ci, &ck)) {
+		const struct h_service *s = &m->services.v[ci];
+		snprintf(msg, sizeof msg, "'%s' closes a join cycle", s->join.name);
+		rc = ref_err(file, s, "network", &s->join, msg, e);
+	}
 	if (!rc && cfg_rule_cycle(m->services.n, wait_edge, m, &ci, &ck)) {
 		const char *key;
-		const struct nameref *r = wait_ref(&m->services.v[ci], ck, &key);
+		const struct h_service *s = &m->services.v[ci];
+		const struct nameref *r = wait_ref(s, ck, &key);
+		if (!r)
+			r = &s->join, key = "network";
 		snprintf(msg, sizeof msg, "'%s' closes a dependency cycle", r->name);
-		rc = ref_err(file, &m->services.v[ci], key, r, msg, e);
+		rc = ref_err(file, s, key, r, msg, e);
 	}
 	return rc;
 }

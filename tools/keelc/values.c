@@ -1,6 +1,7 @@
 /* Parsers for the text config's value syntax: sizes, durations, booleans, numbers, IPv4, names. */
 #include "values.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -132,4 +133,18 @@ int val_cidr(const char *s, uint32_t *addr, uint32_t *prefix)
 	memcpy(a, s, (size_t)(slash - s));
 	a[slash - s] = '\0';
 	return val_ipv4(a, addr) || val_u32(slash + 1, 0, 32, prefix) ? -1 : 0;
+}
+
+int val_ipv6(const char *s, uint8_t a[16], uint32_t *prefix)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if (!strchr(s, ':') || n >= sizeof buf || (!prefix && slash) || (prefix && !slash))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return -1;
+	return prefix ? val_u32(slash + 1, 1, 128, prefix) : 0;
 }

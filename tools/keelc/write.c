@@ -28,7 +28,7 @@ static void put(struct bytes *b, const void *p, size_t n)
 
 struct w {
 	struct bytes strings, strlist, u32list, digests, networks, services, mounts, idmaps, rlimits, syscalls,
-		iolimits, ports, devices, service_ops, secrets;
+		iolimits, ports, devices, service_ops, secrets, networks_ext, services_ext, talks, cidrs;
 	struct err *e;
 };
 
@@ -120,6 +120,17 @@ static void write_service(struct w *w, const struct h_service *h)
 	}
 	memset(s.reserved, 0, sizeof s.reserved);
 	put(&w->services, &s, sizeof s);
+	struct cfg_service_ext x = h->x;
+	x.join = str(w, h->join.name);
+	x.talks_to = (struct cfg_range){w->talks.n / sizeof(struct cfg_talk), h->talks.n};
+	for (uint32_t i = 0; i < h->talks.n; i++) {
+		struct cfg_talk t = h->talks.v[i].r;
+		t.service = str(w, h->talks.v[i].service.name);
+		put(&w->talks, &t, sizeof t);
+	}
+	x.egress = recs(&w->cidrs, h->egress.v, h->egress.n, sizeof(struct cfg_cidr));
+	x.reserved = 0;
+	put(&w->services_ext, &x, sizeof x);
 	struct cfg_service_ops o = h->o;
 	o.health = strs(w, h->health.v, h->health.n);
 	o.env_file = str(w, h->env_file);
@@ -127,8 +138,8 @@ static void write_service(struct w *w, const struct h_service *h)
 	o.prevent_exit = recs(&w->u32list, h->prevent_exit.v, h->prevent_exit.n, 4);
 	o.secrets = (struct cfg_range){w->secrets.n / sizeof(struct cfg_secret), h->secrets.n};
 	for (uint32_t i = 0; i < h->secrets.n; i++) {
-		struct cfg_secret x = {str(w, h->secrets.v[i].source), str(w, h->secrets.v[i].target)};
-		put(&w->secrets, &x, sizeof x);
+		struct cfg_secret sec = {str(w, h->secrets.v[i].source), str(w, h->secrets.v[i].target)};
+		put(&w->secrets, &sec, sizeof sec);
 	}
 	put(&w->service_ops, &o, sizeof o);
 }
@@ -185,6 +196,9 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		n.uplink = str(&w, hn->uplink);
 		memset(n.reserved, 0, sizeof n.reserved);
 		put(&w.networks, &n, sizeof n);
+		struct cfg_network_ext x = hn->x;
+		memset(x.reserved, 0, sizeof x.reserved);
+		put(&w.networks_ext, &x, sizeof x);
 	}
 	for (uint32_t i = 0; i < m->services.n; i++)
 		write_service(&w, &m->services.v[i]);
@@ -196,7 +210,7 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	ops.syslog_server_name = str(&w, hs->syslog_server_name);
 	ops.metrics_file = str(&w, hs->metrics_file);
 	static const struct cfg_ops no_ops;
-	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0}, opsb = {0}, verb = {0};
+	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0}, opsb = {0}, fwb = {0}, verb = {0};
 	put(&sysb, &sys, sizeof sys);
 	put(&extb, &ext, sizeof ext);
 	put(&verb, m->verity.v, m->verity.n * sizeof(struct cfg_verity)); /* sorted by model_parse */
@@ -221,6 +235,9 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		}
 		put(&updb, &upd, sizeof upd);
 	}
+	struct cfg_firewall fw = hs->fw;
+	memset(fw.reserved, 0, sizeof fw.reserved);
+	put(&fwb, &fw, sizeof fw);
 	/* Table order is the file order; empty list sections are left out. */
 	struct { uint16_t type; struct bytes *b; uint32_t entry; } secs[] = {
 		{CFG_SEC_STRINGS, &w.strings, 1},
@@ -244,6 +261,11 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_OPS, &opsb, sizeof(struct cfg_ops)},
 		{CFG_SEC_SERVICE_OPS, &w.service_ops, sizeof(struct cfg_service_ops)},
 		{CFG_SEC_SECRETS, &w.secrets, sizeof(struct cfg_secret)},
+		{CFG_SEC_NETWORKS_EXT, &w.networks_ext, sizeof(struct cfg_network_ext)},
+		{CFG_SEC_SERVICES_EXT, &w.services_ext, sizeof(struct cfg_service_ext)},
+		{CFG_SEC_TALKS, &w.talks, sizeof(struct cfg_talk)},
+		{CFG_SEC_CIDRS, &w.cidrs, sizeof(struct cfg_cidr)},
+		{CFG_SEC_FIREWALL, &fwb, sizeof(struct cfg_firewall)},
 		{CFG_SEC_VERITY, &verb, sizeof(struct cfg_verity)},
 	};
 	size_t nsecs = sizeof secs / sizeof secs[0];
