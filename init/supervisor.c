@@ -115,7 +115,7 @@ static void timer_off(struct svc *s)
 /* ---- dependencies -------------------------------------------------------------------------- */
 
 /* `depends`: the dependency is ready. `after`: ordering only, so the other one must merely not
- * be waiting to start itself. */
+ * be waiting to start itself, nor have its exec still to come (an asynchronous start). */
 static bool deps_met(struct pid1 *p, const struct svc *s)
 {
 	const struct cfg *c = &p->cfg;
@@ -128,13 +128,13 @@ static bool deps_met(struct pid1 *p, const struct svc *s)
 	}
 	for (uint32_t i = 0; i < s->cfg->after.count; i++) {
 		struct svc *d = supervisor_find(p, cfg_strlist(c, s->cfg->after, i));
-		if (d && d->state == SVC_STARTING)
+		if (d && (d->state == SVC_STARTING || d->launching))
 			return false;
 	}
 	/* network = service:NAME is an `after` too: NAME's first start pins what is joined. */
 	const struct cfg_service_ext *x = cfg_service_ext(c, s->cfg);
 	struct svc *j = x->join ? supervisor_find(p, cfg_str(c, x->join)) : NULL;
-	return !j || j->state != SVC_STARTING;
+	return !j || (j->state != SVC_STARTING && !j->launching);
 }
 
 /* Does `s` name `other` in its depends or after? */
