@@ -25,6 +25,12 @@ struct run_opts {
 static const char usage_text[] =
 #include "build/gen/usage/keel-run.inc"
 	;
+/* A layer note (a hash tree built, no dm-verity): one line on stderr. */
+static void run_note(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "keel run: %s\n", line);
+}
 
 static void usage(FILE *f)
 {
@@ -69,6 +75,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		usage(stderr);
 		return -1;
 	}
+	o->l.note = run_note;
 	if (o->l.nstores == 0) {
 		o->l.stores[o->l.nstores++] = KEEL_FACTORY_LAYERS;
 		o->l.stores[o->l.nstores++] = KEEL_DATA_LAYERS;

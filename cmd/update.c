@@ -45,6 +45,8 @@ struct upd {
 	char tmp[96];          /* its temporary name in the data dir */
 	uint8_t cur[32];       /* its digest */
 	uint8_t (*refs)[32];   /* the config's layers ... */
+	struct cfg_verity *ver; /* ... their verity parameters (hash 0: none) ... */
+	size_t ci;             /* ... the one being written */
 	bool *needed, *got;    /* ... which are in no store, which came in the bundle */
 	size_t nrefs;
 	uint64_t bytes;
@@ -67,9 +69,13 @@ static int on_config(void *ctx, const struct cfg *c, struct err *e)
 	u->refs = malloc((n ? n : 1) * sizeof *u->refs);
 	u->needed = calloc(n ? n : 1, sizeof *u->needed);
 	u->got = calloc(n ? n : 1, sizeof *u->got);
-	if (!u->refs || !u->needed || !u->got)
+	u->ver = calloc(n ? n : 1, sizeof *u->ver);
+	if (!u->refs || !u->needed || !u->got || !u->ver)
 		return err_sys(e, ENOMEM, "%s", name);
 	u->nrefs = bundle_config_layers(c, u->refs, n);
+	for (size_t i = 0; i < u->nrefs; i++) /* copied: the config is gone when its layers come */
+		if (cfg_verity_of(c, u->refs[i]))
+			u->ver[i] = *cfg_verity_of(c, u->refs[i]);
 	for (size_t i = 0; i < u->nrefs; i++)
 		u->needed[i] = !update_layer_installed(&u->c->t, u->refs[i], false);
 	return 0;
@@ -79,9 +85,10 @@ static int on_layer_begin(void *ctx, const uint8_t d[32], uint64_t size, struct 
 {
 	struct upd *u = ctx;
 	(void)size;
+	u->ci = u->nrefs;
 	for (size_t i = 0; i < u->nrefs; i++)
 		if (!memcmp(u->refs[i], d, 32))
-			u->got[i] = true;
+			u->got[i] = true, u->ci = i;
 	if (update_layer_installed(&u->c->t, d, true)) {
 		u->present++;
 		return 0;
@@ -117,7 +124,7 @@ static int on_layer_end(void *ctx, struct err *e)
 	u->out = -1;
 	if (fsync(fd) < 0 || close(fd) < 0)
 		return err_sys(e, errno, "%s/%s: fsync", u->c->t.data, u->tmp);
-	return update_stage_add(&u->c->t, u->cur, e);
+	return update_stage_add(&u->c->t, u->cur, u->ci < u->nrefs && u->ver[u->ci].hash ? &u->ver[u->ci] : NULL, e);
 }
 
 /* The link a config path was read through: "active" of /data/keel/active/config.bin. */
@@ -457,6 +464,7 @@ int cmd_update(int argc, char **argv)
 		struct upd u = {.c = &c, .in = -1, .out = -1};
 		rc = install(&u, &e);
 		free(u.refs);
+		free(u.ver);
 		free(u.needed);
 		free(u.got);
 		if (rc < 0) {

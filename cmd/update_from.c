@@ -431,7 +431,7 @@ static int pull(struct from *f, char slot[8], size_t *nnew, unsigned *present, s
 	for (size_t i = 0; i < want; i++) {
 		char tmp[96];
 		update_temp_name(refs[i], tmp);
-		if (take(f, refs[i], tmp, e) < 0 || update_stage_add(&c->t, refs[i], e) < 0)
+		if (take(f, refs[i], tmp, e) < 0 || update_stage_add(&c->t, refs[i], cfg_verity_of(&cfg, refs[i]), e) < 0)
 			goto out;
 	}
 	if (c->t.step)

@@ -32,7 +32,7 @@ struct cfg {
 	const struct cfg_system_ext *system_ext; /* NULL in a 1.0 file: use the accessors below */
 	const struct cfg_ops *ops;      /* NULL when absent: use cfg_ops() */
 	struct cfg_list networks, services, strlist, u32list, digests, mounts, idmaps, rlimits,
-		syscalls, iolimits, ports, devices, update_hosts, service_ops, secrets;
+		syscalls, iolimits, ports, devices, update_hosts, service_ops, secrets, verity;
 	const struct cfg_release *release; /* NULL before 1.2: use cfg_serial, cfg_min_keel */
 	const struct cfg_update *update;   /* NULL: no [update] (no registry) */
 	/* 1.2 networking: NULL/empty in older files (the accessors below give the defaults) */
@@ -121,6 +121,10 @@ const struct cfg_syscall_rule *cfg_syscall(const struct cfg *c, struct cfg_range
 const struct cfg_io_limit *cfg_iolimit(const struct cfg *c, struct cfg_range r, uint32_t i);
 const struct cfg_port *cfg_port(const struct cfg *c, struct cfg_range r, uint32_t i);
 const struct cfg_device *cfg_device(const struct cfg *c, struct cfg_range r, uint32_t i);
+/* The layer's dm-verity parameters, or NULL (hashed whole); records i < cfg_verity_count. */
+const struct cfg_verity *cfg_verity_of(const struct cfg *c, const uint8_t digest[32]);
+uint32_t cfg_verity_count(const struct cfg *c);
+const struct cfg_verity *cfg_verity_at(const struct cfg *c, uint32_t i);
 
 /* Print the config as text that keelc compiles back to the same bytes (format/print.c); keys at
  * their default are left out. Returns -1 on a write error. */

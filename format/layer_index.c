@@ -11,6 +11,7 @@
 
 #include "../lib/digest.h"
 #include "../lib/file.h"
+#include "../lib/hashtree.h"
 
 int layer_name_ok(const char *name)
 {
@@ -195,6 +196,37 @@ void layer_index_free(struct layer_index *ix)
 	free(ix->v);
 	ix->v = NULL;
 	ix->n = 0;
+	free(ix->trees);
+	ix->trees = NULL;
+	ix->ntrees = 0;
+}
+
+/* ---- dm-verity trees ---------------------------------------------------------------------------- */
+
+const struct layer_tree *layer_index_tree(const struct layer_index *ix, const uint8_t digest[32])
+{
+	for (size_t i = 0; i < ix->ntrees; i++)
+		if (!memcmp(ix->trees[i].digest, digest, 32))
+			return &ix->trees[i];
+	return NULL;
+}
+
+int layer_index_put_tree(struct layer_index *ix, const struct layer_tree *t, struct err *e)
+{
+	struct layer_tree *have = (struct layer_tree *)layer_index_tree(ix, t->digest);
+	if (!have && grow(&ix->trees, (uint32_t)ix->ntrees, LAYER_INDEX_MAX, sizeof *ix->trees, "index trees", e))
+		return -1;
+	*(have ? have : &ix->trees[ix->ntrees++]) = *t;
+	return 0;
+}
+
+void layer_index_verity(struct hashtree *t, const uint8_t digest[32], uint64_t blocks)
+{
+	memset(t, 0, sizeof *t);
+	memcpy(t->salt, digest, 32);
+	t->salt_len = 32;
+	t->data_block_size = t->hash_block_size = HASHTREE_BLOCK;
+	t->data_blocks = blocks;
 }
 
 /* ---- parsing ---------------------------------------------------------------------------------- */
@@ -405,25 +437,52 @@ static int image_line(struct pstate *s, struct cur *c)
 	return more(c) != 1 ? -1 : one_str(s, c, dst);
 }
 
+/* "verity=BLOCKS:<64 hex>" after the layer digest d: its tree. 1 when it was one, 0 when w is
+ * something else, -1 malformed, -2 e set. */
+static int verity_word(struct pstate *s, const char *w, const uint8_t d[32])
+{
+	if (strncmp(w, "verity=", 7))
+		return 0;
+	struct layer_tree t;
+	char *end;
+	memcpy(t.digest, d, 32);
+	if (w[7] < '1' || w[7] > '9' || (t.blocks = strtoull(w + 7, &end, 10)) < 2 || t.blocks > (1ull << 40) ||
+	    *end != ':' || digest_from_hex(end + 1, t.root))
+		return -1;
+	return layer_index_put_tree(s->ix, &t, s->e) ? -2 : 1;
+}
+
 /* A top-level line: a layer, or an image whose indented lines follow. */
 static int entry_line(struct pstate *s, struct cur *c)
 {
 	struct layer_index_entry ent;
 	memset(&ent, 0, sizeof ent);
-	char w[72];
+	char w[96]; /* a digest, or "verity=BLOCKS:<64 hex>" */
 	if (word(c, ent.name, LAYER_NAME_MAX) < 0 || !layer_name_ok(ent.name) || more(c) != 1 ||
 	    word(c, w, sizeof w - 1) < 0)
 		return -1;
 	if (strcmp(w, "image") != 0) {
-		if (digest_parse(w, ent.digest) || more(c) != 0)
+		int r;
+		if (digest_parse(w, ent.digest) || (r = more(c)) < 0)
 			return -1;
+		if (r == 1 && (word(c, w, sizeof w - 1) < 0 || (r = verity_word(s, w, ent.digest)) != 1 || more(c) != 0))
+			return r == -2 ? -2 : -1;
 	} else {
 		if (!(ent.image = calloc(1, sizeof *ent.image)))
 			return err_set(s->e, ENOMEM, "out of memory"), -2;
 		int r;
+		uint8_t d[32];
 		while ((r = more(c)) == 1) {
-			uint8_t d[32];
-			if (word(c, w, sizeof w - 1) < 0 || digest_parse(w, d)) {
+			if (word(c, w, sizeof w - 1) < 0) {
+				r = -1;
+				break;
+			}
+			if (ent.image->nlayers && (r = verity_word(s, w, d)) != 0) { /* the tree of the last one */
+				if (r < 0)
+					break;
+				continue;
+			}
+			if (digest_parse(w, d)) {
 				r = -1;
 				break;
 			}
@@ -484,7 +543,7 @@ int layer_index_parse(struct layer_index *ix, const char *buf, size_t len, const
 		} else {
 			r = entry_line(s, &c);
 			if (r == -1)
-				rc = bad(s, line, n, "'NAME sha256:<64 hex>' or 'NAME image sha256:<64 hex>...'");
+				rc = bad(s, line, n, "'NAME sha256:<64 hex>' or 'NAME image sha256:<64 hex>...' (each digest with 'verity=BLOCKS:<64 hex>' or not)");
 		}
 		if (r == -2)
 			rc = -1;
@@ -591,20 +650,28 @@ static void put_one(struct out *o, const char *key, const char *v)
 	puts_(o, "\n");
 }
 
-static void put_digest(struct out *o, const uint8_t d[32])
+/* " sha256:<hex>", and " verity=BLOCKS:<root>" when the index has its tree. */
+static void put_digest(struct out *o, const struct layer_index *ix, const uint8_t d[32])
 {
-	char hex[DIGEST_HEX_LEN + 1];
+	char hex[DIGEST_HEX_LEN + 1], v[32];
+	const struct layer_tree *t = layer_index_tree(ix, d);
 	digest_to_hex(d, hex);
 	puts_(o, " sha256:");
 	puts_(o, hex);
+	if (!t)
+		return;
+	snprintf(v, sizeof v, " verity=%llu:", (unsigned long long)t->blocks);
+	digest_to_hex(t->root, hex);
+	puts_(o, v);
+	puts_(o, hex);
 }
 
-static void put_image(struct out *o, const struct layer_image *im)
+static void put_image(struct out *o, const struct layer_index *ix, const struct layer_image *im)
 {
 	char num[32];
 	puts_(o, " image");
 	for (uint32_t i = 0; i < im->nlayers; i++)
-		put_digest(o, im->layers[i]);
+		put_digest(o, ix, im->layers[i]);
 	puts_(o, "\n");
 	put_one(o, "arch", im->arch);
 	put_strs(o, "entrypoint", &im->entrypoint);
@@ -648,9 +715,9 @@ int layer_index_format(const struct layer_index *ix, char **out, size_t *len, st
 	for (size_t i = 0; i < ix->n; i++) {
 		puts_(&o, ix->v[i].name);
 		if (ix->v[i].image) {
-			put_image(&o, ix->v[i].image);
+			put_image(&o, ix, ix->v[i].image);
 		} else {
-			put_digest(&o, ix->v[i].digest);
+			put_digest(&o, ix, ix->v[i].digest);
 			puts_(&o, "\n");
 		}
 	}

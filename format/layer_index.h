@@ -79,11 +79,30 @@ struct layer_index_entry {
 	struct layer_image *image;      /* an image (owned by the index once put); NULL: a layer */
 };
 
+/* A layer image's dm-verity tree as keel-pack built it (layer_index_verity's parameters): in the
+ * index as " verity=BLOCKS:<64 hex>" right after the layer's digest, on a layer's line or an
+ * image's. keelc puts them in the config (format 1.2's VERITY section). */
+struct layer_tree {
+	uint8_t digest[32];             /* the layer */
+	uint64_t blocks;                /* its data blocks, 2..2^40 */
+	uint8_t root[32];
+};
+
 struct layer_index {
 	const char *dir;                /* the LAYERS_DIR it was read from; NULL: none given */
 	struct layer_index_entry *v;    /* sorted by name, malloc'd */
 	size_t n;
+	struct layer_tree *trees;       /* by digest, malloc'd */
+	size_t ntrees;
 };
+
+struct hashtree;
+/* The tree keel-pack builds for a layer image: 4096-byte data and hash blocks, the layer's digest
+ * as the salt, `blocks` data blocks. */
+void layer_index_verity(struct hashtree *t, const uint8_t digest[32], uint64_t blocks);
+/* The tree of the layer with this digest, or NULL; insert or replace one. */
+const struct layer_tree *layer_index_tree(const struct layer_index *ix, const uint8_t digest[32]);
+int layer_index_put_tree(struct layer_index *ix, const struct layer_tree *t, struct err *e);
 
 /* A layer name: 1..64 of letters, digits, '.', '_', '-', not starting with '.' or '-'. */
 int layer_name_ok(const char *name);

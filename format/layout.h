@@ -34,7 +34,7 @@
 #define CFG_VERSION_MINOR 2       /* 1.1: caps_add/caps_drop as podman's (keel.conf(5)), SYSTEM_EXT;
                                      1.2: RELEASE, UPDATE, UPDATE_HOSTS (registry updates), OPS,
                                      SERVICE_OPS, SECRETS (operations); the firewall, closed by default (FIREWALL), IPv6, DHCP, VLANs,
-                                     talks_to, egress, shared namespaces */
+                                     talks_to, egress, shared namespaces; VERITY (dm-verity) */
 #define CFG_MAX_SIZE (16u << 20)  /* readers refuse larger files */
 /* A whole config file: the config proper plus a P-256 signature trailer. */
 #define CFG_MAX_FILE_SIZE (CFG_MAX_SIZE + 16u + 64u)
@@ -92,6 +92,7 @@ enum cfg_section_type {
 	CFG_SEC_TALKS = 28,     /* 1.2: struct cfg_talk[] (talks_to) */
 	CFG_SEC_CIDRS = 29,     /* 1.2: struct cfg_cidr[] (egress) */
 	CFG_SEC_FIREWALL = 30,  /* 1.2: exactly one struct cfg_firewall */
+	CFG_SEC_VERITY = 32,   /* 1.2: struct cfg_verity[], sorted by digest (types 32-35: issue 21) */
 };
 
 /* Section flags. A reader that does not know a section's type refuses the file when the section is
@@ -429,6 +430,24 @@ struct cfg_device {                 /* 24 bytes: a node created in the service's
 	uint32_t mode;                  /* e.g. 0660 */
 };
 
+/* A layer's dm-verity parameters (1.2, REQUIRED): its data is read through the verity target with
+ * this root, so a block that does not hash to it reads as an error. Keyed by the layer's digest
+ * (unique, ascending); a layer without a record is hashed whole before its first mount. */
+struct cfg_verity {                 /* 128 bytes */
+	uint8_t digest[32];             /* the layer (a DIGESTS entry) */
+	uint8_t root[32];               /* the tree's root hash */
+	uint8_t salt[32];               /* salt_len bytes, the rest 0 */
+	uint32_t salt_len;              /* 0..32 */
+	uint32_t data_block_size;       /* power of two, 512..4096 */
+	uint32_t hash_block_size;       /* power of two, 512..4096 */
+	uint32_t hash;                  /* CFG_VERITY_SHA256 */
+	uint64_t data_blocks;           /* 2..2^40: the image is at least this many data blocks */
+	uint32_t flags;                 /* none defined: 0 */
+	uint32_t reserved;              /* 0 */
+};
+
+#define CFG_VERITY_SHA256 1
+
 struct cfg_sig_trailer {            /* follows total_size bytes when CFG_F_SIGNED */
 	uint8_t magic[4];               /* "KSIG" */
 	uint16_t algorithm;             /* 1 = ECDSA P-256 over header.digest, raw r||s */
@@ -454,6 +473,7 @@ _Static_assert(sizeof(struct cfg_syscall_rule) == 16, "syscall");
 _Static_assert(sizeof(struct cfg_io_limit) == 40, "io");
 _Static_assert(sizeof(struct cfg_port) == 8, "port");
 _Static_assert(sizeof(struct cfg_device) == 24, "device");
+_Static_assert(sizeof(struct cfg_verity) == 128, "verity");
 _Static_assert(sizeof(struct cfg_sig_trailer) == 16, "sig");
 _Static_assert(sizeof(struct cfg_network_ext) == 72, "network_ext");
 _Static_assert(sizeof(struct cfg_service_ext) == 48, "service_ext");

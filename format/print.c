@@ -6,6 +6,7 @@
 
 #include "../lib/version.h"
 #include "config.h"
+#include "../lib/digest.h"
 #include "rules.h"
 #include "text.h"
 
@@ -665,6 +666,19 @@ static void print_update(FILE *f, const struct cfg *c)
 	}
 }
 
+/* [layer sha256:<hex>]: its dm-verity parameters, in dm-verity's table order. */
+static void print_layer(FILE *f, const struct cfg_verity *v)
+{
+	char hex[DIGEST_HEX_LEN + 1], salt[2 * sizeof v->salt + 1] = "-";
+	digest_to_hex(v->digest, hex);
+	fprintf(f, "\n[layer sha256:%s]\n", hex);
+	digest_to_hex(v->root, hex);
+	for (uint32_t i = 0; i < v->salt_len; i++)
+		snprintf(salt + 2 * i, 3, "%02x", v->salt[i]);
+	fprintf(f, "verity = %u %u %llu sha256 %s %s\n", v->data_block_size, v->hash_block_size,
+		(unsigned long long)v->data_blocks, hex, salt);
+}
+
 int cfg_print(const struct cfg *c, FILE *out)
 {
 	fprintf(out, "# keel config %u.%u, %u bytes%s\n", c->hdr->major, c->hdr->minor, c->hdr->total_size,
@@ -675,6 +689,8 @@ int cfg_print(const struct cfg *c, FILE *out)
 		print_network(out, c, cfg_network(c, i));
 	for (uint32_t i = 0; i < cfg_service_count(c); i++)
 		print_service(out, c, cfg_service(c, i));
+	for (uint32_t i = 0; i < cfg_verity_count(c); i++)
+		print_layer(out, cfg_verity_at(c, i));
 	fflush(out);
 	return ferror(out) ? -1 : 0;
 }

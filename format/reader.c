@@ -101,6 +101,7 @@ static const struct known_section known[] = {
 	SEC(CFG_SEC_OPS, 2, 0, sizeof(struct cfg_ops), ops, "ops"),
 	SEC(CFG_SEC_SERVICE_OPS, 2, 0, sizeof(struct cfg_service_ops), service_ops, "service_ops"),
 	SEC(CFG_SEC_SECRETS, 2, 0, sizeof(struct cfg_secret), secrets, "secrets"),
+	SEC(CFG_SEC_VERITY, 2, 0, sizeof(struct cfg_verity), verity, "verity"),
 };
 
 static int read_header(struct rd *r)
@@ -254,6 +255,9 @@ static int read_sections(struct rd *r)
 		if (seen & (1ull << s->type))
 			return bad(r, &s->type, "section[%u] (%s): appears twice", i, k->name);
 		seen |= 1ull << s->type;
+		/* Without it, a keel older than 1.2 would mount the layers unverified after attach. */
+		if (s->type == CFG_SEC_VERITY && !(s->flags & CFG_SECF_REQUIRED))
+			return bad(r, &s->flags, "section[%u] (verity): not marked required", i);
 		if (read_section(r, s, i, k, table_end))
 			return -1;
 		if (s->type == CFG_SEC_SYSTEM_EXT)
@@ -687,6 +691,22 @@ static int check_services(struct rd *r)
 	return 0;
 }
 
+/* Each record by its rules; digests strictly ascending, so each layer has at most one and the
+ * device finds it by bisection. */
+static int check_verity(struct rd *r)
+{
+	const struct cfg_list *l = &r->c->verity;
+	for (uint32_t i = 0; i < l->count; i++) {
+		const struct cfg_verity *v = entry(l, i);
+		struct at a = {"verity", i, NULL, NO_INDEX};
+		if (check_fields(r, CFG_REC_VERITY, v, &a))
+			return -1;
+		if (i && memcmp(((const struct cfg_verity *)entry(l, i - 1))->digest, v->digest, 32) >= 0)
+			return badf(r, v->digest, &a, "digest", "not above the previous record's (sorted, each layer once)");
+	}
+	return 0;
+}
+
 int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, struct err *e)
 {
 	memset(c, 0, sizeof *c);
@@ -697,7 +717,7 @@ int cfg_open(struct cfg *c, const uint8_t *buf, size_t len, const char *name, st
 	if ((uintptr_t)buf % 8)
 		return err_set(e, 0, "%s: buffer is not 8-byte aligned (a reader bug, not a file problem)", name);
 	if (read_header(&r) || read_trailer(&r) || check_digest(&r) || read_sections(&r) || check_system(&r) ||
-	    check_networks(&r) || check_services(&r)) {
+	    check_networks(&r) || check_services(&r) || check_verity(&r)) {
 		memset(c, 0, sizeof *c);
 		/* Messages may quote names from the file: keep them one printable line. */
 		for (char *p = e->msg; *p; p++)
@@ -921,4 +941,31 @@ const struct cfg_port *cfg_port(const struct cfg *c, struct cfg_range r, uint32_
 const struct cfg_device *cfg_device(const struct cfg *c, struct cfg_range r, uint32_t i)
 {
 	return entry(&c->devices, r.first + i);
+}
+
+uint32_t cfg_verity_count(const struct cfg *c)
+{
+	return c->verity.count;
+}
+
+const struct cfg_verity *cfg_verity_at(const struct cfg *c, uint32_t i)
+{
+	return entry(&c->verity, i);
+}
+
+const struct cfg_verity *cfg_verity_of(const struct cfg *c, const uint8_t digest[32])
+{
+	uint32_t lo = 0, hi = c->verity.count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct cfg_verity *v = entry(&c->verity, mid);
+		int d = memcmp(v->digest, digest, 32);
+		if (!d)
+			return v;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }

@@ -12,8 +12,8 @@
 #define PERM_MAX 07777u
 
 /* 64-bit upper bounds (CFG_F_BIG: the field's hi is an index here) */
-enum { B_QUOTA, B_CAPS, B_SIZE, B_ANY };
-static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG_U64_MAX - 1, CFG_U64_MAX};
+enum { B_QUOTA, B_CAPS, B_SIZE, B_ANY, B_BLOCKS };
+static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG_U64_MAX - 1, CFG_U64_MAX, 1ull << 40};
 
 /* Each table is an X-macro list X(how, struct, field, arg, lo, hi), expanded once into the
  * entries and once into the names. */
@@ -204,6 +204,16 @@ static const uint64_t big[] = {1000000000000ull, (2ull << CFG_CAP_LAST) - 1, CFG
 	FLAGS(cfg_device, access, CFG_DEV_READ | CFG_DEV_WRITE | CFG_DEV_MKNOD)                             \
 	NUM(cfg_device, mode, 0, 0, PERM_MAX)
 
+/* The digest, root and salt bytes take any value; the salt's tail is rule_verity's. */
+#define VERITY_FIELDS                                                                                       \
+	NUM(cfg_verity, salt_len, 0, 0, 32)                                                                 \
+	NUM(cfg_verity, data_block_size, 0, 512, 4096)                                                      \
+	NUM(cfg_verity, hash_block_size, 0, 512, 4096)                                                      \
+	NUM(cfg_verity, hash, 0, CFG_VERITY_SHA256, CFG_VERITY_SHA256)                                      \
+	BIG(cfg_verity, data_blocks, 0, 2, B_BLOCKS)                                                        \
+	FLAGS(cfg_verity, flags, 0)                                                                         \
+	RESERVED(cfg_verity, reserved)
+
 /* 1.2. IPv6 addresses (16 bytes) are not table fields: cfg_rule_network_ext and
  * cfg_rule_service_ext check them. */
 #define NETWORK_EXT_FIELDS                                                                                  \
@@ -245,7 +255,8 @@ static const struct cfg_field system_f[] = {SYSTEM_FIELDS}, system_ext_f[] = {SY
 			      update_host_f[] = {UPDATE_HOST_FIELDS}, ops_f[] = {OPS_FIELDS},
 			      service_ops_f[] = {SERVICE_OPS_FIELDS}, secret_f[] = {SECRET_FIELDS},
 			      network_ext_f[] = {NETWORK_EXT_FIELDS}, service_ext_f[] = {SERVICE_EXT_FIELDS},
-			      talk_f[] = {TALK_FIELDS}, cidr_f[] = {CIDR_FIELDS}, firewall_f[] = {FIREWALL_FIELDS};
+			      talk_f[] = {TALK_FIELDS}, cidr_f[] = {CIDR_FIELDS}, firewall_f[] = {FIREWALL_FIELDS},
+			      verity_f[] = {VERITY_FIELDS};
 #undef X
 #define X NAME
 
@@ -255,6 +266,7 @@ static const char *rule_rlimit(const void *rec, const char **field);
 static const char *rule_syscall(const void *rec, const char **field);
 static const char *rule_iolimit(const void *rec, const char **field);
 static const char *rule_port(const void *rec, const char **field);
+static const char *rule_verity(const void *rec, const char **field);
 static const char *rule_ops(const void *rec, const char **field);
 static const char *rule_service_ops(const void *rec, const char **field);
 static const char *rule_update(const void *rec, const char **field);
@@ -280,6 +292,7 @@ const struct cfg_rec_rules cfg_rec_rules[CFG_REC_KINDS] = {
 	[CFG_REC_OPS] = KIND(ops_f, OPS_FIELDS, rule_ops),
 	[CFG_REC_SERVICE_OPS] = KIND(service_ops_f, SERVICE_OPS_FIELDS, rule_service_ops),
 	[CFG_REC_SECRET] = KIND(secret_f, SECRET_FIELDS, NULL),
+	[CFG_REC_VERITY] = KIND(verity_f, VERITY_FIELDS, rule_verity),
 	[CFG_REC_NETWORK_EXT] = KIND(network_ext_f, NETWORK_EXT_FIELDS, NULL),
 	[CFG_REC_SERVICE_EXT] = KIND(service_ext_f, SERVICE_EXT_FIELDS, NULL),
 	[CFG_REC_TALK] = KIND(talk_f, TALK_FIELDS, rule_talk),
@@ -610,6 +623,19 @@ static const char *rule_iolimit(const void *rec, const char **field)
 	if (x->rbps == CFG_U64_UNSET && x->wbps == CFG_U64_UNSET && x->riops == CFG_U64_UNSET &&
 	    x->wiops == CFG_U64_UNSET)
 		return WHY("rbps", "expected at least one of rbps, wbps, riops, wiops");
+	return NULL;
+}
+
+static const char *rule_verity(const void *rec, const char **field)
+{
+	const struct cfg_verity *x = rec;
+	if (x->data_block_size & (x->data_block_size - 1))
+		return WHY("data_block_size", "expected a power of two");
+	if (x->hash_block_size & (x->hash_block_size - 1))
+		return WHY("hash_block_size", "expected a power of two");
+	for (uint32_t i = x->salt_len; i < sizeof x->salt; i++)
+		if (x->salt[i])
+			return WHY("salt", "bytes after salt_len must be 0");
 	return NULL;
 }
 

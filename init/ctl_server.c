@@ -184,6 +184,7 @@ static void status(struct pid1 *p, struct ctl_conn *c, bool json)
 {
 	static const char *const health[] = {"none", "starting", "healthy", "unhealthy"};
 	int64_t now = boot_ms();
+	supervisor_check_layers(p);
 	if (json)
 		out_add(c, "OK\n[");
 	else
@@ -435,7 +436,10 @@ static void on_accept(struct pid1 *p, struct loop_source *src, uint32_t events)
 		if (loop_add(p, &c->src, &e) < 0) {
 			klog("ctl: %s", e.msg);
 			conn_close(c);
+			continue;
 		}
+		/* The request usually came with the connection: answer in this turn of the loop. */
+		on_conn(p, &c->src, EPOLLIN);
 	}
 }
 

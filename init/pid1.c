@@ -38,6 +38,10 @@
 static void between_waits(struct pid1 *p)
 {
 	update_boot_check(p);
+	if (modules_settled(p))
+		supervisor_modules_loaded(p);
+	if (p->starts_pending)
+		supervisor_schedule(p); /* the next slice of a mass start */
 	int applied = reload_step(p);
 	if (applied >= 0) {
 		/* An update applied live is watched from before its services start (their start-limit
@@ -61,7 +65,12 @@ static _Noreturn void run(struct pid1 *p)
 		sink_loop(p->logd, p->epfd);
 	for (;;) {
 		between_waits(p);
-		if (loop_wait(p, log_tick(p)) < 0 && errno != EINTR) { /* no timeout unless a sink is paced */
+		/* no timeout unless a sink is paced, starts wait for their slice or the status file for
+		 * its turn */
+		int t = p->starts_pending ? 0 : log_tick(p), s = status_file_wait(p);
+		if (s >= 0 && (t < 0 || s < t))
+			t = s;
+		if (loop_wait(p, t) < 0 && errno != EINTR) {
 			/* Cannot happen with a valid epfd; never spin: reap and wait for a signal. */
 			klog("loop: epoll_wait: %s", strerror(errno));
 			reap_children(p);
@@ -105,7 +114,8 @@ _Noreturn void pid1_main(void)
 	p->phase_ms[PHASE_CONFIG] = boot_ms();
 	if (p->cfg_ok) {
 		settings_apply(p);
-		modules_load(p);
+		modules_start(p);
+		modules_wait(p, false); /* the data partition's and the layers' modules; networking's load on */
 		p->phase_ms[PHASE_MODULES] = boot_ms();
 		/* The factory config names the data partition, which may hold a newer config. */
 		data_mount(p);
@@ -113,7 +123,8 @@ _Noreturn void pid1_main(void)
 		update_boot_begin(p); /* a trial boot is counted, or rolled back, before the choice */
 		if (config_select(p)) {
 			settings_apply(p);
-			modules_load(p);
+			modules_start(p);
+			modules_wait(p, false);
 		}
 		update_boot_loaded(p, p->cfg_from_active);
 		p->phase_ms[PHASE_DATA] = boot_ms();

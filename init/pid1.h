@@ -17,6 +17,8 @@ struct ctl_conn;     /* ctl_server.c */
 struct update_boot;  /* update_boot.c */
 struct reload;       /* reload.c */
 struct sink;         /* logsink.h */
+struct modload;      /* modules.c */
+struct devices_cache; /* runtime/container.h */
 struct helper;       /* helpers.h */
 struct logd;         /* logd.c */
 
@@ -29,7 +31,7 @@ enum pid1_phase {
 	PHASE_ROOT,      /* root moved off the initramfs (or not needed) */
 	PHASE_MOUNTS,    /* early mounts */
 	PHASE_CONFIG,    /* factory config read and verified */
-	PHASE_MODULES,   /* system settings and kernel modules */
+	PHASE_MODULES,   /* system settings and the kernel modules every service needs */
 	PHASE_DATA,      /* data partition mounted, config selected */
 	PHASE_NETWORKS,  /* watchdog, control socket, networks up */
 	PHASE_LAUNCH,    /* "services": every service whose dependencies were met launched */
@@ -82,6 +84,12 @@ struct pid1 {
 	/* services (supervisor.c): one record per config service, allocated once at boot */
 	struct svc *svcs;
 	uint32_t nsvcs;
+	bool nets_up;                  /* the config's networks are up (after every module loaded) */
+	bool sync_starts;              /* keel_starts=sync: wait for each start's exec (the old way) */
+	bool starts_pending;           /* services whose turn to launch comes in the next loop turn */
+	uint32_t slice_left;           /* launches this loop turn may still make */
+	uint32_t nlaunching, ncpu;     /* asynchronous starts whose report has not come; CPUs */
+	struct devices_cache *devcache; /* the device program the last start loaded */
 	struct loop_source ctl;        /* the control socket /run/keel/ctl (ctl.c) */
 	struct ctl_conn *conns;        /* its connections, a fixed number allocated once */
 	struct pid1_ctl_hooks ctl_hooks;
@@ -90,6 +98,8 @@ struct pid1 {
 	struct loop_source wdt_tick;   /* timerfd: pet it at half its timeout */
 
 	uint64_t status_sum;           /* status_file.c: checksum of the rows last written */
+	int64_t status_due;            /* ... and boot_ms() before which it writes no other table */
+	bool status_late;              /* a changed table waits for status_due */
 
 	struct loop_source poll_timer; /* update_poll.c: [update] poll; fd -1: none */
 	pid_t poll_pid;                /* its keel update --from while it runs */
@@ -99,6 +109,7 @@ struct pid1 {
 	bool reload_internal;          /* a reload asked for by PID 1 itself (an update's rollback) */
 	bool reload_reboot;            /* ... and if that one is refused, reboot */
 	int64_t phase_ms[PHASE_COUNT]; /* boot chart: boot_ms() as each phase ended; 0: not reached */
+	struct modload *mods;          /* modules.c: the modules loading; NULL once all finished */
 	struct pid1_net *net;          /* net.c: the DHCP clients; NULL until the first is needed */
 };
 

@@ -207,7 +207,8 @@ static void svc_moved(struct pid1 *p, struct svc *s, uint32_t i)
 	s->name = cfg_str(&p->cfg, s->cfg->name);
 	struct loop_source *src[] = {&s->timer, &s->log_src, &s->err_src, s->notify_src.fd >= 0 ? &s->notify_src : NULL,
 				     s->hc_timer.fd >= 0 ? &s->hc_timer : NULL, s->hc_proc.fd >= 0 ? &s->hc_proc : NULL,
-				     s->up ? &s->exit_src : NULL, s->cg_src.fd >= 0 ? &s->cg_src : NULL};
+				     s->up ? &s->exit_src : NULL, s->cg_src.fd >= 0 ? &s->cg_src : NULL,
+				     s->launching ? &s->report_src : NULL};
 	for (size_t k = 0; k < sizeof src / sizeof src[0]; k++)
 		if (src[k] && src[k]->fd >= 0 && loop_set(p, src[k], EPOLLIN) < 0 && errno != ENOENT)
 			klog("reload: service '%s': epoll_ctl: %s", s->name, strerror(errno));

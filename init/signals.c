@@ -14,6 +14,7 @@
 #include "net.h"
 #include "update_poll.h"
 #include "pid1.h"
+#include "modules.h"
 #include "supervisor.h"
 #include "loop.h"
 
@@ -32,7 +33,7 @@ void reap_children(struct pid1 *p)
 		}
 		if (si.si_pid == 0)
 			return; /* children left but none exited */
-		if (supervisor_child_exited(p, si.si_pid))
+		if (modules_child_exited(p, si.si_pid) || supervisor_child_exited(p, si.si_pid))
 			continue;
 		int status;
 		pid_t pid = waitpid(si.si_pid, &status, WNOHANG);

@@ -17,6 +17,7 @@
 #include "klog.h"
 
 #define STATUS_FILE KEEL_STATUS_DIR "/status.txt"
+#define STATUS_MIN_MS 100 /* between two writes: a mass start rewrites it 10 times a second, not 200 */
 
 struct text {
 	char buf[4096];
@@ -91,6 +92,12 @@ void status_file_update(struct pid1 *p)
 	tails(p);
 	struct text t;
 	t.len = 0;
+	int64_t now = boot_ms();
+	/* Within STATUS_MIN_MS of the last write nothing is built: the loop comes back at due. */
+	if (now < p->status_due) {
+		p->status_late = true;
+		return;
+	}
 	/* The rows first (they decide whether to write), the header with its time after. */
 	for (uint32_t i = 0; i < p->nsvcs; i++) {
 		const struct svc *s = &p->svcs[i];
@@ -105,14 +112,15 @@ void status_file_update(struct pid1 *p)
 			 s->up ? since : "-", s->restarts, last);
 	}
 	uint64_t sum = text_sum(t.buf, t.len);
+	p->status_late = false;
 	if (sum == p->status_sum)
 		return;
 	p->status_sum = sum;
+	p->status_due = now + STATUS_MIN_MS;
 	struct err e;
 	err_clear(&e);
 	if (mkdir_p(KEEL_STATUS_DIR, 0755, &e) < 0)
 		goto fail;
-	int64_t now = boot_ms();
 	char out[160 + sizeof t.buf];
 	int hn = snprintf(out, 160, "keel status at %lld.%03ds since boot (SINCE: when it started)\n%-16s %-20s %7s %10s %8s  %s\n",
 			  (long long)(now / 1000), (int)(now % 1000), "SERVICE", "STATE", "PID", "SINCE",
@@ -131,4 +139,10 @@ void status_file_update(struct pid1 *p)
 		close(dfd);
 fail:
 	klog("status: %s: %s", STATUS_FILE, e.msg);
+}
+
+int status_file_wait(const struct pid1 *p)
+{
+	int64_t left = p->status_due - boot_ms();
+	return p->status_late ? (left > 0 ? (int)left + 1 : 0) : -1;
 }

@@ -6,7 +6,10 @@
 
 struct pid1;
 
-/* Cheap no-op when nothing changed; called before the services start and after each loop turn. */
+/* Cheap no-op when nothing changed; called before the services start and after each loop turn.
+ * Writes at most every 100 ms: a change within that waits, and status_file_wait says for how long
+ * (ms, for the loop's timeout; -1: nothing waits). */
 void status_file_update(struct pid1 *p);
+int status_file_wait(const struct pid1 *p);
 
 #endif

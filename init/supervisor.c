@@ -3,6 +3,7 @@
 #include "supervisor.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,11 +21,14 @@
 #include <unistd.h>
 
 #include "../format/text.h"
+#include "../lib/digest.h"
 #include "../lib/file.h"
+#include "../runtime/layers.h"
 #include "cgevents.h"
 #include "net.h"
 #include "../lib/clock.h"
 #include "klog.h"
+#include "modules.h"
 #include "loop.h"
 #include "health.h"
 #include "svclog.h"
@@ -34,11 +38,14 @@
 #endif
 
 #define KILL_GRACE_MS 5000 /* after cgroup.kill, before saying the service is stuck */
+#define START_BURST 1      /* asynchronous starts launched per loop turn (a launch: ~10 ms TCG) */
 
 #define SVC_OF(ptr, member) ((struct svc *)((char *)(ptr) - offsetof(struct svc, member)))
 
 static void svc_start(struct pid1 *p, struct svc *s);
 static void schedule(struct pid1 *p);
+struct seen_layer;
+static void svc_layers_corrupt(struct pid1 *p, struct svc *s, struct seen_layer *seen, uint32_t nseen);
 
 const char *svc_state_name(const struct svc *s)
 {
@@ -50,6 +57,10 @@ const char *svc_state_name(const struct svc *s)
 const char *svc_last_text(const struct svc *s, char *buf, size_t size)
 {
 	const char *sig;
+	if (s->corrupt) {
+		snprintf(buf, size, "layer-corrupt");
+		return buf;
+	}
 	if (s->up && (s->oom_seen || s->pids_seen)) {
 		if (s->oom_seen)
 			snprintf(buf, size, "oom-killed (%llu)", (unsigned long long)s->oom_kills);
@@ -69,6 +80,7 @@ const char *svc_last_text(const struct svc *s, char *buf, size_t size)
 	case LAST_START_LIMIT: snprintf(buf, size, "start-limit"); break;
 	case LAST_START_FAILED: snprintf(buf, size, "start-failed"); break;
 	case LAST_OOM: snprintf(buf, size, "oom-killed (%llu)", (unsigned long long)s->oom_kills); break;
+	case LAST_LAYER_CORRUPT: snprintf(buf, size, "layer-corrupt"); break;
 	case LAST_WATCHDOG: snprintf(buf, size, "watchdog"); break;
 	case LAST_UNHEALTHY: snprintf(buf, size, "unhealthy"); break;
 	default: snprintf(buf, size, "-"); break;
@@ -103,10 +115,12 @@ static void timer_off(struct svc *s)
 /* ---- dependencies -------------------------------------------------------------------------- */
 
 /* `depends`: the dependency is ready. `after`: ordering only, so the other one must merely not
- * be waiting to start itself. */
+ * be waiting to start itself, nor have its exec still to come (an asynchronous start). */
 static bool deps_met(struct pid1 *p, const struct svc *s)
 {
 	const struct cfg *c = &p->cfg;
+	if (s->cfg->network && !p->nets_up)
+		return false; /* its veth, bridge and NAT need the network modules */
 	for (uint32_t i = 0; i < s->cfg->depends.count; i++) {
 		struct svc *d = supervisor_find(p, cfg_strlist(c, s->cfg->depends, i));
 		if (d && d->state != SVC_READY)
@@ -114,13 +128,13 @@ static bool deps_met(struct pid1 *p, const struct svc *s)
 	}
 	for (uint32_t i = 0; i < s->cfg->after.count; i++) {
 		struct svc *d = supervisor_find(p, cfg_strlist(c, s->cfg->after, i));
-		if (d && d->state == SVC_STARTING)
+		if (d && (d->state == SVC_STARTING || d->launching))
 			return false;
 	}
 	/* network = service:NAME is an `after` too: NAME's first start pins what is joined. */
 	const struct cfg_service_ext *x = cfg_service_ext(c, s->cfg);
 	struct svc *j = x->join ? supervisor_find(p, cfg_str(c, x->join)) : NULL;
-	return !j || j->state != SVC_STARTING;
+	return !j || (j->state != SVC_STARTING && !j->launching);
 }
 
 /* Does `s` name `other` in its depends or after? */
@@ -138,6 +152,10 @@ static bool svc_needs(struct pid1 *p, const struct svc *s, const struct svc *oth
 }
 
 /* Start every waiting service whose dependencies are met, until nothing more can start. */
+/* Start every waiting service whose dependencies are met, until nothing more can start.
+ * Asynchronous starts are launched within a slice of each loop turn (supervisor_schedule opens
+ * it): the rest wait for the next turn, so the control socket and the reports are served between
+ * launches of a mass start. */
 static void schedule(struct pid1 *p)
 {
 	if (p->stopping)
@@ -147,6 +165,15 @@ static void schedule(struct pid1 *p)
 		for (uint32_t i = 0; i < p->nsvcs; i++) {
 			struct svc *s = &p->svcs[i];
 			if (s->state == SVC_STARTING && s->want && deps_met(p, s)) {
+				/* At most two launches a CPU in flight: a report's handler schedules the
+				 * next, and PID 1 is not one of a hundred runnable children. */
+				if (!p->sync_starts && p->nlaunching >= 2 * p->ncpu)
+					return;
+				if (!p->sync_starts && !p->slice_left) {
+					p->starts_pending = true;
+					return;
+				}
+				p->slice_left -= !p->sync_starts;
 				svc_start(p, s);
 				progress = true;
 			}
@@ -156,6 +183,8 @@ static void schedule(struct pid1 *p)
 
 void supervisor_schedule(struct pid1 *p)
 {
+	p->starts_pending = false;
+	p->slice_left = START_BURST;
 	schedule(p);
 }
 
@@ -190,19 +219,16 @@ static void svc_became_ready(struct pid1 *p, struct svc *s, const char *note)
 	svc_note_at(p, s, now, "%s", note);
 }
 
-static void svc_start(struct pid1 *p, struct svc *s)
+/* A layer note (a hash tree built, no dm-verity in this kernel) in PID 1's log. */
+static void layer_note(void *ctx, const char *line)
 {
-	int64_t now = boot_ms();
-	if (start_limit_hit(s, now)) {
-		fail_start_limit(p, s);
-		return;
-	}
-	if (now - s->limit_begin_ms >= (int64_t)s->cfg->start_limit_interval_s * 1000 || s->limit_count == 0) {
-		s->limit_begin_ms = now;
-		s->limit_count = 0;
-	}
-	s->limit_count++;
-	struct launch_opts o = {
+	(void)ctx;
+	klog("%s", line);
+}
+
+static void svc_opts(struct pid1 *p, const struct svc *s, struct launch_opts *o)
+{
+	*o = (struct launch_opts){
 		.stores = {KEEL_FACTORY_LAYERS, KEEL_DATA_LAYERS},
 		.nstores = 2,
 		.run_dir = KEEL_RUN_DIR,
@@ -210,28 +236,14 @@ static void svc_start(struct pid1 *p, struct svc *s)
 		.log_fd = s->log_w,
 		.err_fd = s->err_w,
 		.notify_dir = s->notify_src.fd >= 0 ? s->notify_dir : NULL,
+		.note = layer_note,
+		.devcache = p->devcache,
 	};
-	struct err e;
-	err_clear(&e);
-	s->killed = false;
-	s->fault = LAST_NONE;
-	s->prevented = false;
-	s->started_ms = now;
-	if (s->bc_launch_ms < 0)
-		s->bc_launch_ms = now;
-	if (s->bc_ready_ms < 0)
-		s->bc_starts++;
-	if (launch_start(&o, &p->cfg, s->cfg, s->name, &s->l, &e) < 0) {
-		svc_note(p, s, "start failed: %s", e.msg);
-		s->last = LAST_START_FAILED;
-		after_end(p, s, true, 0);
-		return;
-	}
-	s->up = true;
-	cgevents_start(p, s);
-	s->exit_src.fd = s->l.ct.pidfd;
-	if (loop_add(p, &s->exit_src, &e) < 0)
-		svc_note(p, s, "%s (its exit is seen through SIGCHLD only)", e.msg);
+}
+
+/* The container has exec'd: started, and ready unless it notifies readiness (on_notify). */
+static void svc_started(struct pid1 *p, struct svc *s)
+{
 	int64_t started = boot_ms();
 	if (s->bc_started_ms < 0)
 		s->bc_started_ms = started;
@@ -244,6 +256,88 @@ static void svc_start(struct pid1 *p, struct svc *s)
 		timer_set(p, s, wd); /* the first WATCHDOG=1 is due within one interval of the start */
 	if (s->state == SVC_READY)
 		svc_became_ready(p, s, "ready");
+}
+
+static void start_failed(struct pid1 *p, struct svc *s, const char *why)
+{
+	svc_note(p, s, "start failed: %s", why);
+	s->last = LAST_START_FAILED;
+	after_end(p, s, true, 0);
+}
+
+/* An asynchronous start's report: the child exec'd (EOF) or failed (its line). */
+static void on_report(struct pid1 *p, struct loop_source *src, uint32_t events)
+{
+	(void)events;
+	struct svc *s = SVC_OF(src, report_src);
+	struct launch_opts o;
+	struct err e;
+	err_clear(&e);
+	if (!s->launching)
+		return; /* handled already through its exit, in this same turn of the loop */
+	svc_opts(p, s, &o);
+	loop_del(p, src);
+	s->launching = false;
+	p->nlaunching--;
+	if (launch_finish(&o, &p->cfg, s->cfg, s->name, &s->l, &e) < 0) {
+		loop_del(p, &s->exit_src); /* reaped with it */
+		cgevents_stop(p, s);
+		s->up = false;
+		start_failed(p, s, e.msg);
+	} else {
+		svc_started(p, s);
+	}
+	schedule(p);
+}
+
+static void svc_start(struct pid1 *p, struct svc *s)
+{
+	int64_t now = boot_ms();
+	if (start_limit_hit(s, now)) {
+		fail_start_limit(p, s);
+		return;
+	}
+	if (now - s->limit_begin_ms >= (int64_t)s->cfg->start_limit_interval_s * 1000 || s->limit_count == 0) {
+		s->limit_begin_ms = now;
+		s->limit_count = 0;
+	}
+	s->limit_count++;
+	struct launch_opts o;
+	svc_opts(p, s, &o);
+	struct err e;
+	err_clear(&e);
+	s->killed = false;
+	s->fault = LAST_NONE;
+	s->prevented = false;
+	s->corrupt = false; /* asked again at its end: the target's word is sticky while it lives */
+	s->started_ms = now;
+	if (s->bc_launch_ms < 0)
+		s->bc_launch_ms = now;
+	if (s->bc_ready_ms < 0)
+		s->bc_starts++;
+	/* Asynchronous unless the kernel command line says keel_starts=sync (bench/scale compares) */
+	int rc = p->sync_starts ? launch_start(&o, &p->cfg, s->cfg, s->name, &s->l, &e)
+				: launch_begin(&o, &p->cfg, s->cfg, s->name, &s->l, &e);
+	if (rc < 0) {
+		start_failed(p, s, e.msg);
+		return;
+	}
+	s->up = true;
+	cgevents_start(p, s);
+	s->exit_src.fd = s->l.ct.pidfd;
+	if (loop_add(p, &s->exit_src, &e) < 0)
+		svc_note(p, s, "%s (its exit is seen through SIGCHLD only)", e.msg);
+	if (p->sync_starts) {
+		svc_started(p, s);
+		return;
+	}
+	s->state = SVC_RUNNING;
+	s->launching = true;
+	p->nlaunching++;
+	s->report_src.fd = s->l.ct.report;
+	s->report_src.ready = on_report;
+	if (loop_add(p, &s->report_src, &e) < 0)
+		on_report(p, &s->report_src, 0); /* wait for it here, then */
 }
 
 /* sd_notify datagrams: newline-separated KEY=VALUE; READY=1 makes a running service ready. */
@@ -320,6 +414,14 @@ static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_m
 		return;
 	}
 	bool restart = c->restart == CFG_RESTART_ALWAYS || (c->restart == CFG_RESTART_ON_FAILURE && failure);
+	/* Every start would read the same bad blocks: failed until the layer is replaced (an update,
+	 * or a fixed image and a reboot). */
+	if (s->corrupt) {
+		s->state = SVC_FAILED;
+		s->last = LAST_LAYER_CORRUPT;
+		svc_note(p, s, "failed (a layer is corrupt: not restarted)");
+		return;
+	}
 	if (s->prevented) {
 		char how[48];
 		svc_note(p, s, "not restarted: %s is in restart_prevent_exit", svc_last_text(s, how, sizeof how));
@@ -346,6 +448,10 @@ static void after_end(struct pid1 *p, struct svc *s, bool failure, int64_t ran_m
  * the start took, then decide. Returns false when it has not exited after all. */
 static bool svc_collect(struct pid1 *p, struct svc *s)
 {
+	if (s->launching) { /* its report first; the exit is seen again (the pidfd stays readable) */
+		on_report(p, &s->report_src, 0);
+		return true;
+	}
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	if (waitid(P_PIDFD, (id_t)s->l.ct.pidfd, &si, WEXITED | WNOHANG) < 0) {
@@ -404,6 +510,7 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 	char how[48];
 	svc_note(p, s, "%s (%s) after %lld ms", s->state == SVC_STOPPING && !s->fault ? "stopped" : "exited",
 		 svc_last_text(s, how, sizeof how), (long long)ran);
+	svc_layers_corrupt(p, s, NULL, 0);
 	struct err e;
 	err_clear(&e);
 	if (launch_cleanup(&s->l, &e) < 0)
@@ -415,6 +522,48 @@ static bool svc_collect(struct pid1 *p, struct svc *s)
 	after_end(p, s, failure, ran);
 	schedule(p);
 	return true;
+}
+
+/* Has one of s's layers met a corrupt block? Answers already had for a digest are in seen[]
+ * (bit 0: asked, bit 1: corrupt), so a status of many services asks each layer once. */
+struct seen_layer {
+	const uint8_t *digest;
+	int corrupt;
+};
+
+static void svc_layers_corrupt(struct pid1 *p, struct svc *s, struct seen_layer *seen, uint32_t nseen)
+{
+	const struct cfg *c = &p->cfg;
+	for (uint32_t i = 0; i < s->cfg->layers.count && !s->corrupt; i++) {
+		const uint8_t *d = cfg_digest(c, s->cfg->layers, i);
+		if (!cfg_verity_of(c, d))
+			continue;
+		uint32_t k = 0;
+		while (k < nseen && seen[k].digest && memcmp(seen[k].digest, d, 32))
+			k++;
+		int bad;
+		if (k < nseen && seen[k].digest) {
+			bad = seen[k].corrupt;
+		} else {
+			bad = layer_corrupt(d) == 1;
+			if (k < nseen)
+				seen[k] = (struct seen_layer){d, bad};
+		}
+		if (bad) {
+			char hex[DIGEST_HEX_LEN + 1];
+			digest_to_hex(d, hex);
+			s->corrupt = true;
+			svc_note(p, s, "layer sha256:%.12s is corrupt: dm-verity refused a block (EIO to the reader)", hex);
+		}
+	}
+}
+
+void supervisor_check_layers(struct pid1 *p)
+{
+	struct seen_layer seen[16] = {{0}};
+	for (uint32_t i = 0; i < p->nsvcs; i++)
+		if (p->svcs[i].up)
+			svc_layers_corrupt(p, &p->svcs[i], seen, 16);
 }
 
 static void on_exit_ready(struct pid1 *p, struct loop_source *src, uint32_t events)
@@ -637,6 +786,30 @@ int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e
 	return svclog_init(p, s, e);
 }
 
+/* Bridges, uplinks, NAT: once the network modules are in (services with a network wait). */
+static void networks_up(struct pid1 *p)
+{
+	struct err e;
+	err_clear(&e);
+	p->nets_up = true;
+	if (cfg_network_count(&p->cfg) == 0)
+		return;
+	if (net_up(p, &e) < 0)
+		klog("network: %s", e.msg);
+	else
+		klog("network: %u networks up%s", cfg_network_count(&p->cfg),
+		     cfg_firewall_on(&p->cfg) ? ", firewall closed but for the config's openings" : "");
+	net_dhcp_sync(p, false);
+}
+
+void supervisor_modules_loaded(struct pid1 *p)
+{
+	if (!p->nets_up) {
+		networks_up(p);
+		schedule(p);
+	}
+}
+
 static void on_unhealthy(struct pid1 *p, struct svc *s)
 {
 	svc_fault(p, s, LAST_UNHEALTHY, "unhealthy: %u health checks failed in a row", s->hc_fails);
@@ -654,14 +827,10 @@ void supervisor_boot(struct pid1 *p)
 	cgroup_leaf();
 	struct err e;
 	err_clear(&e);
-	if (cfg_network_count(&p->cfg) > 0) {
-		if (net_up(p, &e) < 0)
-			klog("network: %s", e.msg);
-		else
-			klog("network: %u networks up%s", cfg_network_count(&p->cfg),
-			     cfg_firewall_on(&p->cfg) ? ", firewall closed but for the config's openings" : "");
-		net_dhcp_sync(p, false);
-	}
+	if (modules_loaded(p, true))
+		networks_up(p);
+	else if (cfg_network_count(&p->cfg))
+		klog("network: waits for the network modules; services without a network start now");
 	p->phase_ms[PHASE_NETWORKS] = boot_ms();
 	uint32_t n = cfg_service_count(&p->cfg);
 	if (n == 0) {
@@ -682,9 +851,16 @@ void supervisor_boot(struct pid1 *p)
 			p->svcs[i].state = SVC_FAILED;
 		}
 	}
-	schedule(p);
+	p->sync_starts = getenv("keel_starts") && !strcmp(getenv("keel_starts"), "sync");
+	if ((p->devcache = calloc(1, sizeof *p->devcache)))
+		p->devcache->fd = -1;
+	cpu_set_t cpus;
+	p->ncpu = sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 0 ? (uint32_t)CPU_COUNT(&cpus) : 1;
+	if (p->sync_starts)
+		klog("supervisor: keel_starts=sync: each start waits for its exec");
+	supervisor_schedule(p);
 	p->phase_ms[PHASE_LAUNCH] = boot_ms();
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n && !p->starts_pending; i++)
 		if (p->svcs[i].state == SVC_STARTING)
 			klog("supervisor: %s waits for its dependencies", p->svcs[i].name);
 }

@@ -21,7 +21,7 @@ enum svc_state {
 };
 
 enum svc_last { LAST_NONE = 0, LAST_EXIT, LAST_SIGNAL, LAST_START_LIMIT, LAST_START_FAILED, LAST_OOM, LAST_WATCHDOG,
-	LAST_UNHEALTHY };
+	LAST_UNHEALTHY, LAST_LAYER_CORRUPT };
 
 /* A health check's verdict (health.c); HEALTH_NONE without a `health` command. */
 enum svc_health { HEALTH_NONE = 0, HEALTH_STARTING, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
@@ -43,8 +43,11 @@ struct svc {
 	bool up;                        /* `l` holds a started container */
 	bool killed;                    /* this stop already used cgroup.kill */
 	bool retiring;                  /* a reload stops it for good (removed, or changed) */
+	bool corrupt;                   /* dm-verity refused a block of one of its layers (sticky) */
+	bool launching;                 /* started asynchronously: its report has not come yet */
 	struct launch l;
 	struct loop_source exit_src;    /* the container's pidfd: readable when it exits */
+	struct loop_source report_src;  /* l.ct.report while launching: readable once it exec'd */
 	struct loop_source log_src;     /* read end of the stdout pipe (non-blocking) */
 	struct loop_source err_src;     /* read end of the stderr pipe: its lines are warnings */
 	int log_w, err_w;               /* write ends, given to every start as stdout and stderr */
@@ -91,11 +94,18 @@ const char *svc_state_name(const struct svc *s);
  * every waiting service whose dependencies are met. */
 int supervisor_svc_init(struct pid1 *p, struct svc *s, uint32_t i, struct err *e);
 void supervisor_schedule(struct pid1 *p);
-/* "exit 1", "signal SIGKILL", "start-limit", "start-failed", "oom-killed", "-" into buf. */
+/* "exit 1", "signal SIGKILL", "start-limit", "start-failed", "oom-killed", "layer-corrupt", "-"
+ * into buf. */
 const char *svc_last_text(const struct svc *s, char *buf, size_t size);
 
-/* Networks up, then every service in dependency order (after config and modules). */
+/* Ask dm-verity whether a running service's layers met a corrupt block (once per distinct layer);
+ * such a service shows layer-corrupt from then on (keel ctl status asks). */
+void supervisor_check_layers(struct pid1 *p);
+
+/* Networks up (when the network modules are in), then every service in dependency order. */
 void supervisor_boot(struct pid1 *p);
+/* Every module finished loading: networks up if they waited, and the services waiting for them. */
+void supervisor_modules_loaded(struct pid1 *p);
 /* A child of ours exited (still a zombie): when it is a service's container, collect it through
  * its pidfd and return true; false leaves it to the caller. */
 bool supervisor_child_exited(struct pid1 *p, pid_t pid);

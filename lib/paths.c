@@ -1,5 +1,5 @@
 /* Names of files in keel's trees (paths.h): the one place that spells sha256/<hex>.img, and the
- * per-boot log directories' names. */
+ * per-boot log directories' names; <hex>.verity, the layer's hash tree, beside its image. */
 #include "paths.h"
 
 #include <errno.h>
@@ -8,16 +8,26 @@
 
 #include "digest.h"
 
-int layer_path(char *buf, size_t size, const char *store, const uint8_t digest[32])
+static int store_path(char *buf, size_t size, const char *store, const uint8_t digest[32], const char *ext)
 {
 	char hex[DIGEST_HEX_LEN + 1];
 	digest_to_hex(digest, hex);
-	int n = snprintf(buf, size, "%s/sha256/%s.img", store, hex);
+	int n = snprintf(buf, size, "%s/sha256/%s.%s", store, hex, ext);
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	return 0;
+}
+
+int layer_path(char *buf, size_t size, const char *store, const uint8_t digest[32])
+{
+	return store_path(buf, size, store, digest, "img");
+}
+
+int layer_tree_path(char *buf, size_t size, const char *store, const uint8_t digest[32])
+{
+	return store_path(buf, size, store, digest, "verity");
 }
 
 unsigned log_boot_number(const char *d)

@@ -52,5 +52,8 @@
  * the number of such a name, 0 for any other. keel-logd writes them, keel ctl logs --boot reads. */
 unsigned log_boot_number(const char *name);
 int layer_path(char *buf, size_t size, const char *store, const uint8_t digest[32]);
+/* Its dm-verity hash tree beside it, STORE/sha256/<64 hex>.verity (the device builds it when
+ * missing; keel-pack writes it, so factory images ship it). */
+int layer_tree_path(char *buf, size_t size, const char *store, const uint8_t digest[32]);
 
 #endif

@@ -361,8 +361,9 @@ _Noreturn static void child_main(const struct container_spec *s, int sync)
 	reaper_run(child, &fwd);
 }
 
-int container_start(const struct container_spec *s, struct container *c, struct err *e)
+int container_begin(const struct container_spec *s, struct container *c, struct err *e)
 {
+	c->report = -1;
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_sys(e, errno, "socketpair");
@@ -392,7 +393,8 @@ int container_start(const struct container_spec *s, struct container *c, struct 
 		err_sys(e, errno, "releasing the child");
 		goto kill;
 	}
-	return child_result(sv[0], c, s->hooks, e);
+	c->report = sv[0];
+	return 0;
 kill:
 	close(sv[0]);
 	container_kill(c);
@@ -401,6 +403,22 @@ fail:
 	close(sv[0]);
 	close(sv[1]);
 	return -1;
+}
+
+int container_report(struct container *c, struct err *e)
+{
+	int fd = c->report;
+	c->report = -1;
+	return child_result(fd, c, NULL, e);
+}
+
+int container_start(const struct container_spec *s, struct container *c, struct err *e)
+{
+	if (container_begin(s, c, e) < 0)
+		return -1;
+	int fd = c->report;
+	c->report = -1;
+	return child_result(fd, c, s->hooks, e);
 }
 
 void container_kill(struct container *c)

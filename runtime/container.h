@@ -132,6 +132,7 @@ struct container_spec {
 struct container {
 	pid_t pid;                      /* in our pid namespace */
 	int pidfd;                      /* O_CLOEXEC; -1 once closed */
+	int report;                     /* container_begin: the child's report socket; -1: read */
 };
 
 /* Start the container: returns once its process has exec'd (or failed to), or reported ready
@@ -140,6 +141,13 @@ struct container {
  * every fd but stdio close-on-exec; ignored signals (SIG_IGN survives execve) are the caller's to
  * avoid. */
 int container_start(const struct container_spec *s, struct container *c, struct err *e);
+/* The same in two steps, so a caller need not wait for the child's exec: container_begin clones
+ * and releases the child (maps, network) and leaves c->report, which turns readable when the child
+ * has exec'd (EOF) or failed (its one line); container_report then reads it (no hooks: PID 1's
+ * services have none), closes it and, on a failure, reaps the child and returns -1 with the line
+ * in e. */
+int container_begin(const struct container_spec *s, struct container *c, struct err *e);
+int container_report(struct container *c, struct err *e);
 
 /* Kill the container's first process (and with it a pid namespace's others) and reap it
  * (container_wait: the pidfd is closed). */
@@ -244,6 +252,15 @@ struct dev_rule {
 	uint32_t access;                /* DEV_* */
 };
 int devices_attach(int cgroup_fd, const struct dev_rule *rules, unsigned n, bool default_allow, struct err *e);
+struct devices_cache {           /* the last program loaded, for starts with the same rules */
+	int fd;                         /* -1: none */
+	size_t len;                     /* its instructions' bytes ... */
+	void *insn;                     /* ... and a copy of them (malloc'd) */
+};
+/* The same, reusing the cache's program when this one is identical (no verifier run), else
+ * keeping this one there; the cache is the caller's between starts (PID 1's). */
+int devices_attach_cached(int cgroup_fd, const struct dev_rule *rules, unsigned n, bool default_allow,
+			  struct devices_cache *cache, struct err *e);
 /* The rules of the standard nodes mounts.c makes (and of the pts nodes): what every keel
  * container may open. */
 extern const struct dev_rule devices_std_rules[];

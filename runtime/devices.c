@@ -9,7 +9,10 @@
 #include "container.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -84,6 +87,12 @@ static const char *verifier_reason(char *log, size_t size)
 
 int devices_attach(int cgroup_fd, const struct dev_rule *rules, unsigned n, bool default_allow, struct err *e)
 {
+	return devices_attach_cached(cgroup_fd, rules, n, default_allow, NULL, e);
+}
+
+int devices_attach_cached(int cgroup_fd, const struct dev_rule *rules, unsigned n, bool default_allow,
+			  struct devices_cache *cache, struct err *e)
+{
 	struct prog p; /* 8 KiB on the stack */
 	p.n = 0;
 	/* struct bpf_cgroup_dev_ctx { u32 access_type (access << 16 | type); u32 major, minor; } */
@@ -102,12 +111,17 @@ int devices_attach(int cgroup_fd, const struct dev_rule *rules, unsigned n, bool
 		return err_set(e, E2BIG, "device program: more than %d instructions", MAX_INSNS);
 
 	union bpf_attr a;
+	/* The same rules as the last start's: its loaded program again (no verifier run). */
+	size_t len = p.n * sizeof p.insn[0];
+	bool same = cache && cache->fd >= 0 && cache->len == len && !memcmp(cache->insn, p.insn, len);
+	int fd = same ? (int)fcntl(cache->fd, F_DUPFD_CLOEXEC, 3) : -1;
 	memset(&a, 0, sizeof a);
 	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
 	a.insns = (uint64_t)(uintptr_t)p.insn;
 	a.insn_cnt = p.n;
 	a.license = (uint64_t)(uintptr_t)"GPL";
-	int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a);
+	if (fd < 0)
+		fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a);
 	if (fd < 0 && errno == EINVAL) {
 		/* Load again with the verifier's log: its last line says what it refused. */
 		char log[4096];
@@ -120,6 +134,16 @@ int devices_attach(int cgroup_fd, const struct dev_rule *rules, unsigned n, bool
 	}
 	if (fd < 0)
 		return err_sys(e, errno, "device program: bpf BPF_PROG_LOAD");
+	uint8_t *keep = cache && !same ? malloc(len) : NULL;
+	if (keep) { /* kept for the next start with these rules */
+		if (cache->fd >= 0)
+			close(cache->fd);
+		free(cache->insn);
+		memcpy(keep, p.insn, len);
+		cache->insn = keep;
+		cache->len = len;
+		cache->fd = (int)fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	}
 	memset(&a, 0, sizeof a);
 	a.target_fd = (uint32_t)cgroup_fd;
 	a.attach_bpf_fd = (uint32_t)fd;

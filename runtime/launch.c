@@ -16,7 +16,7 @@
 #include "svc_spec.h"
 
 /* The first store that holds the image; the last one if none does (its error names the path). */
-static int attach_layer(const struct launch_opts *o, const char *layer_run, const uint8_t *digest,
+static int attach_layer(const struct launch_opts *o, const struct cfg *c, const char *layer_run, const uint8_t *digest,
 			char *out, size_t outlen, struct err *e)
 {
 	char path[LAYER_PATH_MAX];
@@ -27,12 +27,24 @@ static int attach_layer(const struct launch_opts *o, const char *layer_run, cons
 			break;
 		}
 	}
-	struct layer_store st = {.images_dir = o->stores[pick], .run_dir = layer_run};
-	return layer_attach(&st, digest, out, outlen, e);
+	struct layer_store st = {.images_dir = o->stores[pick], .run_dir = layer_run, .note = o->note, .note_ctx = o->note_ctx};
+	return layer_attach(&st, digest, cfg_verity_of(c, digest), out, outlen, e);
 }
 
 
-int launch_start(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
+/* What a start took, given back (the container itself is gone or was never made). */
+static void undo(struct launch *l)
+{
+	cgroup_remove(&l->cg, &(struct err){0});
+	if (!l->net_pinned)
+		network_detach(&l->net, &(struct err){0});
+	if (l->root[0])
+		rmdir(l->root);
+	l->root[0] = '\0';
+	l->net.net = NULL;
+}
+
+int launch_begin(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
 		 const char *name, struct launch *l, struct err *e)
 {
 	char lowers[LAUNCH_MAX_LAYERS][512]; /* <run-dir>/layers/<64 hex>: mount data is one page anyway */
@@ -63,7 +75,7 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 	if (svc_spec_build(c, svc, name, o->notify_dir, &ss, e) < 0)
 		goto out_none;
 	for (uint32_t i = 0; i < svc->layers.count; i++) {
-		if (attach_layer(o, layer_run, cfg_digest(c, svc->layers, i), lowers[i], sizeof lowers[i], e) < 0)
+		if (attach_layer(o, c, layer_run, cfg_digest(c, svc->layers, i), lowers[i], sizeof lowers[i], e) < 0)
 			goto out_none;
 		lower_ptrs[i] = lowers[i];
 	}
@@ -76,7 +88,7 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 		goto out_root;
 	if (cgroup_create(&l->cg, o->cgroup_root, name, e) < 0)
 		goto out_root;
-	if (devices_attach(l->cg.fd, ss.rules, ss.nrules, false, e) < 0)
+	if (devices_attach_cached(l->cg.fd, ss.rules, ss.nrules, false, o->devcache, e) < 0)
 		goto out_cgroup;
 	/* Before the clone: the service's first instruction already runs within its memory, pids and
 	 * cpuset bounds. Its cpu and io rates follow its exec (cgroup.h says why). */
@@ -105,7 +117,7 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 	ss.spec.joins = joins;
 	ss.spec.njoins = nsjoin_spec(&join, joins, &ss.spec.clone_ns);
 	ss.proc.p.files = &sf;
-	int started = container_start(&ss.spec, &l->ct, e);
+	int started = container_begin(&ss.spec, &l->ct, e);
 	secrets_close(&sf); /* the child has its own copies */
 	nsjoin_close(&join);
 	if (started < 0 || nsjoin_pin(c, svc, o->run_dir, l->ct.pid, &join, e) < 0) {
@@ -113,21 +125,38 @@ int launch_start(const struct launch_opts *o, const struct cfg *c, const struct 
 			container_kill(&l->ct);
 		goto out_cgroup;
 	}
-	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_RATES, e) < 0) {
-		container_kill(&l->ct);
-		goto out_cgroup;
-	}
 	return 0;
 out_cgroup:
-	cgroup_remove(&l->cg, &(struct err){0});
-	if (!l->net_pinned)
-		network_detach(&l->net, &(struct err){0});
+	undo(l);
+	return -1;
 out_root:
 	rmdir(root);
 out_none:
 	l->root[0] = '\0';
 	l->net.net = NULL;
 	return -1;
+}
+
+int launch_finish(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
+		  const char *name, struct launch *l, struct err *e)
+{
+	int warn_fd = o->log_fd > 2 ? o->log_fd : STDERR_FILENO;
+	if (container_report(&l->ct, e) < 0) {
+		undo(l);
+		return -1;
+	}
+	if (cgroup_limits(&l->cg, o->cgroup_root, c, svc, name, warn_fd, CGROUP_LIMITS_RATES, e) < 0) {
+		container_kill(&l->ct);
+		undo(l);
+		return -1;
+	}
+	return 0;
+}
+
+int launch_start(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
+		 const char *name, struct launch *l, struct err *e)
+{
+	return launch_begin(o, c, svc, name, l, e) < 0 ? -1 : launch_finish(o, c, svc, name, l, e);
 }
 
 int launch_cleanup(struct launch *l, struct err *e)

@@ -21,6 +21,9 @@ struct launch_opts {
 	                                   otherwise the caller's stdio is inherited */
 	int err_fd;                     /* > 2 with log_fd: its stderr instead; otherwise log_fd's */
 	const char *notify_dir;         /* container_spec.notify_dir (readiness socket); NULL: none */
+	void (*note)(void *ctx, const char *line); /* layer_store.note: a line worth logging; NULL: none */
+	struct devices_cache *devcache; /* devices_attach's; NULL: none (keel run starts one service) */
+	void *note_ctx;
 };
 
 /* What a started service holds until launch_cleanup: its container, cgroup, veth and root dir. */
@@ -36,6 +39,13 @@ struct launch {
  * is left behind and `e` names the step. */
 int launch_start(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
 		 const char *name, struct launch *l, struct err *e);
+/* The same in two steps (container_begin/container_report): launch_begin returns once the child
+ * is released, l->ct.report readable when it has exec'd or failed; launch_finish reads that and
+ * sets the rates that follow the exec. On a failure of either, nothing is left behind. */
+int launch_begin(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
+		 const char *name, struct launch *l, struct err *e);
+int launch_finish(const struct launch_opts *o, const struct cfg *c, const struct cfg_service *svc,
+		  const char *name, struct launch *l, struct err *e);
 /* After the container's first process was reaped: the cgroup killed and removed, the veth
  * deleted, the root mount point removed. Reports the first failure; does all it can. */
 int launch_cleanup(struct launch *l, struct err *e);

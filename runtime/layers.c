@@ -1,13 +1,17 @@
-/* Layer store: hash a layer image, attach it to a read-only loop device and mount it, once per boot.
+/* Layer store: attach a layer image read-only and mount it, once per boot.
  *
- * Trust and its limit: the image is hashed through the same open file that is then handed to the
- * loop device, so a rename or replacement of the path after hashing cannot swap in another file.
- * An in-place rewrite of that very file is still possible for root: it is detected if it happens
- * between the start of hashing and the end of the mount (size, mtime and ctime are compared), but
- * not afterwards, since the loop device reads the file as it is then. The store is root-only and
- * updates write new images under new names (temporary name, fsync, rename), never in place, so
- * only a root process bent on it could change a mounted layer; copying each image to verified
- * memory would close that gap at the cost of RAM and start time, which we do not pay. */
+ * With dm-verity parameters in the config (format 1.2, docs/layers.md), the image is read through
+ * device-mapper's verity target: every block is checked against the config's root hash whenever
+ * it is read from disk, so a rewrite of the image or its tree after the mount reads as an I/O
+ * error, never as other bytes. The tree (<hex>.verity beside the image, or in the run dir when the
+ * store is read-only) is built on the layer's first use if it is missing or is not the config's
+ * (its top block is checked, one read), so a later first start costs no read of the image.
+ *
+ * Without them (an older config, a layer keel-pack gave no tree, a kernel without dm-verity), the
+ * image is hashed whole through the same open file that is then handed to the loop device, so a
+ * rename or replacement of the path after hashing cannot swap in another file; an in-place rewrite
+ * of that very file is detected if it happens between the start of hashing and the end of the
+ * mount (size, mtime and ctime are compared), not afterwards. */
 #include "layers.h"
 
 #include <errno.h>
@@ -16,6 +20,7 @@
 #include <linux/loop.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdarg.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -24,9 +29,12 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "../lib/clock.h"
 #include "../lib/digest.h"
 #include "../lib/file.h"
+#include "../lib/hashtree.h"
 #include "../lib/paths.h"
+#include "verity.h"
 
 #define EROFS_MAGIC 0xE0F5E1E2u    /* little-endian u32 at byte 1024 */
 #define SQUASHFS_MAGIC 0x73717368u /* "hsqs" at byte 0 */
@@ -124,9 +132,132 @@ static int same_file_state(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+static void note(const struct layer_store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(const struct layer_store *st, const char *fmt, ...)
+{
+	char line[ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (st->note)
+		st->note(st->note_ctx, line);
+}
+
+static void hashtree_of(struct hashtree *t, const struct cfg_verity *v)
+{
+	memset(t, 0, sizeof *t);
+	memcpy(t->salt, v->salt, sizeof t->salt);
+	t->salt_len = v->salt_len;
+	t->data_block_size = v->data_block_size;
+	t->hash_block_size = v->hash_block_size;
+	t->data_blocks = v->data_blocks;
+}
+
+int layer_tree_build(int img, const struct cfg_verity *v, int tree, struct err *e)
+{
+	struct hashtree t;
+	hashtree_of(&t, v);
+	uint8_t root[32];
+	char want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
+	if (hashtree_build(img, tree, &t, root, e) != 0)
+		return err_prefix(e, "hash tree: ");
+	if (!memcmp(root, v->root, 32))
+		return 0;
+	digest_to_hex(v->root, want);
+	digest_to_hex(root, got);
+	return err_set(e, EBADMSG, "verity root mismatch: expected %s, the image gives %s", want, got);
+}
+
+/* The layer's hash tree for v, open: the one beside the image or in the run dir when its top block
+ * hashes to the config's root; else built from the image (every block read once), checked against
+ * that root and kept beside the image (in the run dir when the store is read-only). */
+static int tree_open(const struct layer_store *st, const uint8_t digest[32], const char *hex, int img,
+		     const struct cfg_verity *v, struct err *e)
+{
+	struct hashtree t;
+	hashtree_of(&t, v);
+	unsigned levels;
+	uint64_t start[HASHTREE_MAX_LEVELS], size = hashtree_blocks(&t, &levels, start) * v->hash_block_size;
+	char path[2][LAYER_PATH_MAX], tmp[LAYER_PATH_MAX + 24];
+	struct stat sb;
+	if (fstat(img, &sb) != 0 || (uint64_t)sb.st_size < v->data_blocks * v->data_block_size)
+		return err_set(e, EINVAL, "the image is %lld bytes, its verity parameters cover %llu", (long long)sb.st_size,
+			       (unsigned long long)(v->data_blocks * v->data_block_size));
+	if (layer_tree_path(path[0], sizeof path[0], st->images_dir, digest) != 0 ||
+	    (size_t)snprintf(path[1], sizeof path[1], "%s/%s.verity", st->run_dir, hex) >= sizeof path[1])
+		return err_set(e, ENAMETOOLONG, "%s: path too long", st->images_dir);
+	for (int i = 0; i < 2; i++) {
+		int fd = open(path[i], O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &sb) == 0 && (uint64_t)sb.st_size >= size && hashtree_top_ok(fd, &t, v->root))
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	int64_t t0 = boot_ms();
+	int at = 0, fd = -1;
+	for (; at < 2 && fd < 0; at++)
+		if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%d", path[at], (int)getpid()) < sizeof tmp)
+			fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_sys(e, errno, "%s", tmp);
+	int rc = layer_tree_build(img, v, fd, e);
+	if (rc == 0 && (fsync(fd) != 0 || rename(tmp, path[at - 1]) != 0))
+		rc = err_sys(e, errno, "%s", path[at - 1]);
+	if (rc == 0) {
+		note(st, "layer sha256:%.12s: hash tree built in %lld ms (%llu blocks): %s", hex, (long long)(boot_ms() - t0),
+		     (unsigned long long)v->data_blocks, path[at - 1]);
+		return fd;
+	}
+	unlink(tmp);
+	close(fd);
+	return -1;
+}
+
+/* Attach image and tree to loop devices and put the verity target over them; its node in dev. */
+static int verity_attach(const struct layer_store *st, const uint8_t digest[32], const char *hex, int img,
+			 const struct cfg_verity *v, const char *name, char *dev, size_t devlen, struct err *e)
+{
+	int tfd = tree_open(st, digest, hex, img, v, e), lfd = -1, hfd = -1, rc = -1;
+	char ldev[32], hdev[32];
+	struct stat ls, hs;
+	if (tfd >= 0 && (lfd = loop_attach(img, hex, ldev, sizeof ldev, e)) >= 0 &&
+	    (hfd = loop_attach(tfd, hex, hdev, sizeof hdev, e)) >= 0) {
+		if (fstat(lfd, &ls) != 0 || fstat(hfd, &hs) != 0)
+			err_sys(e, errno, "%s", ldev);
+		else
+			rc = verity_create(name, ls.st_rdev, hs.st_rdev, v, dev, devlen, e);
+	}
+	/* The target holds the loop devices open now; AUTOCLEAR frees them when it goes. */
+	if (lfd >= 0)
+		rc == 0 ? close(lfd) : loop_detach(lfd);
+	if (hfd >= 0)
+		rc == 0 ? close(hfd) : loop_detach(hfd);
+	if (tfd >= 0)
+		close(tfd);
+	return rc;
+}
+
+/* The whole image against its digest, through the descriptor the loop device then reads. */
+static int hash_whole(int fd, const uint8_t digest[32], const char *hex, const char *img, struct err *e)
+{
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	uint8_t buf[HASH_BUF], got[DIGEST_LEN];
+	uint64_t nbytes;
+	if (digest_fd(fd, buf, sizeof buf, got, &nbytes, e) != 0)
+		return err_prefix(e, "%s: ", img);
+	if (memcmp(got, digest, DIGEST_LEN) != 0) {
+		char ghex[DIGEST_HEX_LEN + 1];
+		digest_to_hex(got, ghex);
+		return err_set(e, EBADMSG, "digest mismatch: expected sha256:%s, got sha256:%s (%llu bytes)", hex, ghex,
+			       (unsigned long long)nbytes);
+	}
+	return 0;
+}
+
 /* Called with the lock held and nothing mounted at mnt. */
 static int attach_locked(const struct layer_store *st, const uint8_t digest[32], const char *hex,
-			 const char *mnt, struct err *e)
+			 const struct cfg_verity *v, const char *mnt, struct err *e)
 {
 	char img[LAYER_PATH_MAX];
 	if (layer_path(img, sizeof img, st->images_dir, digest) < 0)
@@ -136,8 +267,9 @@ static int attach_locked(const struct layer_store *st, const uint8_t digest[32],
 		return err_set(e, ENOENT, "missing: expected sha256:%s at %s", hex, img);
 	if (fd < 0)
 		return err_sys(e, errno, "%s", img);
-	int rc = -1, lfd = -1;
+	int rc = -1, lfd = -1, dfd = -1;
 	int mounted = 0, made_dir = 0;
+	char name[80] = "", dev[32];
 	struct stat before, after;
 	if (fstat(fd, &before) != 0) {
 		err_sys(e, errno, "%s", img);
@@ -147,31 +279,37 @@ static int attach_locked(const struct layer_store *st, const uint8_t digest[32],
 		err_set(e, EINVAL, "%s: not a regular file", img);
 		goto out;
 	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-
-	uint8_t buf[HASH_BUF], got[DIGEST_LEN];
-	uint64_t nbytes;
-	if (digest_fd(fd, buf, sizeof buf, got, &nbytes, e) != 0) {
-		err_prefix(e, "%s: ", img);
-		goto out;
+	if (v && !verity_available()) {
+		char mark[PATH_MAX];
+		snprintf(mark, sizeof mark, "%s/.no-dm-verity", st->run_dir);
+		int m = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (m >= 0) { /* said once a boot */
+			close(m);
+			note(st, "layers: this kernel has no dm-verity (no /sys/module/dm_verity or /dev/mapper/control): "
+				 "layers are hashed whole before their first mount and not checked after");
+		}
+		v = NULL;
 	}
-	if (memcmp(got, digest, DIGEST_LEN) != 0) {
-		char ghex[DIGEST_HEX_LEN + 1];
-		digest_to_hex(got, ghex);
-		err_set(e, EBADMSG, "digest mismatch: expected sha256:%s, got sha256:%s (%llu bytes)", hex,
-			ghex, (unsigned long long)nbytes);
-		goto out;
+	if (v) {
+		snprintf(name, sizeof name, "keel-%s", hex);
+		if (verity_attach(st, digest, hex, fd, v, name, dev, sizeof dev, e) != 0) {
+			name[0] = '\0';
+			goto out;
+		}
+		/* The file system type as the verified device says it. */
+		if ((dfd = open(dev, O_RDONLY | O_CLOEXEC)) < 0) {
+			err_sys(e, errno, "%s", dev);
+			goto out;
+		}
+	} else {
+		if (hash_whole(fd, digest, hex, img, e) != 0 || (lfd = loop_attach(fd, hex, dev, sizeof dev, e)) < 0)
+			goto out;
 	}
-	const char *type = fs_type(fd);
+	const char *type = fs_type(dfd >= 0 ? dfd : fd);
 	if (!type) {
 		err_set(e, EINVAL, "%s: not an erofs or squashfs image", img);
 		goto out;
 	}
-
-	char dev[32];
-	lfd = loop_attach(fd, hex, dev, sizeof dev, e);
-	if (lfd < 0)
-		goto out;
 	if (mkdir(mnt, 0700) == 0)
 		made_dir = 1;
 	else if (errno != EEXIST) {
@@ -183,14 +321,16 @@ static int attach_locked(const struct layer_store *st, const uint8_t digest[32],
 		goto out;
 	}
 	mounted = 1;
-	/* The mount has read the superblock through the loop device; a write to the file since we
-	 * started hashing would show in its times or size. */
-	if (fstat(fd, &after) != 0 || !same_file_state(&before, &after)) {
+	/* Hashed whole: the mount has read the superblock through the loop device; a write to the
+	 * file since we started hashing would show in its times or size. */
+	if (!v && (fstat(fd, &after) != 0 || !same_file_state(&before, &after))) {
 		err_set(e, EBUSY, "%s: changed while being verified", img);
 		goto out;
 	}
 	rc = 0;
 out:
+	if (dfd >= 0)
+		close(dfd);
 	if (rc != 0) {
 		if (mounted && umount2(mnt, 0) != 0)
 			umount2(mnt, MNT_DETACH);
@@ -198,15 +338,28 @@ out:
 			rmdir(mnt);
 		if (lfd >= 0)
 			loop_detach(lfd);
+		if (name[0])
+			verity_remove(name, 0);
 	} else {
-		close(lfd); /* the mount holds the device now; AUTOCLEAR frees it at unmount */
+		if (lfd >= 0)
+			close(lfd); /* the mount holds the device now; AUTOCLEAR frees it at unmount */
+		if (name[0])
+			verity_remove(name, 1); /* gone with the unmount, and the loop devices with it */
 	}
 	close(fd);
 	return rc;
 }
 
-int layer_attach(const struct layer_store *st, const uint8_t digest[32], char *out, size_t outlen,
-		 struct err *e)
+int layer_corrupt(const uint8_t digest[32])
+{
+	char hex[DIGEST_HEX_LEN + 1], name[80];
+	digest_to_hex(digest, hex);
+	snprintf(name, sizeof name, "keel-%s", hex);
+	return verity_corrupt(name);
+}
+
+int layer_attach(const struct layer_store *st, const uint8_t digest[32], const struct cfg_verity *v, char *out,
+		 size_t outlen, struct err *e)
 {
 	char hex[DIGEST_HEX_LEN + 1], mnt[PATH_MAX], lock[PATH_MAX];
 	digest_to_hex(digest, hex);
@@ -234,7 +387,7 @@ int layer_attach(const struct layer_store *st, const uint8_t digest[32], char *o
 		}
 	}
 	/* Another process may have mounted it while we waited for the lock. */
-	rc = is_layer_mount(mnt, st->run_dir) ? 0 : attach_locked(st, digest, hex, mnt, e);
+	rc = is_layer_mount(mnt, st->run_dir) ? 0 : attach_locked(st, digest, hex, v, mnt, e);
 	close(lfd); /* releases the lock */
 	if (rc != 0)
 		goto fail;

@@ -10,6 +10,7 @@ PKGS_HOST=(
   libbearssl-dev libseccomp-dev openssl libjansson-dev zstd
   cpio busybox-static erofs-utils squashfs-tools e2fsprogs kmod file xz-utils
   iproute2 util-linux strace jq
+  cryptsetup-bin                 # veritysetup: the hash trees keel builds are checked against it
   qemu-system-x86 qemu-system-arm
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross
   curl

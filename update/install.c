@@ -14,6 +14,7 @@
 #include "../lib/digest.h"
 #include "../lib/file.h"
 #include "../lib/paths.h"
+#include "../runtime/layers.h"
 #include "choice.h"
 
 #define HASH_BUF (128u * 1024)
@@ -100,8 +101,28 @@ int update_begin(struct update_txn *t, struct err *e)
 	return 0;
 }
 
-int update_stage_add(struct update_txn *t, const uint8_t d[32], struct err *e)
+/* .tmp-<hex>.verity from .tmp-<hex>.img (fsync'd). */
+static int stage_tree(struct update_txn *t, const uint8_t d[32], const struct cfg_verity *v, struct err *e)
 {
+	char img_name[96], tree_name[96];
+	update_temp_name(d, img_name);
+	snprintf(tree_name, sizeof tree_name, "%.*s.verity", (int)strlen(img_name) - 4, img_name);
+	int img = openat(t->sfd, img_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int tree = openat(t->sfd, tree_name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int rc = img < 0 || tree < 0 ? err_sys(e, errno, "%s/%s", t->data, tree_name) : layer_tree_build(img, v, tree, e);
+	if (rc == 0 && fsync(tree) < 0)
+		rc = err_sys(e, errno, "%s/%s: fsync", t->data, tree_name);
+	if (img >= 0)
+		close(img);
+	if (tree >= 0)
+		close(tree);
+	return rc < 0 ? err_prefix(e, "%s/%s: ", t->data, img_name) : 0;
+}
+
+int update_stage_add(struct update_txn *t, const uint8_t d[32], const struct cfg_verity *v, struct err *e)
+{
+	if (v && stage_tree(t, d, v, e) < 0)
+		return -1;
 	if (t->nstaged == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 16;
 		void *p = realloc(t->staged, cap * sizeof *t->staged);
@@ -208,6 +229,15 @@ int update_commit(struct update_txn *t, const uint8_t *cfg, size_t len, char slo
 	for (size_t i = 0; i < t->nstaged; i++) {
 		char hex[DIGEST_HEX_LEN + 1], from[96], to[96];
 		digest_to_hex(t->staged[i], hex);
+		/* The tree first (none: the config has no parameters), so an image is never in the store
+		 * without the tree built for it. */
+		snprintf(from, sizeof from, UPDATE_TMP_PREFIX "%s.verity", hex);
+		snprintf(to, sizeof to, "%s.verity", hex);
+		if (renameat(t->sfd, from, store, to) < 0 && errno != ENOENT) {
+			err_sys(e, errno, "%s/%s: rename to %s/%s", t->data, from, t->store, to);
+			close(store);
+			return -1;
+		}
 		update_temp_name(t->staged[i], from);
 		snprintf(to, sizeof to, "%s.img", hex);
 		if (renameat(t->sfd, from, store, to) < 0) {

@@ -13,7 +13,7 @@
 #include "../lib/err.h"
 #include "slot.h"
 
-#define UPDATE_TMP_PREFIX ".tmp-"       /* a layer waiting in the data dir: .tmp-<hex>.img */
+#define UPDATE_TMP_PREFIX ".tmp-"       /* a layer waiting in the data dir: .tmp-<hex>.img (.verity) */
 
 struct update_txn {
 	const char *data;               /* /data/keel */
@@ -38,8 +38,10 @@ int update_begin(struct update_txn *t, struct err *e);
 bool update_layer_installed(const struct update_txn *t, const uint8_t d[32], bool check);
 /* ".tmp-<hex>.img" into out (96 bytes). */
 void update_temp_name(const uint8_t d[32], char out[96]);
-/* The layer d now waits as its temporary name in the data dir (written and fsync'd by the caller). */
-int update_stage_add(struct update_txn *t, const uint8_t d[32], struct err *e);
+/* The layer d now waits as its temporary name in the data dir (written and fsync'd by the caller).
+ * v: its dm-verity parameters (or NULL): its tree is built now, while the bytes are in the page
+ * cache, as .tmp-<hex>.verity, and its root checked against v's; it moves with the image. */
+int update_stage_add(struct update_txn *t, const uint8_t d[32], const struct cfg_verity *v, struct err *e);
 /* A config that may be installed: signed by the device's keys, understood by this keel, and not
  * older than what the device confirmed (its serial), unless t->allow_downgrade. `name` starts
  * every message. */
@@ -47,7 +49,7 @@ int update_check_config(struct update_txn *t, const struct cfg *c, const char *n
 /* Every layer waiting is read back from the disk (fsync'd, its page cache dropped) and hashed
  * again: a write the disk did not keep is caught before anything switches. */
 int update_readback(struct update_txn *t, struct err *e);
-/* Migrate old-style directories, rename the waiting layers into the store (fsync'd), then install
+/* Migrate old-style directories, rename the waiting layers (trees first) into the store (fsync'd), then install
  * the config into the slot that does not run and make it active, on trial. slot gets its name. */
 int update_commit(struct update_txn *t, const uint8_t *cfg, size_t len, char slot[8], struct err *e);
 /* Remove the temporary files (when !ok) and unlock. */

@@ -153,6 +153,11 @@ int update_gc(const char *data, unsigned *removed, uint64_t *bytes, struct err *
 			err_sys(e, errno, "%s/%s: unlink", store, de->d_name);
 			goto out;
 		}
+		/* and its dm-verity tree, if it has one */
+		char tree[DIGEST_HEX_LEN + 8];
+		snprintf(tree, sizeof tree, "%.64s.verity", de->d_name);
+		if (fstatat(sfd, tree, &st, AT_SYMLINK_NOFOLLOW) == 0 && unlinkat(sfd, tree, 0) == 0)
+			size += (uint64_t)st.st_size;
 		(*removed)++;
 		*bytes += size;
 	}

@@ -1,5 +1,8 @@
 /* Test driver for runtime/layers.c and lib/digest.c (built by the 2x layer tests, not by make):
- *   layer-attach attach IMAGES_DIR RUN_DIR sha256:HEX   mount a layer, print its path
+ *   layer-attach attach IMAGES_DIR RUN_DIR sha256:HEX [verity=BLOCKS:ROOT]
+ *                                                       mount a layer, print its path (through
+ *                                                       dm-verity with keel-pack's parameters)
+ *   layer-attach corrupt sha256:HEX                     layer_corrupt: 1, 0 or -1
  *   layer-attach hash FILE                              print the digest and hashing speed
  *   layer-attach xattr PATH NAME                        print an xattr's value (no getfattr here) */
 #include <dirent.h>
@@ -97,6 +100,12 @@ static int fds_open(void)
 	return n;
 }
 
+static void note(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "note: %s\n", line);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "hash") == 0)
@@ -112,20 +121,41 @@ int main(int argc, char **argv)
 		printf("%s\n", v);
 		return 0;
 	}
-	if (argc != 5 || strcmp(argv[1], "attach") != 0) {
-		fprintf(stderr, "usage: layer-attach attach IMAGES_DIR RUN_DIR sha256:HEX | hash FILE | xattr PATH NAME\n");
+	uint8_t d[DIGEST_LEN];
+	if (argc == 3 && strcmp(argv[1], "corrupt") == 0 && digest_parse(argv[2], d) == 0) {
+		printf("%d\n", layer_corrupt(d));
+		return 0;
+	}
+	/* verity=BLOCKS:ROOT as keel-pack's index says it: keel-pack's parameters (layer_index_verity) */
+	struct cfg_verity v;
+	memset(&v, 0, sizeof v);
+	char *colon = argc == 6 && !strncmp(argv[5], "verity=", 7) ? strchr(argv[5], ':') : NULL;
+	if ((argc != 5 && !colon) || strcmp(argv[1], "attach") != 0) {
+		fprintf(stderr, "usage: layer-attach attach IMAGES_DIR RUN_DIR sha256:HEX [verity=BLOCKS:ROOT] | corrupt sha256:HEX\n"
+				"       | hash FILE | xattr PATH NAME\n");
 		return 2;
 	}
-	uint8_t d[DIGEST_LEN];
 	if (digest_parse(argv[4], d) != 0) {
 		fprintf(stderr, "bad digest '%s'\n", argv[4]);
 		return 2;
 	}
-	struct layer_store st = {.images_dir = argv[2], .run_dir = argv[3]};
+	if (colon) {
+		memcpy(v.digest, d, 32);
+		memcpy(v.salt, d, 32);
+		v.salt_len = 32;
+		v.data_block_size = v.hash_block_size = 4096;
+		v.hash = CFG_VERITY_SHA256;
+		v.data_blocks = strtoull(argv[5] + 7, NULL, 10);
+		if (digest_from_hex(colon + 1, v.root) != 0) {
+			fprintf(stderr, "bad root '%s'\n", colon + 1);
+			return 2;
+		}
+	}
+	struct layer_store st = {.images_dir = argv[2], .run_dir = argv[3], .note = note};
 	struct err e;
 	char path[4096];
 	int before = fds_open();
-	int rc = layer_attach(&st, d, path, sizeof path, &e);
+	int rc = layer_attach(&st, d, colon ? &v : NULL, path, sizeof path, &e);
 	int after = fds_open();
 	if (after != before) {
 		fprintf(stderr, "layer_attach left %d fds open\n", after - before);

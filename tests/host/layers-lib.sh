@@ -6,7 +6,7 @@
 LA=build/host/tests/layer-attach
 LA_ASAN=build/host/tests/layer-attach-asan
 layers_build_driver() {
-  local srcs="tests/host/layer-attach.c lib/err.c lib/digest.c lib/file.c lib/paths.c runtime/layers.c" d=build/deps/x86_64
+  local srcs="tests/host/layer-attach.c lib/err.c lib/digest.c lib/file.c lib/paths.c lib/clock.c lib/hashtree.c runtime/layers.c runtime/verity.c" d=build/deps/x86_64
   mkdir -p build/host/tests
   musl-gcc -std=gnu11 -Os -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -I. \
     -I$d/include -I$d/khdr -D_GNU_SOURCE -static -o $LA $srcs -L$d/lib -lbearssl &&

@@ -7,7 +7,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-int index_update(const char *layers_dir, const struct layer_index_entry *adds, size_t nadds, struct err *e)
+int index_update(const char *layers_dir, const struct layer_index_entry *adds, size_t nadds,
+		 const struct layer_tree *trees, size_t ntrees, struct err *e)
 {
 	char lock[4096];
 	if (pathf(e, lock, sizeof lock, "%s/.index.lock", layers_dir) != 0)
@@ -25,6 +26,8 @@ int index_update(const char *layers_dir, const struct layer_index_entry *adds, s
 		rc = 0; /* a new store: an empty index */
 	for (size_t i = 0; rc == 0 && i < nadds; i++)
 		rc = layer_index_put(&ix, &adds[i], e);
+	for (size_t i = 0; rc == 0 && i < ntrees; i++)
+		rc = layer_index_put_tree(&ix, &trees[i], e);
 	if (rc == 0)
 		rc = layer_index_write(&ix, layers_dir, e);
 	layer_index_free(&ix);

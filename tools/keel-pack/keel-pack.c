@@ -177,6 +177,28 @@ out:
 	return rc;
 }
 
+/* The dm-verity tree of each layer image an entry names (a layer's, or an image's layers), built
+ * beside the image, and appended to *trees for the index. */
+static int trees_of(const char *layers, const struct layer_index_entry *ent, struct layer_tree **trees, size_t *n,
+		    struct err *e)
+{
+	uint32_t k = ent->image ? ent->image->nlayers : 1;
+	for (uint32_t i = 0; i < k; i++) {
+		struct layer_tree t;
+		memcpy(t.digest, ent->image ? ent->image->layers[i] : ent->digest, 32);
+		if (image_tree(layers, t.digest, &t.blocks, t.root, e) != 0)
+			return -1;
+		if (!t.blocks)
+			continue; /* not whole 4 KiB blocks: hashed whole on the device */
+		struct layer_tree *v = realloc(*trees, (*n + 1) * sizeof *v);
+		if (!v)
+			return err_set(e, ENOMEM, "out of memory");
+		v[(*n)++] = t;
+		*trees = v;
+	}
+	return 0;
+}
+
 static int pack_one(const struct opts *o, const char *layers, const char *src, struct layer_index_entry *ent,
 		    struct err *e)
 {
@@ -276,6 +298,8 @@ int main(int argc, char **argv)
 	}
 	size_t n = (size_t)(argc - i);
 	struct layer_index_entry *ents = calloc(n, sizeof *ents);
+	struct layer_tree *trees = NULL; /* the dm-verity trees of what was packed, for the index */
+	size_t ntrees = 0;
 	if (!ents)
 		return 1;
 	umask(022); /* modes of the directories we create end up in the image */
@@ -307,7 +331,7 @@ int main(int argc, char **argv)
 			rc = 2;
 			break;
 		}
-		if (pack_one(&o, layers, eq + 1, &ents[k], &e) != 0) {
+		if (pack_one(&o, layers, eq + 1, &ents[k], &e) != 0 || trees_of(layers, &ents[k], &trees, &ntrees, &e) != 0) {
 			fprintf(stderr, "keel-pack: %s: %s\n", ents[k].name, e.msg);
 			rc = 1;
 			break;
@@ -317,7 +341,7 @@ int main(int argc, char **argv)
 		printf("%s %ssha256:%s\n", ents[k].name, ents[k].image ? "image " : "", hex);
 		fflush(stdout);
 	}
-	if (rc == 0 && index_update(layers, ents, n, &e) != 0) {
+	if (rc == 0 && index_update(layers, ents, n, trees, ntrees, &e) != 0) {
 		fprintf(stderr, "keel-pack: %s\n", e.msg);
 		rc = 1;
 	} else if (rc != 0) {
@@ -325,5 +349,6 @@ int main(int argc, char **argv)
 			layer_image_free(ents[k].image); /* not handed to the index */
 	}
 	free(ents);
+	free(trees);
 	return rc;
 }

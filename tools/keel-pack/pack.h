@@ -71,10 +71,15 @@ int hash_file(const char *path, uint8_t out[DIGEST_LEN], uint64_t *size, struct 
 /* image.c: build an image from a directory into <layers_dir>/sha256/<hex>.img. */
 int image_build(const char *format, const char *src, const char *layers_dir,
 		uint8_t digest[DIGEST_LEN], struct err *e);
+/* The dm-verity tree of that image, STORE/sha256/<hex>.verity (layer_index_verity's parameters):
+ * *blocks and root for the index; *blocks = 0 when the image is not whole 4 KiB blocks. */
+int image_tree(const char *layers_dir, const uint8_t digest[DIGEST_LEN], uint64_t *blocks, uint8_t root[32],
+	       struct err *e);
 
 /* index.c: put every entry of adds into <layers_dir>/index (format/layer_index.h; missing is
  * empty) under the store's lock, and write it back atomically. */
-int index_update(const char *layers_dir, const struct layer_index_entry *adds, size_t nadds, struct err *e);
+int index_update(const char *layers_dir, const struct layer_index_entry *adds, size_t nadds,
+		 const struct layer_tree *trees, size_t ntrees, struct err *e);
 
 /* bundle.c: `keel-pack bundle ...` (argv[0] is "bundle"); returns the exit status. */
 int bundle_main(int argc, char **argv);

@@ -114,6 +114,7 @@ void model_free(struct model *m)
 	for (uint32_t i = 0; i < m->services.n; i++)
 		service_free(&m->services.v[i]);
 	free(m->services.v);
+	free(m->verity.v);
 	struct h_update *u = &m->update;
 	free(u->source);
 	free(u->ca);

@@ -124,6 +124,7 @@ struct model {
 	struct h_update update;
 	VEC(struct h_network) networks;
 	VEC(struct h_service) services;
+	VEC(struct cfg_verity) verity;  /* [layer] sections, then the index's trees; sorted at the end */
 };
 
 /* Layer names resolve through keel-pack's index (format/layer_index.h; dir NULL: none given). */

@@ -8,11 +8,12 @@
 #include "format/text.h"
 #include "lex.h"
 #include "lib/digest.h"
+#include "lib/hashtree.h"
 #include "lib/version.h"
 #include "model.h"
 #include "values.h"
 
-enum sect { S_NONE, S_SYSTEM, S_NETWORK, S_SERVICE, S_UPDATE };
+enum sect { S_NONE, S_SYSTEM, S_NETWORK, S_SERVICE, S_UPDATE, S_LAYER };
 
 struct pctx {
 	struct lex_line *l;
@@ -28,6 +29,7 @@ struct pctx {
 	struct h_update *upd;
 	struct h_network *net;
 	struct h_service *svc;
+	struct cfg_verity *ver;         /* [layer]: its record */
 };
 
 #define TOK(i) (p->l->toks.v[i].s)
@@ -462,26 +464,13 @@ static int upd_min_keel(struct pctx *p)
 
 /* ---- [service NAME] --------------------------------------------------------------------------- */
 
+static int get_layer(struct pctx *p, int i, uint8_t d[32]);
 static int svc_layers(struct pctx *p)
 {
-	const struct layer_index *ix = p->ix;
 	for (uint32_t i = 0; i < NTOK; i++) {
 		struct digest d;
-		const char *s = TOK(i);
-		if (!strncmp(s, "sha256:", 7)) {
-			if (digest_parse(s, d.b))
-				return perr(p, COL(i), "expected sha256: and 64 hex digits, got '%s'", s);
-		} else if (!ix->dir) {
-			return perr(p, COL(i), "layer '%s' is a name: give keel-pack's index with --layers DIR, or a sha256: digest",
-				    s);
-		} else {
-			const struct layer_index_entry *x = layer_index_find(ix, s);
-			if (!x)
-				return perr(p, COL(i), "layer '%s' is not in %s/index", s, ix->dir);
-			if (x->image)
-				return perr(p, COL(i), "'%s' is an image: use image = %s (layers = stacks layers over it)", s, s);
-			memcpy(d.b, x->digest, sizeof d.b);
-		}
+		if (get_layer(p, (int)i, d.b))
+			return -1;
 		VEC_PUSH(p->svc->layers, d);
 	}
 	return 0;
@@ -1119,6 +1108,43 @@ static int svc_secret(struct pctx *p)
 	return 0;
 }
 
+/* verity = DATA_BLOCK_SIZE HASH_BLOCK_SIZE DATA_BLOCKS sha256 ROOT SALT (dm-verity's table order;
+ * SALT is hex, or - for none). Each number by the device's rule for its field. */
+static int layer_verity(struct pctx *p)
+{
+	struct cfg_verity *v = p->ver;
+	uint64_t n[3];
+	for (int i = 0; i < 3; i++)
+		if (val_u64(TOK(i), &n[i]) || n[i] > UINT32_MAX * (i == 2 ? (uint64_t)UINT32_MAX : 1))
+			return perr(p, COL(i), "expected a number, got '%s'", TOK(i));
+	v->data_block_size = (uint32_t)n[0];
+	v->hash_block_size = (uint32_t)n[1];
+	v->data_blocks = n[2];
+	if (strcmp(TOK(3), "sha256"))
+		return perr(p, COL(3), "expected sha256, got '%s'", TOK(3));
+	v->hash = CFG_VERITY_SHA256;
+	if (digest_from_hex(TOK(4), v->root))
+		return perr(p, COL(4), "expected the root hash as 64 hex digits, got '%s'", TOK(4));
+	size_t sl = strcmp(TOK(5), "-") ? strlen(TOK(5)) : 0;
+	for (size_t i = 0; i < sl; i += 2) {
+		unsigned b;
+		if (sl % 2 || sl > 64 || sscanf(TOK(5) + i, "%2x", &b) != 1 || !strchr("0123456789abcdefABCDEF", TOK(5)[i + 1]))
+			return perr(p, COL(5), "expected the salt as up to 64 hex digits (or -), got '%s'", TOK(5));
+		v->salt[i / 2] = (uint8_t)b;
+	}
+	v->salt_len = (uint32_t)sl / 2;
+	const struct cfg_rec_rules *t = &cfg_rec_rules[CFG_REC_VERITY];
+	const char *name = t->names, *field = NULL, *why;
+	for (uint32_t i = 0; i < t->n; name += strlen(name) + 1, i++)
+		if (!cfg_field_ok(&t->f[i], cfg_field_get(&t->f[i], v), 1))
+			return perr(p, COL(0), "%s %llu is out of range (%u..%llu)", name,
+				    (unsigned long long)cfg_field_get(&t->f[i], v), t->f[i].lo,
+				    (unsigned long long)cfg_field_hi(&t->f[i]));
+	if ((why = t->rule(v, &field)))
+		return perr(p, COL(0), "%s: %s", field, why);
+	return 0;
+}
+
 /* ---- key tables ------------------------------------------------------------------------------- */
 
 #define MANY 0xffff
@@ -1251,10 +1277,15 @@ static const struct key service_keys[] = {
 };
 _Static_assert(sizeof service_keys / sizeof service_keys[0] <= 128, "pctx.seen holds 128 keys");
 
+static const struct key layer_keys[] = {
+	{"verity", layer_verity, 6, 6, 0},
+	{NULL, NULL, 0, 0, 0},
+};
+
 static int do_key(struct pctx *p)
 {
 	const struct key *tab = p->sect == S_SYSTEM ? system_keys : p->sect == S_NETWORK ? network_keys :
-				p->sect == S_UPDATE ? update_keys : service_keys;
+				p->sect == S_UPDATE ? update_keys : p->sect == S_LAYER ? layer_keys : service_keys;
 	int i = 0;
 	while (tab[i].name && strcmp(tab[i].name, p->l->key))
 		i++;
@@ -1303,6 +1334,8 @@ static int end_section(struct pctx *p, struct loc at)
 	int rc = 0;
 	if (p->sect == S_NETWORK && !p->net->bridge)
 		rc = perr(p, at.col, "missing bridge");
+	if (p->sect == S_LAYER && !p->ver->hash)
+		rc = perr(p, at.col, "missing verity");
 	const char *nfield, *nwhy;
 	if (!rc && p->sect == S_NETWORK &&
 	    (nwhy = cfg_rule_network_ext(&p->net->r, &p->net->x, p->net->uplink ? p->net->uplink : "", &nfield)))
@@ -1371,6 +1404,44 @@ static int end_section(struct pctx *p, struct loc at)
 	return rc;
 }
 
+/* A layer by digest or by keel-pack's index name (svc_layers' rules). */
+static int get_layer(struct pctx *p, int i, uint8_t d[32])
+{
+	const struct layer_index *ix = p->ix;
+	const char *s = TOK(i);
+	if (!strncmp(s, "sha256:", 7)) {
+		if (digest_parse(s, d))
+			return perr(p, COL(i), "expected sha256: and 64 hex digits, got '%s'", s);
+		return 0;
+	}
+	if (!ix->dir)
+		return perr(p, COL(i), "layer '%s' is a name: give keel-pack's index with --layers DIR, or a sha256: digest", s);
+	const struct layer_index_entry *x = layer_index_find(ix, s);
+	if (!x)
+		return perr(p, COL(i), "layer '%s' is not in %s/index", s, ix->dir);
+	if (x->image)
+		return perr(p, COL(i), "'%s' is an image: use image = %s (layers = stacks layers over it)", s, s);
+	memcpy(d, x->digest, 32);
+	return 0;
+}
+
+/* [layer LAYER]: what the config says about one layer image (its verity parameters). */
+static int layer_section(struct pctx *p)
+{
+	struct cfg_verity v;
+	memset(&v, 0, sizeof v);
+	snprintf(p->where, sizeof p->where, "layer '%.40s'", TOK(1));
+	if (get_layer(p, 1, v.digest))
+		return -1;
+	for (uint32_t i = 0; i < p->m->verity.n; i++)
+		if (!memcmp(p->m->verity.v[i].digest, v.digest, 32))
+			return perr(p, COL(1), "this layer has a [layer] section already");
+	VEC_PUSH(p->m->verity, v);
+	p->sect = S_LAYER;
+	p->ver = &p->m->verity.v[p->m->verity.n - 1];
+	return 0;
+}
+
 static int do_section(struct pctx *p)
 {
 	uint32_t n = NTOK;
@@ -1399,9 +1470,13 @@ static int do_section(struct pctx *p)
 		snprintf(p->where, sizeof p->where, "system");
 		return 0;
 	}
+	p->ver = NULL;
+	if (n == 2 && !strcmp(TOK(0), "layer"))
+		return layer_section(p);
 	if (n != 2 || (strcmp(TOK(0), "network") && strcmp(TOK(0), "service")))
 		return perr(p, n ? COL(0) : p->l->key_col,
-			    "unknown section '%s' (expected [system], [update], [network NAME] or [service NAME])", n ? TOK(0) : "");
+			    "unknown section '%s' (expected [system], [update], [network NAME], [service NAME] or [layer LAYER])",
+			    n ? TOK(0) : "");
 	if (cfg_rule_name(TOK(1)))
 		return perr(p, COL(1), "%s name '%s': %s", TOK(0), TOK(1), cfg_rule_name(TOK(1)));
 	struct loc at = {p->l->line, p->l->key_col};
@@ -1706,6 +1781,42 @@ static int check_model(const struct model *m, const char *file, struct err *e)
 	return rc;
 }
 
+static int verity_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct cfg_verity *)a)->digest, ((const struct cfg_verity *)b)->digest, 32);
+}
+
+/* Every layer a service uses that has no [layer] section but a tree in keel-pack's index gets the
+ * parameters keel-pack built it with; then the records in digest order, as the device reads them. */
+static void verity_from_index(struct model *m, const struct layer_index *ix)
+{
+	for (uint32_t i = 0; i < m->services.n; i++)
+		for (uint32_t k = 0; k < m->services.v[i].layers.n; k++) {
+			const uint8_t *d = m->services.v[i].layers.v[k].b;
+			const struct layer_tree *t = layer_index_tree(ix, d);
+			uint32_t j = 0;
+			while (j < m->verity.n && memcmp(m->verity.v[j].digest, d, 32))
+				j++;
+			if (j < m->verity.n || !t)
+				continue;
+			struct hashtree h;
+			struct cfg_verity v;
+			memset(&v, 0, sizeof v);
+			layer_index_verity(&h, d, t->blocks);
+			memcpy(v.digest, d, 32);
+			memcpy(v.root, t->root, 32);
+			memcpy(v.salt, h.salt, sizeof v.salt);
+			v.salt_len = h.salt_len;
+			v.data_block_size = h.data_block_size;
+			v.hash_block_size = h.hash_block_size;
+			v.hash = CFG_VERITY_SHA256;
+			v.data_blocks = h.data_blocks;
+			VEC_PUSH(m->verity, v);
+		}
+	if (m->verity.n)
+		qsort(m->verity.v, m->verity.n, sizeof *m->verity.v, verity_cmp);
+}
+
 int model_parse(struct model *m, const char *file, const char *text, size_t len, const struct layer_index *ix,
 		struct err *e)
 {
@@ -1742,6 +1853,8 @@ int model_parse(struct model *m, const char *file, const char *text, size_t len,
 	}
 	if (!rc)
 		rc = end_section(&p, section_at) || check_model(m, file, e);
+	if (!rc)
+		verity_from_index(m, ix);
 	for (uint32_t k = 0; k < l.toks.n; k++)
 		free(l.toks.v[k].s);
 	free(l.toks.v);

@@ -210,9 +210,10 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 	ops.syslog_server_name = str(&w, hs->syslog_server_name);
 	ops.metrics_file = str(&w, hs->metrics_file);
 	static const struct cfg_ops no_ops;
-	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0}, opsb = {0}, fwb = {0};
+	struct bytes sysb = {0}, extb = {0}, relb = {0}, updb = {0}, hostb = {0}, opsb = {0}, fwb = {0}, verb = {0};
 	put(&sysb, &sys, sizeof sys);
 	put(&extb, &ext, sizeof ext);
+	put(&verb, m->verity.v, m->verity.n * sizeof(struct cfg_verity)); /* sorted by model_parse */
 	if (memcmp(&ops, &no_ops, sizeof ops))
 		put(&opsb, &ops, sizeof ops);
 	const struct h_update *hu = &m->update;
@@ -265,6 +266,7 @@ int model_write(const struct model *m, uint8_t **out, size_t *out_len, struct er
 		{CFG_SEC_TALKS, &w.talks, sizeof(struct cfg_talk)},
 		{CFG_SEC_CIDRS, &w.cidrs, sizeof(struct cfg_cidr)},
 		{CFG_SEC_FIREWALL, &fwb, sizeof(struct cfg_firewall)},
+		{CFG_SEC_VERITY, &verb, sizeof(struct cfg_verity)},
 	};
 	size_t nsecs = sizeof secs / sizeof secs[0];
 	uint32_t count = 0;
