@@ -128,7 +128,8 @@ qemu_wait_exit() {
 
 # qemu_stamp ERE: the boot-time stamp (seconds) of keel's first console line matching ERE.
 qemu_stamp() {
-  qemu_log | grep -E -- "$1" | head -1 | sed -n 's/^keel: \[ *\([0-9.]*\)\].*/\1/p'
+  # A line of PID 1 may follow the shell's prompt on the console when both come at once.
+  qemu_log | grep -E -- "$1" | head -1 | sed -n 's/^.*keel: \[ *\([0-9.]*\)\].*/\1/p'
 }
 
 # The kernel must never see init die, and nothing may panic.
